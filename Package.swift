@@ -1,0 +1,69 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Layout: `Sources/` holds the core library, the C-library shims and the `broker` executable;
+/// `Plugins/` holds one folder per source or sink plugin, each its own target; `Tests/` one test
+/// target per plugin plus the core, the CLI and the shared plugin compliance suite.
+let package = Package(
+    name: "telemetry-broker",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "broker", targets: ["broker"]),
+        .library(name: "BrokerCore", targets: ["BrokerCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+    ],
+    targets: [
+        // System C libraries.
+        .systemLibrary(
+            name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
+        .systemLibrary(
+            name: "CDNSSD", path: "Sources/CDNSSD", pkgConfig: "avahi-compat-libdns_sd",
+            providers: [.apt(["libavahi-compat-libdnssd-dev"])]),
+
+        // The core: registry, frames, routing, rate limiting, config, plugin protocols.
+        .target(
+            name: "BrokerCore",
+            dependencies: [
+                "CYAML",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
+        // Source plugins.
+        .target(name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock"),
+
+        // Sink plugins.
+        .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout"),
+
+        // The built-in plugin list, shared by the executable and the compliance tests.
+        .target(
+            name: "BuiltinPlugins",
+            dependencies: ["BrokerCore", "MockSource", "StdoutSink"]),
+
+        // The command line.
+        .executableTarget(
+            name: "broker",
+            dependencies: [
+                "BrokerCore", "BuiltinPlugins",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
+        // Tests.
+        .target(name: "BrokerTestSupport", dependencies: ["BrokerCore"], path: "Tests/BrokerTestSupport"),
+        .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "BrokerTestSupport"]),
+        .testTarget(name: "MockSourceTests", dependencies: ["MockSource", "BrokerTestSupport"]),
+        .testTarget(name: "StdoutSinkTests", dependencies: ["StdoutSink", "MockSource", "BrokerTestSupport"]),
+        .testTarget(
+            name: "PluginComplianceTests",
+            dependencies: ["BuiltinPlugins", "BrokerCore", "BrokerTestSupport"]),
+        .testTarget(name: "BrokerCLITests", dependencies: ["BrokerTestSupport"]),
+    ]
+)
