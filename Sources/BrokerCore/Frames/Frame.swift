@@ -1,0 +1,94 @@
+/// One sample of a source's telemetry: a row of bytes in the source's `FrameLayout`.
+///
+/// Frames are immutable and cheap to share: every sink and client reads the same row. `seq` counts
+/// the frames of one source (it is what clients see as `seq`), `timestamp` is wall-clock seconds
+/// since 1970 when the source captured the frame, and `monotonic` the broker's clock at publication.
+public struct Frame: Sendable {
+    public let seq: UInt64
+    public let timestamp: Double
+    public let layout: FrameLayout
+    public let row: [UInt8]
+
+    public init(seq: UInt64, timestamp: Double, layout: FrameLayout, row: [UInt8]) {
+        self.seq = seq
+        self.timestamp = timestamp
+        self.layout = layout
+        self.row = row
+    }
+
+    /// Appends the JSON value of field `index` (a scalar, an array, or a string) to `writer`.
+    @inlinable
+    public func writeValue(ofField index: Int, to writer: inout JSONWriter) {
+        row.withUnsafeBytes { FrameRowReader.write(layout.fields[index], from: $0, to: &writer) }
+    }
+
+    /// The value of field `index` as a JSON tree (for tests, replays and one-off reads).
+    public func value(ofField index: Int) -> JSONValue {
+        row.withUnsafeBytes { FrameRowReader.value(layout.fields[index], from: $0) }
+    }
+
+    /// The value of the variable called `name`, or nil when this frame's layout lacks it.
+    public func value(named name: String) -> JSONValue? {
+        layout.fieldIndex(named: name).map { value(ofField: $0) }
+    }
+}
+
+/// Reads typed values out of a little-endian row with unaligned loads, and never past its end.
+public enum FrameRowReader {
+    @inlinable
+    public static func write(_ field: FrameField, from row: UnsafeRawBufferPointer, to writer: inout JSONWriter) {
+        guard field.offset >= 0, field.offset + field.byteSize <= row.count else { return writer.null() }
+        if field.type == .string {
+            return writer.string(string(field, from: row))
+        }
+        if field.count == 1 { return writeElement(field.type, at: field.offset, from: row, to: &writer) }
+        writer.byte(UInt8(ascii: "["))
+        for i in 0..<field.count {
+            if i > 0 { writer.byte(UInt8(ascii: ",")) }
+            writeElement(field.type, at: field.offset + i * field.type.elementSize, from: row, to: &writer)
+        }
+        writer.byte(UInt8(ascii: "]"))
+    }
+
+    @inlinable
+    static func writeElement(_ type: VariableType, at offset: Int, from row: UnsafeRawBufferPointer, to writer: inout JSONWriter) {
+        switch type {
+        case .bool: writer.bool(row[offset] != 0)
+        case .int: writer.int(row.loadUnaligned(fromByteOffset: offset, as: Int32.self).littleEndian)
+        case .bitfield: writer.int(row.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
+        case .float: writer.float(Float(bitPattern: row.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian))
+        case .double: writer.double(Double(bitPattern: row.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian))
+        case .string: writer.null()
+        }
+    }
+
+    public static func value(_ field: FrameField, from row: UnsafeRawBufferPointer) -> JSONValue {
+        guard field.offset >= 0, field.offset + field.byteSize <= row.count else { return .null }
+        if field.type == .string { return .string(string(field, from: row)) }
+        let values = (0..<field.count).map { element(field.type, at: field.offset + $0 * field.type.elementSize, from: row) }
+        return field.count == 1 ? values[0] : .array(values)
+    }
+
+    static func element(_ type: VariableType, at offset: Int, from row: UnsafeRawBufferPointer) -> JSONValue {
+        switch type {
+        case .bool: return .bool(row[offset] != 0)
+        case .int: return .int(Int64(row.loadUnaligned(fromByteOffset: offset, as: Int32.self).littleEndian))
+        case .bitfield: return .int(Int64(row.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian))
+        case .float:
+            let f = Float(bitPattern: row.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
+            return f.isFinite ? .float(f) : .null
+        case .double:
+            let d = Double(bitPattern: row.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian)
+            return d.isFinite ? .double(d) : .null
+        case .string: return .null
+        }
+    }
+
+    /// A NUL-terminated string field: UTF-8 when valid, else Windows-1252.
+    @usableFromInline
+    static func string(_ field: FrameField, from row: UnsafeRawBufferPointer) -> String {
+        let bytes = row[field.offset..<(field.offset + field.byteSize)]
+        let text = bytes.prefix { $0 != 0 }
+        return TextDecoding.utf8OrWindows1252(Array(text))
+    }
+}

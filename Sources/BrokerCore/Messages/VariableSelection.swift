@@ -1,0 +1,81 @@
+/// Which variables a consumer wants: all of them, or a list of names.
+///
+/// A name may be plain (`Speed`: served by every source that has it) or qualified with a source id
+/// (`lfs/Speed`: only that source). Names the registry knows but a source lacks come out as `null`.
+public enum VariableSelection: Sendable, Equatable {
+    case all
+    case names([String])
+
+    /// Parses a config or command value: `all`, or a list of names.
+    public init(_ names: [String]) {
+        self = names.count == 1 && names[0].lowercased() == "all" ? .all : .names(names)
+    }
+
+    /// The names of this selection that the registry does not know, for error replies.
+    public func unknownNames(in registry: VariableRegistry) -> [String] {
+        guard case let .names(names) = self else { return [] }
+        return names.filter { registry.id(named: Self.split($0).name) == nil }
+    }
+
+    /// Splits `ID/Name` into its parts; a plain name has no source.
+    public static func split(_ name: String) -> (source: String?, name: String) {
+        guard let slash = name.firstIndex(of: "/") else { return (nil, name) }
+        return (String(name[..<slash]), String(name[name.index(after: slash)...]))
+    }
+
+    /// Resolves the selection against one source's layout.
+    public func resolve(sourceID: String, layout: FrameLayout, registry: VariableRegistry) -> ResolvedSelection {
+        switch self {
+        case .all:
+            return ResolvedSelection(layout: layout, entries: layout.fields.indices.map { .init(jsonKey: layout.fields[$0].jsonKey, field: $0) })
+        case let .names(names):
+            var entries: [ResolvedSelection.Entry] = []
+            var seen = Set<String>()
+            for requested in names {
+                let (source, name) = Self.split(requested)
+                if let source, source != sourceID { continue }
+                guard seen.insert(name).inserted else { continue }
+                if let index = layout.fieldIndex(named: name) {
+                    entries.append(.init(jsonKey: layout.fields[index].jsonKey, field: index))
+                } else if registry.id(named: name) != nil {
+                    var key = JSONWriter()
+                    key.key(name)
+                    entries.append(.init(jsonKey: key.bytes, field: nil))
+                }
+            }
+            return ResolvedSelection(layout: layout, entries: entries)
+        }
+    }
+}
+
+/// A selection bound to one layout: the keys to write and where each value sits in the row.
+public struct ResolvedSelection: Sendable {
+    public struct Entry: Sendable {
+        /// `"Name":`, ready to copy.
+        public let jsonKey: [UInt8]
+        /// The field in the layout, or nil for a value the source does not have (`null`).
+        public let field: Int?
+    }
+
+    public let layout: FrameLayout
+    public let entries: [Entry]
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// Writes `{"Name":value,...}` for `frame`, which must be in this selection's layout.
+    public func writeData(of frame: Frame, to writer: inout JSONWriter) {
+        writer.byte(UInt8(ascii: "{"))
+        frame.row.withUnsafeBytes { row in
+            for (i, entry) in entries.enumerated() {
+                if i > 0 { writer.byte(UInt8(ascii: ",")) }
+                writer.bytes.append(contentsOf: entry.jsonKey)
+                if let field = entry.field {
+                    FrameRowReader.write(frame.layout.fields[field], from: row, to: &writer)
+                } else {
+                    writer.null()
+                }
+            }
+        }
+        writer.byte(UInt8(ascii: "}"))
+    }
+}

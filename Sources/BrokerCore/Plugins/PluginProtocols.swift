@@ -1,0 +1,101 @@
+import Logging
+
+/// A plugin's configuration: decoded from the plugin's YAML mapping with defaults for absent keys.
+///
+/// Decode optional keys with `container.value(_:default:)` (and `in:` for ranges) so a bad value is
+/// reported with its line and column while the rest of the file is still checked.
+public protocol PluginConfig: Decodable, Sendable {
+    /// Ports the plugin will listen on, so two plugins on one port are caught when the config loads.
+    var listeningPorts: [ListeningPort] { get }
+}
+
+extension PluginConfig {
+    public var listeningPorts: [ListeningPort] { [] }
+}
+
+/// A port a plugin binds, and the config key that set it (for the error's position).
+public struct ListeningPort: Sendable, Hashable {
+    public enum Transport: String, Sendable { case tcp, udp }
+    public var transport: Transport
+    public var port: Int
+    public var key: String
+
+    public init(_ transport: Transport, _ port: Int, key: String = "port") {
+        self.transport = transport
+        self.port = port
+        self.key = key
+    }
+}
+
+/// Which variables a source type can provide, for `broker vars` and the README's tables.
+public enum ProvidedVariables: Sendable {
+    /// Every catalogue variable (the sim declares its own set at run time).
+    case catalogue
+    case names([String])
+}
+
+/// What the core gives every plugin instance besides its config.
+public struct PluginContext: Sendable {
+    public var logger: Logger
+    public var registry: VariableRegistry
+    public var clock: any BrokerClock
+    /// The folder of the config file, against which relative paths in it are resolved.
+    public var configDirectory: String
+
+    public init(logger: Logger, registry: VariableRegistry, clock: any BrokerClock = SystemClock(), configDirectory: String = ".") {
+        self.logger = logger
+        self.registry = registry
+        self.clock = clock
+        self.configDirectory = configDirectory
+    }
+
+    /// `path` made absolute against the config's folder.
+    public func resolvePath(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (configDirectory == "." ? path : configDirectory + "/" + path)
+    }
+}
+
+/// A telemetry producer: a sim connection, a file replay, the mock.
+///
+/// `run` declares variables on its hub, publishes frames, status, events and session info, and
+/// returns promptly once its task is cancelled. It reports a lost sim through the hub's status and
+/// keeps retrying rather than throwing; it throws only for a fault that retrying cannot fix.
+public protocol Source: Sendable {
+    associatedtype Config: PluginConfig
+    /// The `type:` value in config files.
+    static var typeName: String { get }
+    /// One line for `broker plugins`.
+    static var summary: String { get }
+    /// A commented example, valid YAML that `broker validate` accepts as a config file.
+    static var sampleConfig: String { get }
+    static var providedVariables: ProvidedVariables { get }
+
+    init(id: String, config: Config, context: PluginContext) throws
+    func run(output: SourceHub) async throws
+}
+
+/// A telemetry consumer: a server for clients, a file, a network publisher.
+///
+/// `run` delivers what `input` provides until its task is cancelled, then flushes and returns
+/// promptly. It throws when it cannot start (a port in use) with a message naming the problem.
+public protocol Sink: Sendable {
+    associatedtype Config: PluginConfig
+    static var typeName: String { get }
+    static var summary: String { get }
+    static var sampleConfig: String { get }
+    /// The sink's own default rate in frames/s per source; nil takes the broker's `rate`.
+    static var defaultRate: Double? { get }
+
+    init(id: String, config: Config, context: PluginContext) throws
+    func run(input: SinkInput) async throws
+}
+
+extension Sink {
+    public static var defaultRate: Double? { nil }
+}
+
+/// An error a plugin reports to the user as one line (a port in use, a file that cannot be read).
+public struct PluginError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

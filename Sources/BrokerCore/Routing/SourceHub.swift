@@ -1,0 +1,147 @@
+import Synchronization
+
+/// The meeting point between one source and every consumer of it.
+///
+/// A source publishes into its hub and never waits: the hub keeps only the newest frame, the current
+/// status, the current session info and a bounded ring of recent events. Consumers (sinks, WebSocket
+/// clients) read what is new since they last looked and get woken through `changes()` streams, so a
+/// slow consumer can only ever miss intermediate frames, never slow the source or another consumer.
+public final class SourceHub: Sendable {
+    public let id: String
+    public let typeName: String
+    public let registry: VariableRegistry
+    /// How many events the hub keeps for consumers that fall behind.
+    public static let eventCapacity = 1024
+
+    private struct State {
+        var layout: FrameLayout?
+        var frame: Frame?
+        var nextSeq: UInt64 = 1
+        var status = SourceStatus(connected: false)
+        var statusVersion: UInt64 = 0
+        var sessionInfo: SessionInfo?
+        var events: [SourceEvent] = []
+        var eventsEmitted: UInt64 = 0
+        var observers: [Int: AsyncStream<Void>.Continuation] = [:]
+        var nextObserverID = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init(id: String, typeName: String, registry: VariableRegistry) {
+        self.id = id
+        self.typeName = typeName
+        self.registry = registry
+    }
+
+    // MARK: - Source side
+
+    /// Declares the variables the source provides, registering them, and returns the layout to fill.
+    /// Declaring again (the sim changed car or restarted) replaces the layout for later frames.
+    @discardableResult
+    public func declare(_ declarations: [VariableDeclaration], rowSize: Int? = nil) -> FrameLayout {
+        let layout = FrameLayout(declaring: declarations, registry: registry, sourceID: id, rowSize: rowSize)
+        state.withLock { $0.layout = layout }
+        return layout
+    }
+
+    /// Publishes a frame; returns its sequence number. Never blocks beyond a short lock.
+    @discardableResult
+    public func publish(row: [UInt8], layout: FrameLayout, timestamp: Double = wallClockNow()) -> UInt64 {
+        update { state in
+            let frame = Frame(seq: state.nextSeq, timestamp: timestamp, layout: layout, row: row)
+            state.nextSeq += 1
+            state.frame = frame
+            return frame.seq
+        }
+    }
+
+    @discardableResult
+    public func publish(_ row: FrameRow, timestamp: Double = wallClockNow()) -> UInt64 {
+        publish(row: row.bytes, layout: row.layout, timestamp: timestamp)
+    }
+
+    /// Sets the status; consumers are told only when it actually changes.
+    public func setStatus(_ status: SourceStatus) {
+        let changed = state.withLock { state -> Bool in
+            guard state.status != status else { return false }
+            state.status = status
+            state.statusVersion += 1
+            return true
+        }
+        if changed { notify() }
+    }
+
+    public func setConnected(_ connected: Bool, details: [(String, JSONValue)] = []) {
+        setStatus(SourceStatus(connected: connected, details: details))
+    }
+
+    public func emit(_ event: SourceEvent) {
+        update { state in
+            if state.events.count == Self.eventCapacity { state.events.removeFirst() }
+            state.events.append(event)
+            state.eventsEmitted += 1
+        }
+    }
+
+    public func emit(_ name: String, _ data: JSONValue = .object([])) {
+        emit(SourceEvent(name: name, data: data))
+    }
+
+    public func setSessionInfo(_ data: JSONValue, timestamp: Double = wallClockNow()) {
+        update { state in
+            let version = (state.sessionInfo?.version ?? 0) + 1
+            state.sessionInfo = SessionInfo(version: version, data: data, timestamp: timestamp)
+        }
+    }
+
+    // MARK: - Consumer side
+
+    public var latestFrame: Frame? { state.withLock { $0.frame } }
+    public var layout: FrameLayout? { state.withLock { $0.layout } }
+    public var sessionInfo: SessionInfo? { state.withLock { $0.sessionInfo } }
+    public var status: SourceStatus { state.withLock { $0.status } }
+    /// Increments on every status change.
+    public var statusVersion: UInt64 { state.withLock { $0.statusVersion } }
+    /// How many events the source has emitted so far; a consumer's event cursor.
+    public var eventsEmitted: UInt64 { state.withLock { $0.eventsEmitted } }
+
+    /// The events emitted after the first `cursor` ones, and how many of those were already
+    /// dropped from the ring because the consumer fell too far behind.
+    public func events(after cursor: UInt64) -> (events: [SourceEvent], missed: UInt64, cursor: UInt64) {
+        state.withLock { state in
+            let firstKept = state.eventsEmitted - UInt64(state.events.count)
+            let start = max(cursor, firstKept)
+            let missed = start - min(cursor, start)
+            let events = Array(state.events[Int(start - firstKept)...])
+            return (events, missed, state.eventsEmitted)
+        }
+    }
+
+    /// A stream that yields (coalesced) whenever anything in the hub changes. Finish iterating or
+    /// drop it to stop observing.
+    public func changes() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let observerID = state.withLock { state -> Int in
+            let id = state.nextObserverID
+            state.nextObserverID += 1
+            state.observers[id] = continuation
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.observers.removeValue(forKey: observerID) }
+        }
+        return stream
+    }
+
+    private func update<T>(_ body: (inout State) -> T) -> T {
+        let (result, observers) = state.withLock { state in (body(&state), Array(state.observers.values)) }
+        for observer in observers { observer.yield() }
+        return result
+    }
+
+    private func notify() {
+        let observers = state.withLock { Array($0.observers.values) }
+        for observer in observers { observer.yield() }
+    }
+}
