@@ -155,9 +155,15 @@ final class AdmissionGate: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// hummingbird-websocket's HTTP/1 + WebSocket child channel with an `AdmissionGate` in front of
-/// its upgrader.
+/// its upgrader, on sockets with a fixed send buffer.
 struct GatedWebSocketChannel: ServerChildChannel {
     typealias Value = HTTP1WebSocketUpgradeChannel.Value
+
+    /// The kernel send buffer of each connection. Fixed rather than auto-tuned (which lets a socket
+    /// hold up to 4 MiB on Linux), so a client that stops reading fills it within a fraction of a
+    /// second at telemetry rates, its stall is seen at once, and the memory it can hold is bounded.
+    /// 128 KiB still carries a full `sub all` stream at 60 Hz over a slow Wi-Fi hop.
+    static let socketSendBuffer = 128 * 1024
 
     let upgradeChannel: HTTP1WebSocketUpgradeChannel
     let policy: AdmissionPolicy
@@ -165,6 +171,7 @@ struct GatedWebSocketChannel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let policy = self.policy
         return upgradeChannel.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: Self.socketSendBuffer)
             let operations = channel.pipeline.syncOperations
             let decoder = try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try operations.addHandler(AdmissionGate(policy: policy), position: .after(decoder))

@@ -4,6 +4,12 @@ import NIOCore
 import NIOWebSocket
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A message on its way to one client's socket.
 enum OutgoingMessage: Sendable {
     /// A frame's telemetry for one source. `resend` lets the message sent right after `sub` repeat
@@ -19,6 +25,9 @@ enum ScheduleDecision: Sendable {
     case idle
     /// Send it; `skipped` frames of the source went by since the previous one this client took.
     case send(SharedSubscription, skipped: UInt64)
+    /// The client's socket is full: it is owed this source's newest frame when it drains, and
+    /// nothing is encoded for it now. `replaced` when it was already owed an older one.
+    case owed(skipped: UInt64, replaced: Bool)
     /// The client's rate allows the next frame at `deadline`.
     case wait(deadline: Double)
 }
@@ -28,15 +37,18 @@ enum ScheduleDecision: Sendable {
 ///
 /// Two sides touch it. The broadcasters and the command handler decide *what* the client gets
 /// (`schedule`, `updateSubscription`, ...). The channel's event loop *delivers*: `deliver` writes at
-/// once while the socket is writable, otherwise keeps one pending message per source (newest wins),
-/// plus the newest status and a few events, and `writabilityChanged` flushes them when the socket
-/// drains. The lock is never held while calling into NIO, which may call back re-entrantly.
+/// once while the socket is writable. While it is not, the client holds at most one pending
+/// message per source, and that message is simply "the source's newest frame": nothing is encoded
+/// or stored for a stalled client, and when its socket drains `writabilityChanged` encodes (from the
+/// shared cache) and writes the frame that is newest *then*, after the newest status and a few
+/// events. The lock is never held while calling into NIO, which may call back re-entrantly.
 final class ClientConnection: Sendable {
     let id: Int
     let channel: any Channel
     /// Where the WebSocket close handshake goes through hummingbird-websocket's state machine.
     let outbound: WebSocketOutboundWriter
     let remoteDescription: String
+    private let hubs: [SourceHub]
     private let metrics: SinkMetrics
     /// Events kept for a client whose socket is full; older ones are dropped (and counted).
     static let pendingEventLimit = 64
@@ -50,20 +62,18 @@ final class ClientConnection: Sendable {
         var takenSeq: UInt64 = 0
     }
 
-    private struct PendingTelemetry {
-        var seq: UInt64
-        var bytes: ByteBuffer
-    }
-
     private struct State {
         var request = SubscriptionRequest()
         var schedules: [SourceSchedule]
         var rate: Double
-        var eventsOn = false
+        /// Per source, the first event (by the hub's count) this client gets; nil while events are off.
+        var eventsFrom: [UInt64]?
         var counters = ScheduleCounters()
-        // Delivery side, touched on the channel's event loop only.
+        // Delivery side.
+        /// The newest frame written to the socket, per source.
         var deliveredSeq: [UInt64]
-        var pendingTelemetry: [PendingTelemetry?]
+        /// Per source: the client is owed the newest frame once its socket drains.
+        var owed: [Bool]
         var pendingStatus: ByteBuffer?
         var pendingEvents: [ByteBuffer] = []
         /// When the socket stopped accepting writes (nil while it drains).
@@ -73,18 +83,17 @@ final class ClientConnection: Sendable {
 
     private let state: Mutex<State>
 
-    init(
-        id: Int, channel: any Channel, outbound: WebSocketOutboundWriter, sourceCount: Int, rate: Double, metrics: SinkMetrics
-    ) {
+    init(id: Int, channel: any Channel, outbound: WebSocketOutboundWriter, hubs: [SourceHub], rate: Double, metrics: SinkMetrics) {
         self.id = id
         self.channel = channel
         self.outbound = outbound
+        self.hubs = hubs
         self.metrics = metrics
         remoteDescription = channel.remoteAddress.map { "\($0)" } ?? "client \(id)"
         state = Mutex(
             State(
-                schedules: Array(repeating: SourceSchedule(limiter: RateLimiter(rate: rate)), count: sourceCount), rate: rate,
-                deliveredSeq: Array(repeating: 0, count: sourceCount), pendingTelemetry: Array(repeating: nil, count: sourceCount)))
+                schedules: Array(repeating: SourceSchedule(limiter: RateLimiter(rate: rate)), count: hubs.count), rate: rate,
+                deliveredSeq: Array(repeating: 0, count: hubs.count), owed: Array(repeating: false, count: hubs.count)))
     }
 
     // MARK: - Deciding what the client gets
@@ -110,6 +119,11 @@ final class ClientConnection: Sendable {
             }
             state.counters.recordGet()
             state.schedules[index].takenSeq = frame.seq
+            if state.unwritableSince != nil {
+                let replaced = state.owed[index]
+                state.owed[index] = true
+                return .owed(skipped: skipped, replaced: replaced)
+            }
             return .send(subscription, skipped: skipped)
         }
     }
@@ -146,7 +160,14 @@ final class ClientConnection: Sendable {
 
     var request: SubscriptionRequest { state.withLock { $0.request } }
     var rate: Double { state.withLock { $0.rate } }
-    var eventsOn: Bool { state.withLock { $0.eventsOn && !$0.closed } }
+    /// Whether the client asked (with `events on`) for the event that is number `index` of source
+    /// `source`: events emitted before the command are not sent.
+    func wantsEvent(source: Int, index: UInt64) -> Bool {
+        state.withLock { state in
+            guard !state.closed, let from = state.eventsFrom else { return false }
+            return index >= from[source]
+        }
+    }
     var counters: ScheduleCounters { state.withLock { $0.counters } }
     var unwritableSince: Double? { state.withLock { $0.closed ? nil : $0.unwritableSince } }
 
@@ -157,8 +178,10 @@ final class ClientConnection: Sendable {
         }
     }
 
+    /// `events on` (from each hub's current event count) or `events off`.
     func setEvents(_ on: Bool) {
-        state.withLock { $0.eventsOn = on }
+        let counts = on ? hubs.map(\.eventsEmitted) : nil
+        state.withLock { $0.eventsFrom = counts }
     }
 
     /// Marks the client gone and gives its subscriptions back to the tables.
@@ -169,7 +192,7 @@ final class ClientConnection: Sendable {
                 if let subscription = state.schedules[index].subscription { tables[index].release(subscription) }
                 state.schedules[index].subscription = nil
             }
-            state.pendingTelemetry = state.pendingTelemetry.map { _ in nil }
+            state.owed = state.owed.map { _ in false }
             state.pendingStatus = nil
             state.pendingEvents = []
         }
@@ -198,9 +221,8 @@ final class ClientConnection: Sendable {
                     state.deliveredSeq[source] = seq
                     return .write(bytes)
                 }
-                if let pending = state.pendingTelemetry[source], pending.seq > seq { return .drop }
-                let replaced = state.pendingTelemetry[source] == nil ? 0 : 1
-                state.pendingTelemetry[source] = PendingTelemetry(seq: seq, bytes: bytes)
+                let replaced = state.owed[source] ? 1 : 0
+                state.owed[source] = true
                 state.unwritableSince = state.unwritableSince ?? now
                 return .queued(replaced: replaced)
             case let .status(bytes):
@@ -232,57 +254,66 @@ final class ClientConnection: Sendable {
         }
     }
 
-    /// Called by `WritabilityObserver` on the event loop. When the socket drains, the pending
-    /// messages go out (status first, then events, then telemetry by source) until it fills again.
+    /// Called by `WritabilityObserver` on the event loop. When the socket drains, what is pending
+    /// goes out (status first, then events, then each owed source's newest frame) until it fills
+    /// again; what does not fit stays pending.
     func writabilityChanged(isWritable: Bool, now: Double) {
         guard isWritable else {
             state.withLock { $0.unwritableSince = $0.unwritableSince ?? now }
             return
         }
-        var queue: [(source: Int?, seq: UInt64, bytes: ByteBuffer)] = []
-        state.withLock { state in
-            state.unwritableSince = nil
-            if let status = state.pendingStatus { queue.append((nil, 0, status)) }
-            queue += state.pendingEvents.map { (nil, 0, $0) }
-            for (source, pending) in state.pendingTelemetry.enumerated() {
-                if let pending, pending.seq > state.deliveredSeq[source] { queue.append((source, pending.seq, pending.bytes)) }
-            }
-            state.pendingStatus = nil
-            state.pendingEvents = []
-            state.pendingTelemetry = state.pendingTelemetry.map { _ in nil }
-        }
-        guard !queue.isEmpty else { return }
-        var written = 0
-        for item in queue {
-            guard channel.isWritable else { break }
-            channel.write(Self.textFrame(item.bytes), promise: nil)
-            written += 1
-        }
-        channel.flush()
-        state.withLock { state in
-            for item in queue[..<written] {
-                if let source = item.source { state.deliveredSeq[source] = max(state.deliveredSeq[source], item.seq) }
-            }
-        }
-        metrics.messagesSent.add(written, ordering: .relaxed)
-        if written < queue.count { requeue(Array(queue[written...]), now: now) }
-    }
-
-    /// Puts back what a drain could not write, where nothing newer has been queued meanwhile.
-    private func requeue(_ items: [(source: Int?, seq: UInt64, bytes: ByteBuffer)], now: Double) {
+        var status: ByteBuffer?
+        var events: [ByteBuffer] = []
+        var owedSources: [(index: Int, subscription: SharedSubscription, after: UInt64)] = []
         state.withLock { state in
             guard !state.closed else { return }
-            state.unwritableSince = state.unwritableSince ?? now
-            var events: [ByteBuffer] = []
-            for item in items {
-                if let source = item.source {
-                    if state.pendingTelemetry[source] == nil { state.pendingTelemetry[source] = PendingTelemetry(seq: item.seq, bytes: item.bytes) }
-                } else {
-                    events.append(item.bytes)
+            state.unwritableSince = nil
+            swap(&status, &state.pendingStatus)
+            swap(&events, &state.pendingEvents)
+            for index in state.owed.indices where state.owed[index] {
+                state.owed[index] = false
+                if let subscription = state.schedules[index].subscription {
+                    owedSources.append((index, subscription, state.deliveredSeq[index]))
                 }
             }
-            // The status (if any) was first in the queue: it comes back first.
-            state.pendingEvents = Array((events + state.pendingEvents).suffix(Self.pendingEventLimit))
+        }
+        var telemetry: [(source: Int, seq: UInt64, bytes: ByteBuffer)] = []
+        for owed in owedSources {
+            guard let frame = hubs[owed.index].latestFrame, frame.seq > owed.after,
+                let bytes = owed.subscription.message(for: frame, metrics: metrics)
+            else { continue }
+            telemetry.append((owed.index, frame.seq, bytes))
+        }
+        guard status != nil || !events.isEmpty || !telemetry.isEmpty else { return }
+
+        var full = false
+        var written = 0
+        func write(_ bytes: ByteBuffer) -> Bool {
+            guard !full, channel.isWritable else {
+                full = true
+                return false
+            }
+            channel.write(Self.textFrame(bytes), promise: nil)
+            written += 1
+            return true
+        }
+        let unsentStatus = status.flatMap { write($0) ? nil : $0 }
+        let unsentEvents = events.filter { !write($0) }
+        var delivered: [(source: Int, seq: UInt64)] = []
+        var unsentSources: [Int] = []
+        for item in telemetry {
+            if write(item.bytes) { delivered.append((item.source, item.seq)) } else { unsentSources.append(item.source) }
+        }
+        channel.flush()
+        metrics.messagesSent.add(written, ordering: .relaxed)
+        state.withLock { state in
+            for item in delivered { state.deliveredSeq[item.source] = max(state.deliveredSeq[item.source], item.seq) }
+            guard full, !state.closed else { return }
+            // The socket filled up again: the rest stays pending (anything queued meanwhile is newer).
+            state.unwritableSince = state.unwritableSince ?? now
+            state.pendingStatus = state.pendingStatus ?? unsentStatus
+            state.pendingEvents = Array((unsentEvents + state.pendingEvents).suffix(Self.pendingEventLimit))
+            for source in unsentSources { state.owed[source] = true }
         }
     }
 
@@ -295,8 +326,9 @@ final class ClientConnection: Sendable {
         metrics.messagesSent.add(1, ordering: .relaxed)
     }
 
-    /// Closes a client that stopped draining: the close frame is best effort (its socket is full),
-    /// the TCP connection is closed at once.
+    /// Closes a client that stopped draining. The close frame is best effort (its socket is full);
+    /// the connection is then reset rather than closed, so the kernel drops the stale telemetry
+    /// queued for it instead of holding it until the client reads or TCP gives up.
     func evict(code: WebSocketErrorCode, reason: String) {
         var payload = ByteBuffer()
         payload.write(webSocketErrorCode: code)
@@ -305,7 +337,10 @@ final class ClientConnection: Sendable {
         let channel = self.channel
         channel.eventLoop.execute {
             channel.writeAndFlush(frame, promise: nil)
-            channel.close(promise: nil)
+            let reset =
+                (channel as? any SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0))
+                ?? channel.eventLoop.makeSucceededVoidFuture()
+            reset.whenComplete { _ in channel.close(promise: nil) }
         }
     }
 

@@ -39,7 +39,10 @@ struct ClientSession: Sendable {
         case "read": try await read(command)
         case "sessioninfo": try await sessionInfo()
         case "metrics":
-            try await reply(fanout.metrics.reply(session: client.counters, clients: fanout.registry.count, clientRate: client.rate))
+            let largestBuffer = await fanout.largestClientBuffer()
+            try await reply(
+                fanout.metrics.reply(
+                    session: client.counters, clients: fanout.registry.count, clientRate: client.rate, largestClientBuffer: largestBuffer))
         case "ping": try await reply(BrokerMessages.encode(.object([("type", "pong")])))
         case "vars":
             try await reply(BrokerMessages.encode(.object([("type", "vars"), ("data", BrokerMessages.variableCatalogue(fanout.variables))])))

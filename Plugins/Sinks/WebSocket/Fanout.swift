@@ -45,17 +45,31 @@ final class Fanout: Sendable {
         batches.dispatch(metrics: metrics, clock: clock)
     }
 
-    /// Sends events to the clients that turned them on.
-    func broadcastEvents(_ events: [SourceEvent], from hub: SourceHub) {
+    /// Sends events of source `index` to the clients that turned them on before they happened.
+    /// `firstIndex` is the hub's count of the first event of `events`.
+    func broadcastEvents(_ events: [SourceEvent], firstIndex: UInt64, source index: Int) {
         guard !events.isEmpty else { return }
-        let listeners = registry.clients.filter(\.eventsOn)
-        guard !listeners.isEmpty else { return }
+        let clients = registry.clients
         var batches = LoopBatches()
-        for event in events {
-            let message = ByteBuffer(bytes: BrokerMessages.event(sourceID: hub.id, event: event))
+        for (offset, event) in events.enumerated() {
+            let eventIndex = firstIndex + UInt64(offset)
+            let listeners = clients.filter { $0.wantsEvent(source: index, index: eventIndex) }
+            guard !listeners.isEmpty else { continue }
+            let message = ByteBuffer(bytes: BrokerMessages.event(sourceID: hubs[index].id, event: event))
             for client in listeners { batches.add(client, .event(message)) }
         }
         batches.dispatch(metrics: metrics, clock: clock)
+    }
+
+    /// The most bytes waiting in any one client's channel (what a slow client costs in memory).
+    func largestClientBuffer() async -> Int {
+        var largest = 0
+        for client in registry.clients {
+            if let buffered = try? await client.channel.getOption(ChannelOptions.bufferedWritableBytes).get() {
+                largest = max(largest, buffered)
+            }
+        }
+        return largest
     }
 
     /// A client's rate when it asks for `requested` per second: capped by the sink's rate.

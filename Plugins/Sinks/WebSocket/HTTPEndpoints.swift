@@ -16,7 +16,10 @@ enum HTTPEndpoints {
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         router.get("metrics") { _, _ in
-            text(fanout.metrics.prometheusText(clients: fanout.registry.count), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            let largestBuffer = await fanout.largestClientBuffer()
+            return text(
+                fanout.metrics.prometheusText(clients: fanout.registry.count, largestClientBuffer: largestBuffer),
+                contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         if config.dashboard {
             router.get("/") { _, _ in

@@ -138,7 +138,7 @@ final class SinkMetrics: Sendable {
 
     /// The `metrics` reply for one client: the bridge's keys (the loop counters are this client's
     /// session, as in the bridge), then the sink-wide figures.
-    func reply(session: ScheduleCounters, clients: Int, clientRate: Double) -> [UInt8] {
+    func reply(session: ScheduleCounters, clients: Int, clientRate: Double, largestClientBuffer: Int) -> [UInt8] {
         let (loop, encode, variableGet, delivery) = windows.withLock {
             ($0.loop.summary, $0.encode.summary, $0.variableGet.summary, $0.delivery.summary)
         }
@@ -157,13 +157,14 @@ final class SinkMetrics: Sendable {
             ("messages_sent", .int(Int64(messagesSent.load(ordering: .relaxed)))),
             ("messages_replaced", .int(Int64(messagesReplaced.load(ordering: .relaxed)))),
             ("clients_evicted", .int(Int64(clientsEvicted.load(ordering: .relaxed)))),
+            ("client_buffer_max_bytes", .int(Int64(largestClientBuffer))),
             ("rate_hz", .double(clientRate)),
         ])
         return BrokerMessages.encode(.object([("type", "metrics"), ("data", data)]))
     }
 
     /// The same figures in the Prometheus text exposition format (version 0.0.4).
-    func prometheusText(clients: Int) -> String {
+    func prometheusText(clients: Int, largestClientBuffer: Int) -> String {
         let (loop, encode, variableGet, delivery) = windows.withLock { ($0.loop, $0.encode, $0.variableGet, $0.delivery) }
         let label = "sink=\"\(Self.escapeLabel(sinkID))\""
         var text = ""
@@ -188,6 +189,7 @@ final class SinkMetrics: Sendable {
             "messages_replaced_total", "counter", "Pending messages replaced by a newer one before a slow client drained.",
             messagesReplaced.load(ordering: .relaxed))
         metric("clients_evicted_total", "counter", "Clients closed (1008) for not draining.", clientsEvicted.load(ordering: .relaxed))
+        metric("client_buffer_max_bytes", "gauge", "Most bytes waiting in one client's socket buffer.", largestClientBuffer)
         metric("frames_scheduled_total", "counter", "Frames admitted by client schedules (get_count, all clients).", framesScheduled.load(ordering: .relaxed))
         metric("frames_skipped_total", "counter", "Frames skipped by client schedules (skip_count, all clients).", framesSkipped.load(ordering: .relaxed))
         summary("loop_time_ms", "Time for one pass over the clients for a frame, in milliseconds.", loop)

@@ -51,7 +51,7 @@ final class SourceBroadcaster: Sendable {
         if hub.eventsEmitted != cursor.events {
             let batch = hub.events(after: cursor.events)
             cursor.events = batch.cursor
-            fanout.broadcastEvents(batch.events, from: hub)
+            fanout.broadcastEvents(batch.events, firstIndex: batch.cursor - UInt64(batch.events.count), source: index)
         }
         guard let frame = hub.latestFrame else { return nil }
 
@@ -60,6 +60,7 @@ final class SourceBroadcaster: Sendable {
         var earliest: Double?
         var taken = 0
         var skipped: UInt64 = 0
+        var replaced = 0
         for client in fanout.registry.clients {
             switch client.schedule(source: index, frame: frame, now: now) {
             case .idle:
@@ -72,11 +73,16 @@ final class SourceBroadcaster: Sendable {
                 if let message = subscription.message(for: frame, metrics: fanout.metrics) {
                     batches.add(client, .telemetry(source: index, seq: frame.seq, bytes: message, resend: false))
                 }
+            case let .owed(skippedFrames, isReplacement):
+                taken += 1
+                skipped += skippedFrames
+                if isReplacement { replaced += 1 }
             }
         }
         if taken > 0 {
             fanout.metrics.framesScheduled.add(taken, ordering: .relaxed)
             fanout.metrics.framesSkipped.add(Int(skipped), ordering: .relaxed)
+            if replaced > 0 { fanout.metrics.messagesReplaced.add(replaced, ordering: .relaxed) }
             batches.dispatch(metrics: fanout.metrics, clock: fanout.clock, since: noticed)
             fanout.metrics.recordLoop(seconds: (ContinuousClock.now - noticed).seconds)
         }

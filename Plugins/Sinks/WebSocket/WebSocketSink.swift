@@ -83,7 +83,7 @@ public struct WebSocketSink: Sink {
 
         // Shutdown runs in its own task: this one is cancelled, and the steps below wait.
         let failure = await Task.detached {
-            await fanout.closeAllClients(grace: 0.5)
+            await fanout.closeAllClients(grace: 0.4)
             await advertiser?.withdraw()
             return await server.stop()
         }.value
@@ -98,12 +98,14 @@ public struct WebSocketSink: Sink {
         let port: Int
         let group: ServiceGroup
         let task: Task<Void, any Error>
+        let stopping: StoppingFlag
         private let failure = Mutex<String?>(nil)
 
-        init(port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+        init(port: Int, group: ServiceGroup, task: Task<Void, any Error>, stopping: StoppingFlag) {
             self.port = port
             self.group = group
             self.task = task
+            self.stopping = stopping
         }
 
         var hasFailed: Bool { failure.withLock { $0 != nil } }
@@ -116,6 +118,7 @@ public struct WebSocketSink: Sink {
         /// why it had stopped by itself, if it had.
         func stop() async -> String? {
             let early = failure.withLock { $0 }
+            stopping.value.store(true, ordering: .relaxed)
             await group.triggerGracefulShutdown()
             _ = await task.result
             return early
@@ -146,7 +149,11 @@ public struct WebSocketSink: Sink {
                 },
                 policy: policy)
         }
-        var serverLogger = context.logger
+        let stopping = StoppingFlag()
+        var serverLogger = Logger(label: "hummingbird") { [base = context.logger] _ in
+            ServerLogHandler(base: base.handler, stopping: stopping)
+        }
+        serverLogger.logLevel = context.logger.logLevel
         serverLogger[metadataKey: "server"] = "hummingbird"
         let app = Application(
             router: router, server: serverBuilder,
@@ -154,7 +161,7 @@ public struct WebSocketSink: Sink {
             onServerRunning: { channel in started.succeed(channel.localAddress) },
             logger: serverLogger)
         var groupConfiguration = ServiceGroupConfiguration(services: [app], logger: serverLogger)
-        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(300)
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(400)
         groupConfiguration.maximumCancellationDuration = .milliseconds(200)
         let group = ServiceGroup(configuration: groupConfiguration)
         // Detached: the server must not see the broker's graceful shutdown before the sink has
@@ -175,7 +182,7 @@ public struct WebSocketSink: Sink {
             throw startFailure(error)
         }
         boundAddress.value.withLock { $0 = address }
-        let server = RunningServer(port: address?.port ?? config.port, group: group, task: task)
+        let server = RunningServer(port: address?.port ?? config.port, group: group, task: task, stopping: stopping)
         Task.detached {
             if case let .failure(error) = await task.result, !(error is CancellationError) { server.recordFailure(error) }
         }
@@ -199,8 +206,8 @@ public struct WebSocketSink: Sink {
         clock: any BrokerClock, maxMessageBytes: Int
     ) async throws {
         let client = ClientConnection(
-            id: fanout.registry.makeID(), channel: channel, outbound: outbound, sourceCount: fanout.hubs.count,
-            rate: fanout.sinkRate, metrics: fanout.metrics)
+            id: fanout.registry.makeID(), channel: channel, outbound: outbound, hubs: fanout.hubs, rate: fanout.sinkRate,
+            metrics: fanout.metrics)
         try await channel.pipeline.addHandler(WritabilityObserver(client: client, clock: clock), position: .first).get()
         fanout.registry.add(client)
         fanout.metrics.clientsAccepted.add(1, ordering: .relaxed)
@@ -227,6 +234,43 @@ public struct WebSocketSink: Sink {
             name: config.mdns.name ?? MDNSAdvertiser.hostName(), type: config.mdns.type, port: port,
             txt: [("path", config.path), ("version", "1"), ("sources", sources.joined(separator: ","))])
         return MDNSAdvertiser.advertise(service, logger: context.logger)
+    }
+}
+
+/// Set once the sink is stopping its server.
+private final class StoppingFlag: Sendable {
+    let value = Atomic<Bool>(false)
+}
+
+/// Hummingbird's log output, through the sink's own logger. Once the sink is stopping, what the
+/// server reports about connections being cut short (it logs those as errors when a shutdown
+/// outlasts its grace period) is expected, and goes to the debug level.
+private struct ServerLogHandler: LogHandler {
+    var base: any LogHandler
+    let stopping: StoppingFlag
+
+    var logLevel: Logger.Level {
+        get { base.logLevel }
+        set { base.logLevel = newValue }
+    }
+
+    var metadata: Logger.Metadata {
+        get { base.metadata }
+        set { base.metadata = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { base[metadataKey: key] }
+        set { base[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var event = event
+        if stopping.value.load(ordering: .relaxed), event.level > .debug {
+            guard base.logLevel <= .debug else { return }
+            event.level = .debug
+        }
+        base.log(event: event)
     }
 }
 

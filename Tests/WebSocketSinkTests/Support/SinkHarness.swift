@@ -1,6 +1,7 @@
 import BrokerCore
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 @testable import WebSocketSink
@@ -41,9 +42,18 @@ struct SinkHarness {
         let context = PluginContext(logger: logger, registry: registry)
         let sink = try WebSocketSink(id: id, config: config, context: context)
         let input = SinkInput(sinkID: id, sources: hubs, rate: rate)
-        let task = Task { try await sink.run(input: input) }
+        let failure = Mutex<(any Error)?>(nil)
+        let task = Task {
+            do {
+                try await sink.run(input: input)
+            } catch {
+                failure.withLock { $0 = error }
+                throw error
+            }
+        }
         let deadline = ContinuousClock.now + .seconds(10)
         while sink.address == nil {
+            if let error = failure.withLock({ $0 }) { throw error }
             if ContinuousClock.now > deadline {
                 task.cancel()
                 throw HarnessError("the sink did not start listening within 10 s")
@@ -109,7 +119,9 @@ final class FrameDriver: Sendable {
         return hub.publish(row)
     }
 
-    /// Publishes at `rate` frames per second on an absolute schedule until cancelled.
+    /// Publishes at `rate` frames per second until cancelled, on an absolute schedule that restarts
+    /// from the present after a late wake-up instead of publishing the missed frames in a burst
+    /// (as a sim does: it skips ticks, it does not replay them).
     func start(rate: Double) -> Task<Void, Never> {
         Task {
             let interval = Duration.nanoseconds(Int64(1e9 / rate))
@@ -119,6 +131,7 @@ final class FrameDriver: Sendable {
                 publish(n)
                 n += 1
                 next += interval
+                if next < ContinuousClock.now { next = ContinuousClock.now + interval }
                 try? await Task.sleep(until: next, clock: .continuous)
             }
         }
@@ -132,4 +145,12 @@ func residentKilobytes() -> Int? {
         return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
     }
     return nil
+}
+
+/// A thread-safe counter for tests that wait until several clients are ready.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }

@@ -5,6 +5,7 @@ import HummingbirdWSClient
 import Logging
 import NIOCore
 import Synchronization
+import Testing
 
 /// A WebSocket client for the tests, on hummingbird-websocket's `WebSocketClient`: it keeps what
 /// the server sends in an inbox the test reads with timeouts.
@@ -22,7 +23,7 @@ final class TestClient: Sendable {
 
     /// The next message (parsed) matching `predicate`; messages before it are dropped. Throws on
     /// timeout or when the connection ends first.
-    func next(timeout: Double = 5, where predicate: (JSONValue) -> Bool = { _ in true }) async throws -> JSONValue {
+    func next(timeout: Double = 15, where predicate: (JSONValue) -> Bool = { _ in true }) async throws -> JSONValue {
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
         while true {
             guard let text = await inbox.next(until: deadline) else {
@@ -34,22 +35,24 @@ final class TestClient: Sendable {
     }
 
     /// The next message of `type`.
-    func next(type: String, timeout: Double = 5) async throws -> JSONValue {
+    func next(type: String, timeout: Double = 15) async throws -> JSONValue {
         try await next(timeout: timeout) { $0["type"]?.stringValue == type }
     }
 
     /// Sends `command` and returns the next message of `type`.
-    func request(_ command: String, reply type: String, timeout: Double = 5) async throws -> JSONValue {
+    func request(_ command: String, reply type: String, timeout: Double = 15) async throws -> JSONValue {
         try await send(command)
         return try await next(type: type, timeout: timeout)
     }
 
-    /// Messages of `type` that arrive within `seconds`, raw text.
+    /// Messages of `type` that arrive within `seconds`, raw text. (The sink writes `type` first, so
+    /// a prefix test does; load tests with thousands of messages need it cheap.)
     func collect(type: String, for seconds: Double) async -> [String] {
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        let prefix = "{\"type\":\"\(type)\""
         var collected: [String] = []
         while let text = await inbox.next(until: deadline) {
-            if (try? parseJSON(text))?["type"]?.stringValue == type { collected.append(text) }
+            if text.hasPrefix(prefix) { collected.append(text) }
         }
         return collected
     }
@@ -204,4 +207,37 @@ private struct DecodedJSON: Decodable {
 extension JSONValue {
     /// The keys of an object, sorted.
     var keys: [String] { objectValue?.map(\.0).sorted() ?? [] }
+}
+
+/// The `seq` of a telemetry message without parsing the rest of it.
+func telemetrySeq(_ text: String) -> Int? {
+    guard let key = text.range(of: "\"seq\":") else { return nil }
+    return Int(text[key.upperBound...].prefix { $0.isNumber })
+}
+
+extension TestClient {
+    /// Measures this client's telemetry for `seconds` and checks it against its rate `hz` (SPEC 5:
+    /// at most `rate` per second) for a source publishing at `sourceHz`.
+    ///
+    /// The cap is checked on the sink's own count of frames it took for this client (`get_count`
+    /// from `metrics`, before and after), against the time between the two replies, so messages
+    /// queued in this client before the window cannot inflate it. The lower bound is checked on what
+    /// arrived, against the frames the source really published meanwhile (from `seq`), so a test
+    /// machine busy enough to slow the source does not fail it.
+    func expectRate(hz: Double, sourceHz: Double, seconds: Double, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let before = try await request("metrics", reply: "metrics")["data"]?["loop"]?["get_count"]?.intValue ?? 0
+        let started = ContinuousClock.now
+        let messages = await collect(type: "telemetry", for: seconds)
+        let after = try await request("metrics", reply: "metrics")["data"]?["loop"]?["get_count"]?.intValue ?? 0
+        let elapsed = (ContinuousClock.now - started) / .seconds(1)
+        let taken = Double(after - before)
+        #expect(taken <= hz * elapsed + 2, "the sink took \(taken) frames in \(elapsed) s at \(hz) Hz", sourceLocation: sourceLocation)
+
+        let seqs = messages.compactMap(telemetrySeq)
+        let published = Double((seqs.max() ?? 0) - (seqs.min() ?? 0) + 1)
+        let allowed = published * min(hz, sourceHz) / sourceHz
+        let summary = "\(seqs.count) messages over \(seconds) s at \(hz) Hz; the source published \(Int(published)) frames meanwhile"
+        #expect(Double(seqs.count) >= 0.75 * allowed, "\(summary)", sourceLocation: sourceLocation)
+        #expect(published >= sourceHz * seconds * 0.25, "the source hardly published: \(summary)", sourceLocation: sourceLocation)
+    }
 }
