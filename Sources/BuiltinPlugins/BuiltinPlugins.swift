@@ -1,6 +1,7 @@
 import BrokerCore
 import MockSource
 import StdoutSink
+import UDPSink
 
 /// The plugins compiled into the broker. Adding a plugin is one line here (and its target in
 /// Package.swift); nothing is discovered at run time.
@@ -11,6 +12,7 @@ public enum BuiltinPlugins {
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),
+            SinkPlugin(UDPSink.self),
         ]
     )
 }
