@@ -121,20 +121,31 @@ public struct UDPSink: Sink {
 /// Hands a resolution result to its waiting task exactly once, whichever comes first: the answer
 /// or the task's cancellation.
 private final class ResolutionWaiter: Sendable {
-    private let continuation = Mutex<CheckedContinuation<ResolvedUDPTarget, any Error>?>(nil)
-    private let cancelled = Mutex(false)
+    private enum State {
+        case starting
+        case waiting(CheckedContinuation<ResolvedUDPTarget, any Error>)
+        case finished
+    }
 
-    func set(_ waiting: CheckedContinuation<ResolvedUDPTarget, any Error>) {
-        if cancelled.withLock({ $0 }) {
-            waiting.resume(throwing: CancellationError())
-            return
+    private let state = Mutex(State.starting)
+
+    /// Called before the work is submitted; a cancellation that came first is delivered at once.
+    func set(_ continuation: CheckedContinuation<ResolvedUDPTarget, any Error>) {
+        let alreadyCancelled = state.withLock { state in
+            if case .finished = state { return true }
+            state = .waiting(continuation)
+            return false
         }
-        continuation.withLock { $0 = waiting }
+        if alreadyCancelled { continuation.resume(throwing: CancellationError()) }
     }
 
     func resume(with result: Result<ResolvedUDPTarget, any Error>) {
-        if case .failure(is CancellationError) = result { cancelled.withLock { $0 = true } }
-        continuation.withLock { $0.take() }?.resume(with: result)
+        let waiting = state.withLock { state -> CheckedContinuation<ResolvedUDPTarget, any Error>? in
+            defer { state = .finished }
+            if case let .waiting(continuation) = state { return continuation }
+            return nil
+        }
+        waiting?.resume(with: result)
     }
 }
 
