@@ -34,10 +34,19 @@ let package = Package(
             ]),
 
         // Source plugins.
+        .target(
+            name: "IRacingSource",
+            dependencies: ["BrokerCore", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/Sources/IRacing",
+            exclude: ["README.md"]),
 
         // Sink plugins.
 
         // Tests.
         .target(name: "BrokerTestSupport", dependencies: ["BrokerCore"], path: "Tests/BrokerTestSupport"),
+        .testTarget(
+            name: "IRacingSourceTests",
+            dependencies: ["IRacingSource", "BrokerCore", "BrokerTestSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/IRacingSourceTests"),
     ]
 )
