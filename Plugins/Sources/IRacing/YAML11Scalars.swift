@@ -99,7 +99,9 @@ public enum YAML11Scalars {
             }
             (exact, magnitude) = (total, approximate)
         } else {
-            (exact, magnitude) = accumulate(digits[...], base: 10)
+            exact = accumulate(digits[...], base: 10).0
+            // Parsed as a whole, so a value beyond 64 bits is the nearest double.
+            magnitude = Double(String(decoding: digits, as: UTF8.self)) ?? .nan
         }
         if magnitude.isNaN { return nil }
         if let exact { return .int(negative ? -exact : exact) }
