@@ -29,9 +29,10 @@ struct IBTReplay {
 
         let tickRate = file.header.tickRate
         let sessionTick = file.description.variable(named: "SessionTick").flatMap { $0.type == .int ? $0 : nil }
+        let secondsPerTick = speed > 0 ? 1 / (Double(tickRate) * speed) : 0
+        var passStart = clock.now()
         var totalTicks = 0
         repeat {
-            let start = clock.now()
             var elapsedTicks = 0
             var previousTick: Int?
             for index in 0..<file.rowCount {
@@ -45,13 +46,15 @@ struct IBTReplay {
                 }
                 previousTick = tick
                 if speed > 0 {
-                    try await clock.sleep(until: start + Double(elapsedTicks) / (Double(tickRate) * speed))
+                    try await clock.sleep(until: passStart + Double(elapsedTicks) * secondsPerTick)
                 } else if index % Self.rowsPerYield == 0 {
                     await Task.yield()
                     try Task.checkCancellation()
                 }
                 publisher.publish(file.row(index), tick: totalTicks + elapsedTicks)
             }
+            // The next pass starts one tick after this one's last row.
+            passStart += Double(elapsedTicks + 1) * secondsPerTick
             totalTicks += elapsedTicks + 1
             publisher.restarted()
         } while loop
