@@ -168,8 +168,8 @@ struct MemoryFileSourceTests {
         #expect(recorder.at(4)?.reason?.contains("No such file") == true)
         #expect(recorder.at(4)?.reason?.contains(path) == true)
         #expect(
-            harness.log.messages.filter { $0.contains("No such file") }.count == 2,
-            "one warning and one status line, not one per retry: \(harness.log.messages)")
+            harness.log.messages.filter { $0.contains("No such file") }.count == 1,
+            "one warning, not one per retry: \(harness.log.messages)")
         #expect(recorder.at(6.5)?.connected == true)
         #expect(recorder.at(6.5)?.speed == 33)
     }
@@ -212,5 +212,19 @@ struct MemoryFileSourceTests {
         #expect(frame.value(named: "Throttle") == .float(0.5))
         #expect(harness.hub.layout?.fields.count == 2)
         #expect(harness.hub.sessionInfo?.data["WeekendInfo"]?["TrackDisplayName"] == .string("Second Track"))
+    }
+
+    @Test("a malformed memory file: not connected with the parser's reason, said once over many polls",
+        .enabled(if: TestData.isAvailable, "needs ../shared/data"))
+    func malformedFile() async throws {
+        let harness = SourceHarness(clock: ScriptedClock(end: 1))
+        let path = TestData.path("iracing/truncated_fragment.ibt")
+        try await harness.source(IRacingConfig(memoryFile: path)).run(output: harness.hub)
+        #expect(!harness.hub.status.connected)
+        let reason = JSONValue.object(harness.hub.status.details)["reason"]?.stringValue ?? ""
+        #expect(reason.hasPrefix("the map is not readable: not an irsdk header: version is 1635021600"))
+        #expect(harness.log.count(at: .warning) == 1, "\(harness.log.messages)")
+        #expect(harness.hub.latestFrame == nil)
+        #expect(harness.hub.layout == nil)
     }
 }

@@ -9,8 +9,6 @@
 public struct IRSDKLiveReader: Sendable {
     /// What one poll found; the follower applies it in field order.
     public struct Poll: Sendable {
-        /// Why the map could not be read (malformed or half-written); nil when it was fine.
-        public var problem: String?
         /// The variable set, when it is new or changed: declare it before publishing `row`.
         public var declared: IRSDKDescription?
         /// Set when the tick went backwards: the tick seen before the restart.
@@ -67,11 +65,15 @@ public struct IRSDKLiveReader: Sendable {
         var poll = Poll()
         let bytes = memory.bytes
         guard bytes.count >= IRSDK.headerSize else {
-            poll.problem = "the map holds \(bytes.count) bytes, less than the \(IRSDK.headerSize)-byte irsdk header"
-            disconnect(reason: "no readable irsdk header")
+            disconnect(reason: "the map is not readable: it holds \(bytes.count) bytes, less than the \(IRSDK.headerSize)-byte irsdk header")
             return poll
         }
-        guard IRSDKParser.int32(bytes, IRSDK.HeaderField.status) & IRSDK.connectedStatusBit != 0 else {
+        // A map whose status bit is clear is a sim that is not running (or a map not written yet, all
+        // zeros); with a version no sim writes, it is not an irsdk map at all and the header check
+        // below says so.
+        let version = IRSDKParser.int32(bytes, IRSDK.HeaderField.version)
+        let running = IRSDKParser.int32(bytes, IRSDK.HeaderField.status) & IRSDK.connectedStatusBit != 0
+        guard running || !(0...2).contains(version) else {
             lastTick = nil
             lastSessionInfoUpdate = nil
             needsLayoutCheck = true
@@ -82,7 +84,7 @@ public struct IRSDKLiveReader: Sendable {
         do {
             header = try IRSDKParser.header(in: bytes)
         } catch {
-            return unreadable(&poll, error)
+            return unreadable(poll, error)
         }
         let newest = Self.newestBuffer(bytes, header)
         if let last = lastTick, newest.tick < last {
@@ -96,7 +98,7 @@ public struct IRSDKLiveReader: Sendable {
             do {
                 try checkLayout(bytes, header: header, poll: &poll)
             } catch {
-                return unreadable(&poll, error)
+                return unreadable(poll, error)
             }
         }
         readSessionInfo(memory, header: header, poll: &poll)
@@ -115,9 +117,9 @@ public struct IRSDKLiveReader: Sendable {
 
     // MARK: - Steps
 
-    private mutating func unreadable(_ poll: inout Poll, _ error: any Error) -> Poll {
+    /// A malformed (or half-written) map: not connected, with the parser's reason, until it reads.
+    private mutating func unreadable(_ poll: Poll, _ error: any Error) -> Poll {
         needsLayoutCheck = true
-        poll.problem = "\(error)"
         disconnect(reason: "the map is not readable: \(error)")
         return poll
     }

@@ -57,24 +57,3 @@ struct IRacingPublisher {
         hub.emit("sessionInfoChanged", .object([("update", .int(Int64(update)))]))
     }
 }
-
-/// Logs a recurring problem once, and again only when it changes or after it was cleared, so a
-/// missing file or a broken map gives one line rather than one per poll.
-struct ProblemLog {
-    let logger: Logger
-    private var last: String?
-
-    init(logger: Logger) {
-        self.logger = logger
-    }
-
-    mutating func report(_ message: String) {
-        guard message != last else { return }
-        last = message
-        logger.warning("\(message)")
-    }
-
-    mutating func clear() {
-        last = nil
-    }
-}

@@ -36,8 +36,9 @@ struct MemoryFileProvider: LiveMemoryProvider {
 }
 
 /// Runs an `IRSDKLiveReader` against a provider's memory until cancelled: opens (and re-opens) the
-/// memory, polls it a few times per sim tick, and applies each poll to the hub. Status changes are
-/// logged once each; a missing or broken map is logged once until it changes.
+/// memory, polls it a few times per sim tick, and applies each poll to the hub. Each status change
+/// is one log line with its reason (a missing file, a malformed map, a stale sim), so a problem that
+/// persists is said once, not once per poll.
 struct LiveFollower<Provider: LiveMemoryProvider> {
     let provider: Provider
     let hub: SourceHub
@@ -53,7 +54,6 @@ struct LiveFollower<Provider: LiveMemoryProvider> {
     func run() async throws {
         var reader = IRSDKLiveReader()
         var publisher = IRacingPublisher(hub: hub, logger: logger)
-        var problems = ProblemLog(logger: logger)
         var memory: Provider.Memory?
         var shownStatus: (connected: Bool, reason: String?)?
 
@@ -66,7 +66,7 @@ struct LiveFollower<Provider: LiveMemoryProvider> {
             if connected {
                 logger.info("connected (\(provider.mode))")
             } else if let reason {
-                logger.info("not connected: \(reason)")
+                logger.warning("not connected: \(reason)")
             }
         }
 
@@ -79,9 +79,7 @@ struct LiveFollower<Provider: LiveMemoryProvider> {
             if memory == nil {
                 do {
                     memory = try provider.open()
-                    problems.clear()
                 } catch {
-                    problems.report("\(error)")
                     reader.lost(reason: "\(error)")
                     show(connected: false, reason: reader.reason)
                     try await clock.sleep(until: clock.now() + retryInterval)
@@ -90,9 +88,6 @@ struct LiveFollower<Provider: LiveMemoryProvider> {
             }
             guard let current = memory else { continue }
             let poll = reader.poll(current, now: clock.now())
-            if let problem = poll.problem {
-                problems.report("cannot read the map: \(problem)")
-            }
             if let from = poll.restartedFrom {
                 logger.info("the sim restarted (its tick count went back from \(from))")
                 publisher.restarted()

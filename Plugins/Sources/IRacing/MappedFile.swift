@@ -112,12 +112,13 @@ public final class MappedFile: IRSDKSharedMemory, @unchecked Sendable {
             _ = systemClose(descriptor)
             throw MappedFileError(description: "\(path): \(message)")
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
+        guard (info.st_mode & mode_t(S_IFMT)) == mode_t(S_IFREG) else {
             _ = systemClose(descriptor)
             throw MappedFileError(description: "\(path): not a regular file")
         }
         let size = Int(info.st_size)
-        let handle = Handle(descriptor: descriptor, device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: size)
+        let handle = Handle(
+            descriptor: descriptor, device: UInt64(truncatingIfNeeded: info.st_dev), inode: UInt64(truncatingIfNeeded: info.st_ino), size: size)
         guard size > 0 else { return (handle, UnsafeRawBufferPointer(start: nil, count: 0)) }
         let address = mmap(nil, size, PROT_READ, MAP_SHARED, descriptor, 0)
         guard let address, address != MAP_FAILED else {
@@ -140,7 +141,7 @@ public final class MappedFile: IRSDKSharedMemory, @unchecked Sendable {
         guard fstat(handle.descriptor, &open) == 0, Int(open.st_size) == handle.size else { return true }
         var named = stat()
         guard stat(path, &named) == 0 else { return true }
-        return UInt64(named.st_dev) != handle.device || UInt64(named.st_ino) != handle.inode
+        return UInt64(truncatingIfNeeded: named.st_dev) != handle.device || UInt64(truncatingIfNeeded: named.st_ino) != handle.inode
     }
 
     private static func errorText() -> String {
