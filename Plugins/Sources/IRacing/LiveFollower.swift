@@ -45,7 +45,7 @@ struct LiveFollower<Provider: LiveMemoryProvider> {
     let clock: any BrokerClock
     let logger: Logger
     /// Seconds between attempts to open a missing map.
-    var retryInterval = 1.0
+    let retryInterval = 1.0
 
     /// Polls per sim tick: a few, so a new row is seen within a fraction of a tick. (Computed:
     /// generic types have no stored statics.)
