@@ -8,6 +8,7 @@ let package = Package(
     name: "telemetry-broker",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "broker", targets: ["broker"]),
         .library(name: "BrokerCore", targets: ["BrokerCore"]),
     ],
     dependencies: [
@@ -34,6 +35,7 @@ let package = Package(
             ]),
 
         // Source plugins.
+        .target(name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock"),
         .target(
             name: "IRacingSource",
             dependencies: ["BrokerCore", .product(name: "Logging", package: "swift-log")],
@@ -41,12 +43,30 @@ let package = Package(
             exclude: ["README.md"]),
 
         // Sink plugins.
+        .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout"),
+
+        // The built-in plugin list, shared by the executable and the compliance tests.
+        .target(name: "BuiltinPlugins", dependencies: ["BrokerCore", "MockSource", "IRacingSource", "StdoutSink"]),
+
+        // The command line.
+        .executableTarget(
+            name: "broker",
+            dependencies: [
+                "BrokerCore", "BuiltinPlugins",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         // Tests.
         .target(name: "BrokerTestSupport", dependencies: ["BrokerCore"], path: "Tests/BrokerTestSupport"),
+        .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "BrokerTestSupport"]),
+        .testTarget(name: "MockSourceTests", dependencies: ["MockSource", "BrokerTestSupport"]),
         .testTarget(
             name: "IRacingSourceTests",
             dependencies: ["IRacingSource", "BrokerCore", "BrokerTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/IRacingSourceTests"),
+        .testTarget(name: "StdoutSinkTests", dependencies: ["StdoutSink", "BrokerTestSupport"]),
+        .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport"]),
+        .testTarget(name: "BrokerCLITests", dependencies: ["BrokerTestSupport"]),
     ]
 )
