@@ -227,4 +227,94 @@ struct MemoryFileSourceTests {
         #expect(harness.hub.latestFrame == nil)
         #expect(harness.hub.layout == nil)
     }
+
+    /// A memory file whose row copies the sim tears: half the row is copied, the sim rewrites the
+    /// slot with a newer row (and tick), then the other half is copied, a genuinely mixed row.
+    final class TearingFile: IRSDKSharedMemory, @unchecked Sendable {
+        let file: MappedFile
+        let rowLength: Int
+        let tear: @Sendable (Int) -> Bool
+        var bytes: UnsafeRawBufferPointer { file.bytes }
+
+        init(file: MappedFile, rowLength: Int, tear: @escaping @Sendable (Int) -> Bool) {
+            self.file = file
+            self.rowLength = rowLength
+            self.tear = tear
+        }
+
+        func copyBytes(from offset: Int, count: Int) -> [UInt8] {
+            guard count == rowLength else { return file.copyBytes(from: offset, count: count) }
+            let half = count / 2
+            let first = file.copyBytes(from: offset, count: half)
+            _ = tear(offset)
+            return first + file.copyBytes(from: offset + half, count: count - half)
+        }
+    }
+
+    struct TearingProvider: LiveMemoryProvider {
+        let path: String
+        let rowLength: Int
+        let tear: @Sendable (Int) -> Bool
+        var mode: String { "memory_file" }
+        func open() throws -> TearingFile { TearingFile(file: try MappedFile(path: path), rowLength: rowLength, tear: tear) }
+        func hasChanged(_ memory: TearingFile) -> Bool { memory.file.hasChanged() }
+        func waitForData(in memory: TearingFile?, until deadline: Double, clock: any BrokerClock) async throws {
+            try await clock.sleep(until: deadline)
+        }
+    }
+
+    @Test("torn copies of a memory file are never published; 64-slot arrays arrive whole")
+    func tornReadsThroughAFile() async throws {
+        let layout = SyntheticLayout.standard
+        let path = temporaryPath("torn.bin")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try FileDestination(path: path, contents: layout.liveMap(sessionInfo: syntheticSessionInfo()))
+        let sim = SyntheticSim(layout: layout, destination: file)
+        /// Row k: Speed k, RPM 10k, CarIdxLapDistPct[i] = k + i, CarIdxPosition[i] = k - i.
+        let values: @Sendable (Int) -> [String: [Double]] = { k in
+            ["Speed": [Double(k)], "RPM": [Double(10 * k)], "CarIdxLapDistPct": (0..<64).map { Double(k + $0) },
+             "CarIdxPosition": (0..<64).map { Double(k - $0) }]
+        }
+        let state = Mutex((written: 0, tears: 0, frames: [Frame]()))
+        // Every third row the sim laps the buffers during the reader's copy and rewrites that slot.
+        let tear: @Sendable (Int) -> Bool = { offset in
+            state.withLock { state in
+                guard state.written % 3 == 0 else { return false }
+                let slot = (offset - layout.firstBufferOffset) / layout.bufferStride
+                state.written += 1
+                state.tears += 1
+                sim.write(values(state.written), tick: sim.tick + 1, slot: slot)
+                return true
+            }
+        }
+        let hubBox = Mutex<SourceHub?>(nil)
+        let clock = ScriptedClock(end: 2) { now in
+            guard let hub = hubBox.withLock({ $0 }) else { return }
+            state.withLock { state in
+                if let frame = hub.latestFrame, frame.seq != state.frames.last?.seq { state.frames.append(frame) }
+                while Double(state.written) / 60 <= now {
+                    state.written += 1
+                    sim.writeRow(values(state.written))
+                }
+            }
+        }
+        let harness = SourceHarness(clock: clock)
+        hubBox.withLock { $0 = harness.hub }
+        let follower = LiveFollower(
+            provider: TearingProvider(path: path, rowLength: layout.rowLength, tear: tear), hub: harness.hub, clock: clock,
+            logger: harness.context.logger)
+        do { try await follower.run() } catch is CancellationError {}
+
+        let (tears, frames) = state.withLock { ($0.tears, $0.frames) }
+        #expect(tears > 10, "the sim tore \(tears) copies")
+        #expect(frames.count > 60, "\(frames.count) frames")
+        for frame in frames where frame.value(named: "Speed")?.doubleValue ?? 0 > 0 {
+            let k = try #require(frame.value(named: "Speed")?.doubleValue)
+            #expect(frame.value(named: "RPM")?.doubleValue == 10 * k, "frame \(frame.seq) is one row, not two")
+            #expect(frame.value(named: "CarIdxLapDistPct") == .array((0..<64).map { .float(Float(k) + Float($0)) }))
+            #expect(frame.value(named: "CarIdxPosition") == .array((0..<64).map { .int(Int64(k) - Int64($0)) }))
+        }
+        let speeds = frames.compactMap { $0.value(named: "Speed")?.doubleValue }
+        #expect(speeds == speeds.sorted(), "rows come in order")
+    }
 }
