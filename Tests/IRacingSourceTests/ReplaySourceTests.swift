@@ -58,7 +58,7 @@ struct ReplaySourceTests {
         #expect(harness.hub.status.connected, "still replaying when the clock ran out")
     }
 
-    @Test("speed 2 halves the interval; the timeline follows SessionTick across a dropped frame")
+    @Test("speed 2 halves the interval between rows")
     func doubleSpeedAndGap() async throws {
         let (_, clock, _) = try await run(IRacingConfig(ibt: TestData.path("iracing/w13_redbullring.ibt"), speed: 2), until: 10)
         let ticks = try sessionTicks("w13_redbullring.ibt")
