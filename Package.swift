@@ -37,6 +37,11 @@ let package = Package(
 
         // Source plugins.
         .target(name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock", exclude: ["README.md"]),
+        .target(
+            name: "IRacingSource",
+            dependencies: ["BrokerCore", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/Sources/IRacing",
+            exclude: ["README.md"]),
 
         // Sink plugins.
         .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
@@ -50,7 +55,7 @@ let package = Package(
             path: "Plugins/Sinks/UDP", exclude: ["README.md"]),
 
         // The built-in plugin list, shared by the executable and the compliance tests.
-        .target(name: "BuiltinPlugins", dependencies: ["BrokerCore", "MockSource", "StdoutSink", "UDPSink"]),
+        .target(name: "BuiltinPlugins", dependencies: ["BrokerCore", "MockSource", "IRacingSource", "StdoutSink", "UDPSink"]),
 
         // The command line.
         .executableTarget(
@@ -65,6 +70,10 @@ let package = Package(
         .target(name: "BrokerTestSupport", dependencies: ["BrokerCore"], path: "Tests/BrokerTestSupport"),
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "BrokerTestSupport"]),
         .testTarget(name: "MockSourceTests", dependencies: ["MockSource", "BrokerTestSupport"]),
+        .testTarget(
+            name: "IRacingSourceTests",
+            dependencies: ["IRacingSource", "BrokerCore", "BrokerTestSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/IRacingSourceTests"),
         .testTarget(name: "StdoutSinkTests", dependencies: ["StdoutSink", "BrokerTestSupport"]),
         .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "MockSource", "BrokerTestSupport"]),
         .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport"]),

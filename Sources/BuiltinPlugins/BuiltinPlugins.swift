@@ -1,4 +1,5 @@
 import BrokerCore
+import IRacingSource
 import MockSource
 import StdoutSink
 import UDPSink
@@ -9,6 +10,7 @@ public enum BuiltinPlugins {
     public static let catalog = PluginCatalog(
         sources: [
             SourcePlugin(MockSource.self),
+            SourcePlugin(IRacingSource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),
