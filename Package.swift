@@ -8,13 +8,14 @@ let package = Package(
     name: "telemetry-broker",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "broker", targets: ["broker"]),
         .library(name: "BrokerCore", targets: ["BrokerCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
@@ -38,8 +39,23 @@ let package = Package(
             ]),
 
         // Source plugins.
+        .target(name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock", exclude: ["README.md"]),
+        .target(
+            name: "IRacingSource",
+            dependencies: ["BrokerCore", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/Sources/IRacing",
+            exclude: ["README.md"]),
 
         // Sink plugins.
+        .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
+        .target(
+            name: "UDPSink",
+            dependencies: [
+                "BrokerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/Sinks/UDP", exclude: ["README.md"]),
         .target(
             name: "WebSocketSink",
             dependencies: [
@@ -54,8 +70,30 @@ let package = Package(
             path: "Plugins/Sinks/WebSocket",
             exclude: ["README.md"]),
 
+        // The built-in plugin list, shared by the executable and the compliance tests.
+        .target(
+            name: "BuiltinPlugins",
+            dependencies: ["BrokerCore", "MockSource", "IRacingSource", "StdoutSink", "UDPSink", "WebSocketSink"]),
+
+        // The command line.
+        .executableTarget(
+            name: "broker",
+            dependencies: [
+                "BrokerCore", "BuiltinPlugins",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
         // Tests.
         .target(name: "BrokerTestSupport", dependencies: ["BrokerCore"], path: "Tests/BrokerTestSupport"),
+        .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "BrokerTestSupport"]),
+        .testTarget(name: "MockSourceTests", dependencies: ["MockSource", "BrokerTestSupport"]),
+        .testTarget(
+            name: "IRacingSourceTests",
+            dependencies: ["IRacingSource", "BrokerCore", "BrokerTestSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/IRacingSourceTests"),
+        .testTarget(name: "StdoutSinkTests", dependencies: ["StdoutSink", "BrokerTestSupport"]),
+        .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "MockSource", "BrokerTestSupport"]),
         .testTarget(
             name: "WebSocketSinkTests",
             dependencies: [
@@ -67,5 +105,7 @@ let package = Package(
             ],
             path: "Tests/WebSocketSinkTests",
             exclude: ["interop"]),
+        .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport"]),
+        .testTarget(name: "BrokerCLITests", dependencies: ["BrokerTestSupport"]),
     ]
 )

@@ -1,0 +1,22 @@
+import BrokerCore
+import IRacingSource
+import MockSource
+import StdoutSink
+import UDPSink
+import WebSocketSink
+
+/// The plugins compiled into the broker. Adding a plugin is one line here (and its target in
+/// Package.swift); nothing is discovered at run time.
+public enum BuiltinPlugins {
+    public static let catalog = PluginCatalog(
+        sources: [
+            SourcePlugin(MockSource.self),
+            SourcePlugin(IRacingSource.self),
+        ],
+        sinks: [
+            SinkPlugin(StdoutSink.self),
+            SinkPlugin(UDPSink.self),
+            SinkPlugin(WebSocketSink.self),
+        ]
+    )
+}

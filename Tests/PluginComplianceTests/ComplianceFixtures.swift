@@ -1,0 +1,15 @@
+import BrokerTestSupport
+
+/// One fixture per built-in plugin (each defined in `Fixtures/<Plugin>Fixture.swift`).
+enum ComplianceFixtures {
+    static let sources: [PluginCompliance.SourceFixture] = [
+        mockFixture,
+        iracingFixture,
+    ]
+
+    static let sinks: [PluginCompliance.SinkFixture] = [
+        stdoutFixture,
+        udpFixture,
+        websocketFixture,
+    ]
+}
