@@ -97,10 +97,11 @@ let package = Package(
         .testTarget(
             name: "WebSocketSinkTests",
             dependencies: [
-                "WebSocketSink", "BrokerTestSupport",
+                "WebSocketSink", "MockSource", "BrokerTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/WebSocketSinkTests",

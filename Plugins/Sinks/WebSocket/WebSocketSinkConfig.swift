@@ -115,3 +115,15 @@ public struct WebSocketSinkConfig: PluginConfig, Equatable {
         port == 0 ? [] : [ListeningPort(.tcp, port)]
     }
 }
+
+extension WebSocketSinkConfig: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The settings with the token hidden, so logging a config never leaks it.
+    public var description: String {
+        let mdnsText = mdns.enabled ? "\(mdns.name ?? "<host name>").\(mdns.type)" : "off"
+        return "websocket on \(host):\(port)\(path), max_clients \(maxClients), max_message_bytes \(maxMessageBytes), "
+            + "token \(token == nil ? "none" : "<set>"), mdns \(mdnsText), dashboard \(dashboard)"
+    }
+
+    public var debugDescription: String { description }
+}
+
