@@ -139,7 +139,7 @@ public struct WebSocketSink: Sink {
         let serverBuilder = HTTPServerBuilder { responder in
             GatedWebSocketChannel(
                 upgradeChannel: HTTP1WebSocketUpgradeChannel(
-                    responder: responder, configuration: .init(http1: .init(idleTimeout: nil), ws: webSocket)
+                    responder: responder, configuration: .init(http1: .init(idleTimeout: .seconds(30)), ws: webSocket)
                 ) { _, channel, _ in
                     .upgrade([:]) { inbound, outbound, _ in
                         try await Self.serve(
