@@ -50,10 +50,14 @@ let package = Package(
 
         // Tests.
         .target(name: "BrokerTestSupport", dependencies: ["BrokerCore"], path: "Tests/BrokerTestSupport"),
+        .target(
+            name: "InSimTestSupport",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Tests/InSimTestSupport"),
         .testTarget(
             name: "InSimSourceTests",
             dependencies: [
-                "InSimSource", "BrokerTestSupport",
+                "InSimSource", "InSimTestSupport", "BrokerTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

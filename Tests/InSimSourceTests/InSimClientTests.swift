@@ -1,5 +1,6 @@
 import BrokerCore
 import InSimSource
+import InSimTestSupport
 import NIOCore
 import NIOPosix
 import Testing
@@ -58,11 +59,11 @@ struct InSimClientTests {
     }
 
     private func startRace() async throws -> (FakeLFSHost, RunningSource) {
-        let responses = RaceScript.hostResponses
+        let responses = LFSRaceScript.hostResponses
         let host = try await FakeLFSHost { _ in FakeLFSHost.Behaviour(responses: responses) }
         let source = RunningSource.start(.forTests(port: host.port))
         let ready = await waitUntil {
-            source.drivers.count == RaceScript.playerIDs.count
+            source.drivers.count == LFSRaceScript.playerIDs.count
                 && source.sessionInfo?["ConnectionInfo"]?["Connections"]?.arrayValue?.count == 21
                 && source.sessionInfo?["WeekendInfo"]?["HostName"] != nil
                 && source.sessionInfo?["WeekendInfo"]?["TrackNumNodes"] != nil
@@ -75,11 +76,11 @@ struct InSimClientTests {
         let (host, source) = try await startRace()
         let drivers = source.drivers
         #expect(Set(drivers.compactMap { $0["CarIdx"]?.intValue }) == Set(0..<20))
-        for playerID in RaceScript.playerIDs {
+        for playerID in LFSRaceScript.playerIDs {
             let driver = try #require(drivers.first { $0["PLID"]?.intValue == Int64(playerID) })
-            #expect(driver["UserName"] == .string(RaceScript.plainName(of: playerID)))
-            #expect(driver["UCID"] == .int(Int64(RaceScript.connectionID(of: playerID))))
-            #expect(driver["LFSUserName"] == .string("user\(RaceScript.connectionID(of: playerID))"))
+            #expect(driver["UserName"] == .string(LFSRaceScript.plainName(of: playerID)))
+            #expect(driver["UCID"] == .int(Int64(LFSRaceScript.connectionID(of: playerID))))
+            #expect(driver["LFSUserName"] == .string("user\(LFSRaceScript.connectionID(of: playerID))"))
             #expect(driver["Plate"] == .string("P\(playerID)"))
             #expect(driver["CarScreenName"] == .string(playerID == 30 ? "5882E6" : "XRT"))
         }
@@ -105,16 +106,16 @@ struct InSimClientTests {
 
     @Test func aMultiPacketMCISetBecomesOneFrameWithEveryCar() async throws {
         let (host, source) = try await startRace()
-        let set = RaceScript.multiCarInfoSet(step: 0)
+        let set = LFSRaceScript.multiCarInfoSet(step: 0)
         #expect(set.count == 2)
         #expect(source.frame == nil)
         try await host.send(set)
         #expect(await waitUntil { source.frame != nil })
         let firstSeq = try #require(source.frame?.seq)
 
-        for playerID in RaceScript.playerIDs {
+        for playerID in LFSRaceScript.playerIDs {
             let slot = try #require(source.carIndex(ofPlayer: Int(playerID)))
-            let car = RaceScript.car(playerID, step: 0)
+            let car = LFSRaceScript.car(playerID, step: 0)
             #expect(source.element("CarIdxPLID", slot) == .int(Int64(playerID)))
             #expect(source.element("CarIdxPosition", slot) == .int(Int64(car.position)))
             #expect(source.element("CarIdxLap", slot) == .int(Int64(car.lap)))
@@ -126,7 +127,7 @@ struct InSimClientTests {
             #expect(source.element("CarIdxZ", slot) == .float(0.5))
             #expect(source.element("CarIdxHeading", slot) == .float(Float(Double(car.heading) * .pi / 32768)))
             #expect(source.element("CarIdxYawRate", slot) == .float(Float(Double(car.angularVelocity) * 2 * .pi / 16384)))
-            let fraction = Double((Int(car.node) - Int(RaceScript.finishNode) + 400) % 400) / 400
+            let fraction = Double((Int(car.node) - Int(LFSRaceScript.finishNode) + 400) % 400) / 400
             #expect(source.element("CarIdxLapDistPct", slot) == .float(Float(fraction)))
             #expect(source.element("CarIdxTrackSurface", slot) == .int(3))
         }
@@ -138,14 +139,14 @@ struct InSimClientTests {
             #expect(source.element("CarIdxSpeed", emptySlot) == .null)
             #expect(source.element("CarIdxTrackSurface", emptySlot) == .int(-1))
         }
-        let viewed = try #require(source.carIndex(ofPlayer: Int(RaceScript.viewedPlayer)))
+        let viewed = try #require(source.carIndex(ofPlayer: Int(LFSRaceScript.viewedPlayer)))
         #expect(source.value("CamCarIdx") == .int(Int64(viewed)))
         #expect(source.value("PlayerCarIdx") == .int(Int64(viewed)))
-        #expect(source.value("PlayerCarPosition") == .int(Int64(RaceScript.car(RaceScript.viewedPlayer, step: 0).position)))
+        #expect(source.value("PlayerCarPosition") == .int(Int64(LFSRaceScript.car(LFSRaceScript.viewedPlayer, step: 0).position)))
         #expect(source.value("SessionLapsTotal") == .int(5))
 
         // The first packet of the next set alone publishes nothing; its last packet does.
-        let next = RaceScript.multiCarInfoSet(step: 1)
+        let next = LFSRaceScript.multiCarInfoSet(step: 1)
         try await host.send(next[0] + LFSPacket.lap(plid: 11, lapTimeMs: 83456, totalMs: 170_000, lapsDone: 2))
         #expect(await waitUntil { !source.events(named: "lap").isEmpty })
         #expect(source.frame?.seq == firstSeq)
@@ -161,9 +162,25 @@ struct InSimClientTests {
         await host.stop()
     }
 
+    @Test func aStreamOfMCISetsPublishesOneFrameEachWithTheLatestValues() async throws {
+        let responses = LFSRaceScript.hostResponses
+        let host = try await FakeLFSHost { _ in
+            FakeLFSHost.Behaviour(responses: responses, periodic: .init(interval: 0.02) { LFSRaceScript.multiCarInfoSet(step: $0) })
+        }
+        let source = RunningSource.start(.forTests(port: host.port))
+        #expect(await waitUntil { (source.frame?.seq ?? 0) >= 10 && source.drivers.count == 20 })
+        let slot = try #require(source.carIndex(ofPlayer: 11))
+        let lap = try #require(source.element("CarIdxLap", slot)?.intValue)
+        let node = try #require(source.element("CarIdxNode", slot)?.intValue)
+        // Step n puts car 11 on lap 2 + n at node 100 + n: the frame holds one consistent step.
+        #expect(node - 100 == lap - 2)
+        await source.stop()
+        await host.stop()
+    }
+
     @Test func raceHappeningsBecomeEventsInOrderWithTheirData() async throws {
         let (host, source) = try await startRace()
-        try await host.send(RaceScript.multiCarInfoSet(step: 0))
+        try await host.send(LFSRaceScript.multiCarInfoSet(step: 0))
         #expect(await waitUntil { source.frame != nil })
         let start = source.hub.eventsEmitted
         try await host.send([
@@ -175,7 +192,7 @@ struct InSimClientTests {
         #expect(await waitUntil { source.hub.eventsEmitted >= start + 4 })
         // While stopped in its box, car 13 reads as in its pit stall and on pit road.
         let seqBefore = source.frame?.seq ?? 0
-        try await host.send(RaceScript.multiCarInfoSet(step: 1))
+        try await host.send(LFSRaceScript.multiCarInfoSet(step: 1))
         #expect(await waitUntil { (source.frame?.seq ?? 0) > seqBefore })
         let slot13 = try #require(source.carIndex(ofPlayer: 13))
         #expect(source.element("CarIdxTrackSurface", slot13) == .int(1))
@@ -194,7 +211,7 @@ struct InSimClientTests {
             LFSPacket.connectionLeft(ucid: 21, reason: 3, total: 21),
             LFSPacket.finished(plid: 11, totalMs: 420_123, bestMs: 83456, lapsDone: 5),
             LFSPacket.result(
-                plid: 11, userName: "user1", playerName: RaceScript.nameBytes(of: 11), car: Array("XRT".utf8) + [0], totalMs: 420_123, bestMs: 83456,
+                plid: 11, userName: "user1", playerName: LFSRaceScript.nameBytes(of: 11), car: Array("XRT".utf8) + [0], totalMs: 420_123, bestMs: 83456,
                 lapsDone: 5, position: 0, results: 1),
             LFSPacket.raceStart(raceLaps: 3, players: 20, track: "BL1", nodes: 400, finish: 100),
         ])
@@ -242,7 +259,7 @@ struct InSimClientTests {
         #expect(events[14].data["Position"] == .int(1))
         #expect(events[14].data["LFSUserName"] == .string("user1"))
         #expect(events[15].data["RaceLaps"] == .int(3))
-        #expect(source.drivers.count == 20)
+        #expect(await waitUntil { source.drivers.count == 20 })
         await source.stop()
         await host.stop()
     }

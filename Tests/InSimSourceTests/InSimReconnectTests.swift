@@ -1,5 +1,6 @@
 import BrokerCore
 import InSimSource
+import InSimTestSupport
 import Testing
 
 /// Every failure drops the connection, logs one line and reconnects after a growing delay: never a
@@ -122,13 +123,14 @@ struct InSimReconnectTests {
     }
 
     @Test func aDroppedConnectionReportsDisconnectedThenReconnectsAndRebuildsTheRace() async throws {
-        let responses = RaceScript.hostResponses
+        let responses = LFSRaceScript.hostResponses
         let host = try await FakeLFSHost { _ in FakeLFSHost.Behaviour(responses: responses) }
         let source = RunningSource.start(.forTests(port: host.port, minS: 0.05, maxS: 0.4))
         #expect(await waitUntil { source.hub.status.connected && source.drivers.count == 20 })
-        try await host.send(RaceScript.multiCarInfoSet(step: 0))
+        try await host.send(LFSRaceScript.multiCarInfoSet(step: 0))
         #expect(await waitUntil { source.frame != nil })
         let statusVersion = source.hub.statusVersion
+        let sessionInfoVersion = source.hub.sessionInfo?.version ?? 0
 
         await host.dropClient()
         #expect(await waitUntil { host.connectionCount == 2 })
@@ -136,10 +138,11 @@ struct InSimReconnectTests {
         #expect(source.log.warnings.count == 1)
         #expect(source.log.warnings.first?.contains("LFS closed the connection; reconnecting in 0.05 s") == true)
         #expect(source.clock.requestedSleeps == [0.05])
-        // The second connection asked for everything again and the model is whole.
-        #expect(await waitUntil { source.drivers.count == 20 })
+        // The second connection asked for everything again; its first session info is already whole.
+        #expect(await waitUntil { (source.hub.sessionInfo?.version ?? 0) > sessionInfoVersion })
+        #expect(source.drivers.count == 20)
         let seq = source.frame?.seq ?? 0
-        try await host.send(RaceScript.multiCarInfoSet(step: 3))
+        try await host.send(LFSRaceScript.multiCarInfoSet(step: 3))
         #expect(await waitUntil { (source.frame?.seq ?? 0) > seq })
         let slot = try #require(source.carIndex(ofPlayer: 20))
         #expect(source.element("CarIdxLap", slot) == .int(5))

@@ -1,6 +1,7 @@
 import BrokerCore
 import Foundation
 import InSimSource
+import InSimTestSupport
 import Logging
 import Synchronization
 import Testing

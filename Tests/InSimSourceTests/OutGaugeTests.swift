@@ -1,6 +1,7 @@
 import BrokerCore
 import BrokerTestSupport
 import InSimSource
+import InSimTestSupport
 import NIOCore
 import NIOPosix
 import Testing
@@ -33,7 +34,7 @@ struct OutGaugeTests {
 
     private func startRaceWithOutGauge() async throws -> (FakeLFSHost, RunningSource, Sender, Int) {
         let port = try await freeUDPPort()
-        let responses = RaceScript.hostResponses
+        let responses = LFSRaceScript.hostResponses
         let host = try await FakeLFSHost { _ in FakeLFSHost.Behaviour(responses: responses) }
         let source = RunningSource.start(.forTests(port: host.port, outgaugePort: port))
         #expect(await waitUntil { source.hub.status.connected && source.drivers.count == 20 })
@@ -127,12 +128,12 @@ struct OutGaugeTests {
 
     @Test func multiCarInfoArrivesByUDPToo() async throws {
         let (host, source, sender, _) = try await startRaceWithOutGauge()
-        for packet in RaceScript.multiCarInfoSet(step: 2) { try await sender.send(packet) }
+        for packet in LFSRaceScript.multiCarInfoSet(step: 2) { try await sender.send(packet) }
         #expect(await waitUntil { source.frame != nil && source.element("CarIdxLap", 0) != .int(-1) })
-        for playerID in RaceScript.playerIDs {
+        for playerID in LFSRaceScript.playerIDs {
             let slot = try #require(source.carIndex(ofPlayer: Int(playerID)))
             #expect(source.element("CarIdxLap", slot) == .int(4))
-            #expect(source.element("CarIdxPosition", slot) == .int(Int64(RaceScript.car(playerID, step: 2).position)))
+            #expect(source.element("CarIdxPosition", slot) == .int(Int64(LFSRaceScript.car(playerID, step: 2).position)))
         }
         await sender.close()
         await source.stop()

@@ -61,14 +61,14 @@ enum InSimConnection {
                     }
                 }
             },
-            discard: { channel in channel.channel.close(promise: nil) })
+            discard: { channel in try? await channel.executeThenClose { _, _ in } })
     }
 }
 
 /// Awaits `operation`, but throws `CancellationError` as soon as the caller is cancelled, so a slow
 /// connect never delays shutdown; a result that arrives after that is handed to `discard`.
 func returningOnCancellation<Value: Sendable>(
-    _ operation: @escaping @Sendable () async throws -> Value, discard: @escaping @Sendable (Value) -> Void
+    _ operation: @escaping @Sendable () async throws -> Value, discard: @escaping @Sendable (Value) async -> Void
 ) async throws -> Value {
     let waiter = OneShotWaiter<Value>()
     return try await withTaskCancellationHandler {
@@ -77,7 +77,7 @@ func returningOnCancellation<Value: Sendable>(
             Task {
                 do {
                     let value = try await operation()
-                    if !waiter.resume(with: .success(value)) { discard(value) }
+                    if !waiter.resume(with: .success(value)) { await discard(value) }
                 } catch {
                     waiter.resume(with: .failure(error))
                 }

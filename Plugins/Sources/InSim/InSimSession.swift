@@ -24,7 +24,12 @@ struct InSimSession: Sendable {
         static let multiplayer: UInt8 = 4
         static let connections: UInt8 = 5
         static let players: UInt8 = 6
+        /// A ping sent after the start requests: LFS answers in order, so its reply marks the end of them.
+        static let startupDone: UInt8 = 7
     }
+
+    /// Session info waits this long at most for the start requests' replies before publishing anyway.
+    static let startupGrace = 2.0
 
     let hub: SourceHub
     let writer: InSimFrameWriter
@@ -49,6 +54,8 @@ struct InSimSession: Sendable {
     private var slotsFullLogged = false
     private var badDatagramsLogged = 0
     private var pendingRequests: [[UInt8]] = []
+    /// Between the handshake and the reply to the start requests: the model is still being filled.
+    private var awaitingStartupReplies = false
 
     init(hub: SourceHub, writer: InSimFrameWriter, settings: Settings, logger: Logger, clock: any BrokerClock) {
         self.hub = hub
@@ -65,6 +72,7 @@ struct InSimSession: Sendable {
     mutating func beginConnection() {
         handshakeComplete = false
         handshakeCompletedAt = nil
+        awaitingStartupReplies = false
         multiCarSetOpen = false
         badDatagramsLogged = 0
     }
@@ -77,8 +85,12 @@ struct InSimSession: Sendable {
     }
 
     /// Publishes the session info if anything in it changed since the last call.
+    /// Holds back while the replies to the start requests are still arriving, so clients never see
+    /// a half-listed race.
     mutating func flushSessionInfo() {
         guard sessionInfoDirty else { return }
+        if awaitingStartupReplies, let since = handshakeCompletedAt, clock.now() - since < Self.startupGrace { return }
+        awaitingStartupReplies = false
         sessionInfoDirty = false
         hub.setSessionInfo(sessionInfoDocument())
     }
@@ -169,6 +181,8 @@ struct InSimSession: Sendable {
             InSimEncoder.tiny(TinySubtype.players, requestID: RequestID.players),
         ]
         if settings.outGaugeEnabled { requests.append(InSimEncoder.small(SmallSubtype.startGauges, value: 1)) }
+        requests.append(InSimEncoder.tiny(TinySubtype.ping, requestID: RequestID.startupDone))
+        awaitingStartupReplies = true
         return requests
     }
 
@@ -333,6 +347,9 @@ struct InSimSession: Sendable {
 
     private mutating func apply(tiny: InSimTiny) {
         switch tiny.subtype {
+        case TinySubtype.reply where tiny.requestID == RequestID.startupDone && awaitingStartupReplies:
+            awaitingStartupReplies = false
+            flushSessionInfo()
         case TinySubtype.raceEnd:
             hub.emit("race_end")
         case TinySubtype.clearRace:

@@ -3,42 +3,75 @@ import NIOPosix
 import Synchronization
 
 /// A scripted LFS InSim host on 127.0.0.1 (ephemeral port) that speaks the TCP protocol:
-/// it answers IS_ISI with IS_VER, replies to TINY requests with scripted packets, sends keep-alives
+/// it answers IS_ISI with IS_VER and TINY_PING with TINY_REPLY, replies to other TINY requests with
+/// scripted packets, sends keep-alives
 /// and, like LFS after 70 s, closes a client that stays silent too long. Tests push live packets
 /// with `send` and read what the client sent.
-final class FakeLFSHost: Sendable {
+public final class FakeLFSHost: Sendable {
     /// How the host treats one connection (by its 0-based index).
-    struct Behaviour: Sendable {
+    public struct Behaviour: Sendable {
         /// Answer IS_ISI with an IS_VER (echoing its ReqI).
-        var replyToInit = true
-        var versionProduct = "S3"
-        var insimVersion: UInt8 = 10
+        public var replyToInit = true
+        public var versionProduct = "S3"
+        public var insimVersion: UInt8 = 10
         /// Close the connection as soon as it is accepted.
-        var closeOnConnect = false
-        /// Raw bytes sent right after the IS_VER (bad input, for instance).
-        var afterHandshake: [UInt8] = []
+        public var closeOnConnect = false
+        /// Raw bytes (bad input, for instance) sent after the reply to the client's first TINY_PING,
+        /// which the source sends after its start requests: the client has nothing more to write, so
+        /// a close that follows reaches it as a clean end of stream, not a reset.
+        public var afterHandshake: [UInt8] = []
         /// Close right after sending `afterHandshake`.
-        var closeAfterHandshake = false
+        public var closeAfterHandshake = false
         /// Send IS_TINY TINY_NONE this often.
-        var keepAliveInterval: Double?
+        public var keepAliveInterval: Double?
         /// Close the client when it sends nothing for this long.
-        var silenceTimeout: Double?
+        public var silenceTimeout: Double?
         /// Packets sent in reply to an IS_TINY request, by subtype; their ReqI is set to the request's.
-        var responses: [UInt8: [[UInt8]]] = [:]
+        public var responses: [UInt8: [[UInt8]]] = [:]
+        /// Live traffic after the handshake: every `interval` seconds, `packets(step)` for step 0, 1, 2...
+        public var periodic: Periodic?
+
+        public struct Periodic: Sendable {
+            public var interval: Double
+            public var packets: @Sendable (Int) -> [[UInt8]]
+
+            public init(interval: Double, packets: @escaping @Sendable (Int) -> [[UInt8]]) {
+                self.interval = interval
+                self.packets = packets
+            }
+        }
+
+        public init(
+            replyToInit: Bool = true, versionProduct: String = "S3", insimVersion: UInt8 = 10, closeOnConnect: Bool = false,
+            afterHandshake: [UInt8] = [], closeAfterHandshake: Bool = false, keepAliveInterval: Double? = nil, silenceTimeout: Double? = nil,
+            responses: [UInt8: [[UInt8]]] = [:], periodic: Periodic? = nil
+        ) {
+            self.replyToInit = replyToInit
+            self.versionProduct = versionProduct
+            self.insimVersion = insimVersion
+            self.closeOnConnect = closeOnConnect
+            self.afterHandshake = afterHandshake
+            self.closeAfterHandshake = closeAfterHandshake
+            self.keepAliveInterval = keepAliveInterval
+            self.silenceTimeout = silenceTimeout
+            self.responses = responses
+            self.periodic = periodic
+        }
     }
 
     private let core: Core
     private let server: any Channel
-    let port: Int
+    public let port: Int
 
-    static func now() -> Double {
+    /// Monotonic seconds, for deadlines in tests.
+    public static func now() -> Double {
         let elapsed = ContinuousClock.now - origin
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
     private static let origin = ContinuousClock.now
 
-    init(behaviour: @escaping @Sendable (Int) -> Behaviour = { _ in Behaviour() }) async throws {
+    public init(behaviour: @escaping @Sendable (Int) -> Behaviour = { _ in Behaviour() }) async throws {
         let core = Core(behaviour: behaviour)
         self.core = core
         server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -53,32 +86,32 @@ final class FakeLFSHost: Sendable {
         port = server.localAddress?.port ?? 0
     }
 
-    func stop() async {
+    public func stop() async {
         try? await server.close()
         for client in core.clients { try? await client.close() }
     }
 
     // MARK: - Observation
 
-    var connectionCount: Int { core.state.withLock { $0.connections.count } }
-    var connectionTimes: [Double] { core.state.withLock { $0.connectionTimes } }
-    var closedForSilenceCount: Int { core.state.withLock { $0.connections.filter(\.closedForSilence).count } }
+    public var connectionCount: Int { core.state.withLock { $0.connections.count } }
+    public var connectionTimes: [Double] { core.state.withLock { $0.connectionTimes } }
+    public var closedForSilenceCount: Int { core.state.withLock { $0.connections.filter(\.closedForSilence).count } }
 
     /// The packets connection `index` has sent so far.
-    func received(connection index: Int) -> [[UInt8]] {
+    public func received(connection index: Int) -> [[UInt8]] {
         core.state.withLock { $0.connections.indices.contains(index) ? $0.connections[index].received : [] }
     }
 
     /// Sends raw bytes to the newest connection.
-    func send(_ bytes: [UInt8]) async throws {
+    public func send(_ bytes: [UInt8]) async throws {
         guard let channel = core.clients.last else { throw ChannelError.ioOnClosedChannel }
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
-    func send(_ packets: [[UInt8]]) async throws { try await send(packets.flatMap { $0 }) }
+    public func send(_ packets: [[UInt8]]) async throws { try await send(packets.flatMap { $0 }) }
 
     /// Closes the newest connection from the host's side.
-    func dropClient() async {
+    public func dropClient() async {
         try? await core.clients.last?.close()
     }
 
@@ -95,7 +128,7 @@ final class FakeLFSHost: Sendable {
 
         struct State {
             var connections: [Connection] = []
-            var connectionTimes: [Double] = []
+            public var connectionTimes: [Double] = []
         }
 
         let state = Mutex(State())
@@ -135,6 +168,7 @@ final class FakeLFSHost: Sendable {
         private var index = 0
         private var behaviour = Behaviour()
         private var pending: [UInt8] = []
+        private var pinged = false
         private var timers: [RepeatedTask] = []
 
         init(core: Core) { self.core = core }
@@ -188,19 +222,47 @@ final class FakeLFSHost: Sendable {
             }
         }
 
+        private func startPeriodic(_ periodic: Behaviour.Periodic, channel: any Channel) {
+            let amount = TimeAmount.nanoseconds(Int64(periodic.interval * 1e9))
+            let counter = StepCounter()
+            timers.append(
+                channel.eventLoop.scheduleRepeatedTask(initialDelay: amount, delay: amount) { _ in
+                    let current = counter.next()
+                    channel.writeAndFlush(ByteBuffer(bytes: periodic.packets(current).flatMap { $0 }), promise: nil)
+                })
+        }
+
         private func respond(to packet: [UInt8], context: ChannelHandlerContext) {
             let type = packet[1]
             let requestID = packet[2]
             if type == 1, behaviour.replyToInit {
                 write(context, LFSPacket.version(requestID: requestID, product: behaviour.versionProduct, insimVersion: behaviour.insimVersion))
-                if !behaviour.afterHandshake.isEmpty { write(context, behaviour.afterHandshake) }
-                if behaviour.closeAfterHandshake { context.close(promise: nil) }
+                if let periodic = behaviour.periodic { startPeriodic(periodic, channel: context.channel) }
+            } else if type == 3, requestID != 0, packet[3] == 3 {
+                write(context, LFSPacket.tiny(4, requestID: requestID))  // TINY_PING answered with TINY_REPLY, as LFS does
+                if !pinged {
+                    pinged = true
+                    if !behaviour.afterHandshake.isEmpty { write(context, behaviour.afterHandshake) }
+                    if behaviour.closeAfterHandshake { context.close(promise: nil) }
+                }
             } else if type == 3, requestID != 0, let replies = behaviour.responses[packet[3]] {
                 for var reply in replies {
                     reply[2] = requestID
                     write(context, reply)
                 }
             }
+        }
+    }
+}
+
+/// Counts the periodic steps of one connection.
+private final class StepCounter: Sendable {
+    private let value = Mutex(0)
+
+    func next() -> Int {
+        value.withLock { value in
+            defer { value += 1 }
+            return value
         }
     }
 }
