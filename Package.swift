@@ -8,6 +8,7 @@ let package = Package(
     name: "telemetry-broker",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "broker", targets: ["broker"]),
         .library(name: "BrokerCore", targets: ["BrokerCore"]),
     ],
     dependencies: [
@@ -35,6 +36,7 @@ let package = Package(
             ]),
 
         // Source plugins.
+        .target(name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock"),
         .target(
             name: "InSimSource",
             dependencies: [
@@ -47,6 +49,27 @@ let package = Package(
             exclude: ["README.md"]),
 
         // Sink plugins.
+        .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout"),
+        .target(
+            name: "UDPSink",
+            dependencies: [
+                "BrokerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/Sinks/UDP", exclude: ["README.md"]),
+
+        // The built-in plugin list, shared by the executable and the compliance tests.
+        .target(name: "BuiltinPlugins", dependencies: ["BrokerCore", "MockSource", "InSimSource", "StdoutSink", "UDPSink"]),
+
+        // The command line.
+        .executableTarget(
+            name: "broker",
+            dependencies: [
+                "BrokerCore", "BuiltinPlugins",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         // Tests.
         .target(name: "BrokerTestSupport", dependencies: ["BrokerCore"], path: "Tests/BrokerTestSupport"),
@@ -62,5 +85,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),
+        .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "BrokerTestSupport"]),
+        .testTarget(name: "MockSourceTests", dependencies: ["MockSource", "BrokerTestSupport"]),
+        .testTarget(name: "StdoutSinkTests", dependencies: ["StdoutSink", "BrokerTestSupport"]),
+        .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "MockSource", "BrokerTestSupport"]),
+        .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport", "InSimTestSupport"]),
+        .testTarget(name: "BrokerCLITests", dependencies: ["BrokerTestSupport", "InSimTestSupport"]),
     ]
 )

@@ -6,7 +6,7 @@ import NIOPosix
 import Testing
 
 /// The source against the fake LFS host: handshake, keep-alives, a race of 20 cars, events.
-struct InSimClientTests {
+@Suite(.serialized) struct InSimClientTests {
     @Test func handshakeSendsTheInitThenAsksForStateConnectionsAndPlayers() async throws {
         let host = try await FakeLFSHost { _ in FakeLFSHost.Behaviour(versionProduct: "S3") }
         let source = RunningSource.start(.forTests(port: host.port, flags: [.mci, .nlp]))
@@ -34,14 +34,14 @@ struct InSimClientTests {
     }
 
     @Test func keepAlivesAreAnsweredSoTheHostKeepsTheConnection() async throws {
-        let host = try await FakeLFSHost { _ in FakeLFSHost.Behaviour(keepAliveInterval: 0.1, silenceTimeout: 0.35) }
+        // Keep-alives every 0.1 s, silence of 1 s closes: 12 replies span well over the timeout.
+        let host = try await FakeLFSHost { _ in FakeLFSHost.Behaviour(keepAliveInterval: 0.1, silenceTimeout: 1) }
         let source = RunningSource.start(.forTests(port: host.port))
         #expect(await waitUntil { source.hub.status.connected })
-        try await Task.sleep(for: .milliseconds(1200))
+        let answered = await waitUntil(timeout: 20) { host.received(connection: 0).filter { $0 == [1, 3, 0, 0] }.count >= 12 }
+        #expect(answered, "only \(host.received(connection: 0).filter { $0 == [1, 3, 0, 0] }.count) keep-alive replies")
         #expect(host.connectionCount == 1)
         #expect(host.closedForSilenceCount == 0)
-        let keepAlives = host.received(connection: 0).filter { $0 == [1, 3, 0, 0] }
-        #expect(keepAlives.count >= 4, "only \(keepAlives.count) keep-alive replies in 1.2 s")
         #expect(source.hub.status.connected)
         await source.stop()
         await host.stop()
@@ -49,7 +49,7 @@ struct InSimClientTests {
 
     /// The control for the test above: the fake host really closes a client that stays silent.
     @Test func theHostClosesAClientThatDoesNotAnswerKeepAlives() async throws {
-        let host = try await FakeLFSHost { _ in FakeLFSHost.Behaviour(keepAliveInterval: 0.1, silenceTimeout: 0.35) }
+        let host = try await FakeLFSHost { _ in FakeLFSHost.Behaviour(keepAliveInterval: 0.1, silenceTimeout: 1) }
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: host.port).get()
         let isi = InSimEncoder.encode(InSimInit(flags: 0, interval: 0, name: "mute"))
         try await channel.writeAndFlush(ByteBuffer(bytes: isi))

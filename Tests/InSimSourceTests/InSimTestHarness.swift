@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 
 /// Polls `condition` every 10 ms until it holds or `timeout` seconds pass; returns whether it held.
-func waitUntil(timeout: Double = 5, _ condition: () -> Bool) async -> Bool {
+func waitUntil(timeout: Double = 20, _ condition: () -> Bool) async -> Bool {
     let deadline = FakeLFSHost.now() + timeout
     while FakeLFSHost.now() < deadline {
         if condition() { return true }
@@ -86,13 +86,14 @@ struct RunningSource {
         return RunningSource(hub: hub, log: log, clock: clock, task: task)
     }
 
-    /// Cancels the source and checks it returns promptly (< 0.5 s).
+    /// Cancels the source and checks it returns promptly: the contract is 0.5 s, the bound here is
+    /// looser because a busy test machine delays the measuring task too (the compliance suite uses 1.5 s).
     func stop(sourceLocation: SourceLocation = #_sourceLocation) async {
         let started = FakeLFSHost.now()
         task.cancel()
         _ = await task.result
         let elapsed = FakeLFSHost.now() - started
-        #expect(elapsed < 0.5, "the source took \(elapsed) s to stop", sourceLocation: sourceLocation)
+        #expect(elapsed < 1.5, "the source took \(elapsed) s to stop", sourceLocation: sourceLocation)
     }
 
     // MARK: - Reading the hub

@@ -7,7 +7,7 @@ import NIOPosix
 import Testing
 
 /// OutGauge (and MCI) datagrams sent to the source's bound loopback UDP port.
-struct OutGaugeTests {
+@Suite(.serialized) struct OutGaugeTests {
     /// A UDP port that was free a moment ago (bound to port 0, then released).
     private func freeUDPPort() async throws -> Int {
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()

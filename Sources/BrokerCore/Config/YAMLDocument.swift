@@ -89,8 +89,8 @@ public enum YAMLParser {
             guard yaml_parser_load(&parser, &document) == 1 else { throw syntaxError(parser) }
             defer { yaml_document_delete(&document) }
             guard let root = yaml_document_get_root_node(&document) else { return nil }
-            var depthBudget = 512
-            return try convert(root, in: &document, depth: &depthBudget)
+            var budget = Budget()
+            return try convert(root, in: &document, budget: &budget)
         }
     }
 
@@ -103,11 +103,19 @@ public enum YAMLParser {
             message: "YAML syntax error: \(message)", mark: SourceMark(line: Int(mark.line) + 1, column: Int(mark.column) + 1))
     }
 
-    private static func convert(_ node: UnsafeMutablePointer<yaml_node_t>, in document: inout yaml_document_t, depth: inout Int) throws -> YAMLNode {
+    /// Limits that keep hostile input (deep nesting, alias bombs) from exhausting the stack or memory.
+    private struct Budget {
+        var depth = 256
+        var nodes = 1_000_000
+    }
+
+    private static func convert(_ node: UnsafeMutablePointer<yaml_node_t>, in document: inout yaml_document_t, budget: inout Budget) throws -> YAMLNode {
         let mark = SourceMark(line: Int(node.pointee.start_mark.line) + 1, column: Int(node.pointee.start_mark.column) + 1)
-        depth -= 1
-        defer { depth += 1 }
-        guard depth > 0 else { throw YAMLSyntaxError(message: "YAML nested too deeply", mark: mark) }
+        budget.depth -= 1
+        budget.nodes -= 1
+        defer { budget.depth += 1 }
+        guard budget.depth > 0 else { throw YAMLSyntaxError(message: "YAML nested too deeply", mark: mark) }
+        guard budget.nodes > 0 else { throw YAMLSyntaxError(message: "YAML document too large (aliases expand to over a million nodes)", mark: mark) }
         switch node.pointee.type {
         case YAML_SCALAR_NODE:
             let scalar = node.pointee.data.scalar
@@ -118,7 +126,7 @@ public enum YAMLParser {
             var item = node.pointee.data.sequence.items.start
             while let current = item, current != node.pointee.data.sequence.items.top {
                 if let child = yaml_document_get_node(&document, current.pointee) {
-                    items.append(try convert(child, in: &document, depth: &depth))
+                    items.append(try convert(child, in: &document, budget: &budget))
                 }
                 item = current + 1
             }
@@ -130,7 +138,7 @@ public enum YAMLParser {
                 if let key = yaml_document_get_node(&document, current.pointee.key),
                     let value = yaml_document_get_node(&document, current.pointee.value)
                 {
-                    pairs.append((try convert(key, in: &document, depth: &depth), try convert(value, in: &document, depth: &depth)))
+                    pairs.append((try convert(key, in: &document, budget: &budget), try convert(value, in: &document, budget: &budget)))
                 }
                 pair = current + 1
             }

@@ -31,7 +31,10 @@ public struct ListeningPort: Sendable, Hashable {
 public enum ProvidedVariables: Sendable {
     /// Every catalogue variable (the sim declares its own set at run time).
     case catalogue
+    /// These catalogue names.
     case names([String])
+    /// These variables, catalogue names or the source's own (with type, unit and description).
+    case variables([VariableInfo])
 }
 
 /// What the core gives every plugin instance besides its config.

@@ -1,8 +1,9 @@
-/// Levenshtein distance, case-insensitive, for "did you mean" hints in config errors and commands.
+/// Edit distance (Levenshtein with adjacent transpositions counted as one edit), case-insensitive, for "did you mean" hints in config errors and commands.
 func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.lowercased().utf8), b = Array(b.lowercased().utf8)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
+    var beforePrevious = [Int](repeating: 0, count: b.count + 1)
     var previous = Array(0...b.count)
     var current = [Int](repeating: 0, count: b.count + 1)
     for i in 1...a.count {
@@ -13,8 +14,11 @@ func editDistance(_ a: String, _ b: String) -> Int {
             let deletion: Int = previous[j] + 1
             let insertion: Int = current[j - 1] + 1
             current[j] = Swift.min(deletion, insertion, substitution)
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                current[j] = Swift.min(current[j], beforePrevious[j - 2] + 1)
+            }
         }
-        swap(&previous, &current)
+        (beforePrevious, previous, current) = (previous, current, beforePrevious)
     }
     return previous[b.count]
 }

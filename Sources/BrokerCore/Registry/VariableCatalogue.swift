@@ -85,7 +85,7 @@ public enum VariableCatalogue {
         VariableInfo(name: "FrameRate", type: .float, unit: "fps", description: "Average rendered frames per second", range: 0...300),
         VariableInfo(name: "FrontTireSetsAvailable", type: .int, description: "Sets of front tyres still allowed; 255 means unlimited", range: 0...255),
         VariableInfo(name: "FrontTireSetsUsed", type: .int, description: "Sets of front tyres used so far this session", range: 0...50),
-        VariableInfo(name: "FuelLevel", type: .float, unit: "l", description: "Fuel left in the tank", range: 0...10),
+        VariableInfo(name: "FuelLevel", type: .float, unit: "l", description: "Fuel left in the tank", range: 0...120),
         VariableInfo(name: "FuelLevelPct", type: .float, unit: "%", description: "Fuel left as a share of tank capacity", range: 0...1),
         VariableInfo(name: "FuelMixture", type: .float, description: "Fuel mixture setting (legacy bridge name)", range: 0...2),
         VariableInfo(name: "FuelPress", type: .float, unit: "bar", description: "Pressure in the engine fuel system", range: 0...300),

@@ -1,0 +1,82 @@
+import BrokerCore
+import Logging
+
+/// Newline-delimited JSON on standard output or appended to a file (SPEC 6): the same objects the
+/// WebSocket sends, one per line, each written whole. With `path` it makes a recording, so every
+/// line carries `time` (wall-clock seconds).
+public struct StdoutSink: Sink {
+    public static let typeName = "stdout"
+    public static let summary = "NDJSON lines (telemetry, status, events, sessionInfo) to standard output or a file"
+    public static let sampleConfig = """
+        # Stdout sink: one JSON object per line. Pipe it into jq, a logger, or record it to a file.
+        sources:
+          - type: mock
+        sinks:
+          - type: stdout
+            id: stdout
+            rate: 10                 # telemetry lines per second per source
+            sources: [mock]          # optional: which source ids feed this sink (default all)
+            variables: [Speed, RPM, Gear, Throttle, Brake]   # or: all
+            events: true             # lap, pit, session-info changes...
+            status: true             # source connected / disconnected
+            # path: recordings/race.ndjson   # append to this file instead of standard output
+        """
+
+    let id: String
+    let config: StdoutConfig
+    let context: PluginContext
+
+    public init(id: String, config: StdoutConfig, context: PluginContext) {
+        self.id = id
+        self.config = config
+        self.context = context
+    }
+
+    public func run(input: SinkInput) async throws {
+        let writer: LineWriter
+        if let path = config.path {
+            do {
+                writer = try LineWriter(appendingTo: context.resolvePath(path))
+            } catch {
+                throw PluginError("stdout sink '\(id)': \(error)")
+            }
+        } else {
+            writer = LineWriter()
+        }
+        let includeTime = config.path != nil
+        var selections: [String: ResolvedSelection] = [:]
+        var failureLogged = false
+
+        for await message in input.messages() {
+            var line: [UInt8]
+            switch message {
+            case let .frame(hub, frame):
+                let selection: ResolvedSelection
+                if let cached = selections[hub.id], cached.layout === frame.layout {
+                    selection = cached
+                } else {
+                    selection = config.variables.resolve(sourceID: hub.id, layout: frame.layout, registry: context.registry)
+                    selections[hub.id] = selection
+                }
+                line = BrokerMessages.telemetry(sourceID: hub.id, frame: frame, selection: selection, time: includeTime ? frame.timestamp : nil)
+            case .status:
+                guard config.status else { continue }
+                line = BrokerMessages.status(of: input.sources, time: includeTime ? wallClockNow() : nil)
+            case let .event(hub, event):
+                guard config.events else { continue }
+                line = BrokerMessages.event(sourceID: hub.id, event: event, includeTime: includeTime)
+            case let .sessionInfo(hub, info):
+                line = BrokerMessages.sessionInfo(sourceID: hub.id, info: info, includeTime: includeTime)
+            case let .eventsMissed(hub, count):
+                context.logger.warning("stdout sink '\(id)' fell behind and missed \(count) events of source '\(hub.id)'")
+                continue
+            }
+            line.append(UInt8(ascii: "\n"))
+            if case let .failure(error) = await writer.write(line), !failureLogged {
+                failureLogged = true
+                context.logger.error("stdout sink '\(id)' cannot write: \(error); dropping output from now on")
+            }
+        }
+        await writer.close()
+    }
+}

@@ -1,0 +1,20 @@
+import BrokerCore
+import InSimSource
+import MockSource
+import StdoutSink
+import UDPSink
+
+/// The plugins compiled into the broker. Adding a plugin is one line here (and its target in
+/// Package.swift); nothing is discovered at run time.
+public enum BuiltinPlugins {
+    public static let catalog = PluginCatalog(
+        sources: [
+            SourcePlugin(MockSource.self),
+            SourcePlugin(InSimSource.self),
+        ],
+        sinks: [
+            SinkPlugin(StdoutSink.self),
+            SinkPlugin(UDPSink.self),
+        ]
+    )
+}

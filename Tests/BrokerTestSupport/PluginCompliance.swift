@@ -1,0 +1,158 @@
+import BrokerCore
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// The checks every plugin passes, whatever it talks to (the brief's shared compliance suite).
+///
+/// For each built-in plugin: its sample config is a valid config file that uses it; an instance
+/// built from a test fixture's config starts, emits (a source: connected status and frames; a sink:
+/// a telemetry message its fixture receives), and returns promptly once cancelled.
+public enum PluginCompliance {
+    /// How long a cancelled plugin may take to return.
+    public static let stopDeadline = 1.5
+
+    /// A source under test: a config entry (YAML mapping text) and anything it needs running.
+    public struct SourceFixture: Sendable {
+        public var typeName: String
+        /// Builds the entry, e.g. `"type: mock\nrate: 30"`, after starting whatever it needs
+        /// (a fake sim host); returns the entry and a teardown.
+        public var prepare: @Sendable () async throws -> (entry: String, tearDown: @Sendable () async -> Void)
+
+        public init(typeName: String, prepare: @escaping @Sendable () async throws -> (entry: String, tearDown: @Sendable () async -> Void)) {
+            self.typeName = typeName
+            self.prepare = prepare
+        }
+
+        public init(typeName: String, entry: String) {
+            self.init(typeName: typeName) { (entry, {}) }
+        }
+    }
+
+    /// A sink under test: a config entry plus a probe that returns the first telemetry message
+    /// (as JSON text) that reached the sink's output.
+    public struct SinkFixture: Sendable {
+        public var typeName: String
+        public var prepare: @Sendable () async throws -> SinkProbe
+
+        public init(typeName: String, prepare: @escaping @Sendable () async throws -> SinkProbe) {
+            self.typeName = typeName
+            self.prepare = prepare
+        }
+    }
+
+    public struct SinkProbe: Sendable {
+        public var entry: String
+        /// Waits (bounded) for a telemetry message from the sink's output and returns it.
+        public var receiveTelemetry: @Sendable () async throws -> String
+        public var tearDown: @Sendable () async -> Void
+
+        public init(entry: String, receiveTelemetry: @escaping @Sendable () async throws -> String, tearDown: @escaping @Sendable () async -> Void = {}) {
+            self.entry = entry
+            self.receiveTelemetry = receiveTelemetry
+            self.tearDown = tearDown
+        }
+    }
+
+    /// The sample config must load without errors and use the plugin.
+    public static func checkSampleConfig(_ sample: String, typeName: String, catalog: PluginCatalog) throws {
+        let config = try ConfigLoader(catalog: catalog).load(text: sample, file: "<sample of \(typeName)>")
+        let types = config.sources.map(\.plugin.typeName) + config.sinks.map(\.plugin.typeName)
+        #expect(types.contains(typeName), "the sample config of \(typeName) does not use it")
+    }
+
+    /// Starts the source from its fixture; expects connected status and frames; stops it.
+    public static func checkSource(_ fixture: SourceFixture, catalog: PluginCatalog, timeout: Double = 10) async throws {
+        let (entry, tearDown) = try await fixture.prepare()
+        defer { Task { await tearDown() } }
+        let yaml = "sources:\n" + indentAsListItem(entry) + "sinks: []\n"
+        let config = try ConfigLoader(catalog: catalog).load(text: yaml, file: "<fixture \(fixture.typeName)>")
+        let source = try #require(config.sources.first)
+        let registry = VariableRegistry()
+        let hub = SourceHub(id: source.id, typeName: source.plugin.typeName, registry: registry)
+        let context = PluginContext(logger: Logger(label: "compliance"), registry: registry)
+        let runner = try source.makeRunner(context: context)
+        let task = Task { try await runner.run(hub) }
+
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline && !(hub.status.connected && (hub.latestFrame?.seq ?? 0) >= 2) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(hub.status.connected, "\(fixture.typeName) never reported connected")
+        let frame = try #require(hub.latestFrame, "\(fixture.typeName) published no frame within \(timeout) s")
+        #expect(frame.seq >= 2, "\(fixture.typeName) published only one frame")
+        #expect(!frame.layout.fields.isEmpty, "\(fixture.typeName) declared no variables")
+        for field in frame.layout.fields {
+            #expect(registry.id(named: field.name) == field.variable, "\(field.name) is not registered under its id")
+        }
+        let message = BrokerMessages.telemetry(
+            sourceID: hub.id, frame: frame, selection: VariableSelection.all.resolve(sourceID: hub.id, layout: frame.layout, registry: registry))
+        #expect((try? JSONSerialization.jsonObject(with: Data(message))) != nil, "\(fixture.typeName) frame does not encode to valid JSON")
+
+        try await expectPromptStop(task, name: fixture.typeName)
+    }
+
+    /// Runs the sink against a hub publishing 60 Hz frames; expects its probe to receive one; stops it.
+    public static func checkSink(_ fixture: SinkFixture, catalog: PluginCatalog) async throws {
+        let probe = try await fixture.prepare()
+        defer { Task { await probe.tearDown() } }
+        let yaml = "sources:\n  - type: \(catalog.sources.first?.typeName ?? "mock")\n    id: fixture\nsinks:\n" + indentAsListItem(probe.entry)
+        let config = try ConfigLoader(catalog: catalog).load(text: yaml, file: "<fixture \(fixture.typeName)>")
+        let sink = try #require(config.sinks.first)
+        let registry = VariableRegistry()
+        let hub = SourceHub(id: "fixture", typeName: "test", registry: registry)
+        let layout = hub.declare(["Speed", "RPM", "Gear", "Throttle"].compactMap { name in
+            VariableCatalogue.all.first { $0.name == name }.map { VariableDeclaration($0) }
+        })
+        hub.setConnected(true)
+        let publisher = Task {
+            for tick in 0..<(60 * 30) where !Task.isCancelled {
+                var row = FrameRow(layout: layout)
+                row.set(0, Double(tick) * 0.5)
+                row.set(1, 3000 + Double(tick % 100) * 40)
+                row.set(2, 3)
+                row.set(3, 0.75)
+                hub.publish(row)
+                try? await Task.sleep(for: .milliseconds(16))
+            }
+        }
+        defer { publisher.cancel() }
+        let context = PluginContext(logger: Logger(label: "compliance"), registry: registry)
+        let runner = try sink.makeRunner(context: context)
+        let input = SinkInput(sinkID: sink.id, sources: [hub], rate: sink.rate)
+        let task = Task { try await runner.run(input) }
+
+        let text = try await probe.receiveTelemetry()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
+        #expect(object["type"] as? String == "telemetry")
+        #expect(object["source"] as? String == "fixture")
+        let data = try #require(object["data"] as? [String: Any], "telemetry without data: \(text)")
+        #expect(!data.isEmpty)
+
+        try await expectPromptStop(task, name: fixture.typeName)
+    }
+
+    /// Cancels `task` and expects it to finish within `stopDeadline`; never waits forever itself.
+    static func expectPromptStop(_ task: Task<Void, any Error>, name: String) async throws {
+        let started = Date()
+        let stoppedAt = Mutex<Date?>(nil)
+        task.cancel()
+        let waiter = Task {
+            _ = await task.result
+            stoppedAt.withLock { $0 = Date() }
+        }
+        _ = waiter
+        while stoppedAt.withLock({ $0 }) == nil && Date().timeIntervalSince(started) < stopDeadline * 4 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let elapsed = stoppedAt.withLock { $0 }.map { $0.timeIntervalSince(started) } ?? .infinity
+        #expect(elapsed <= stopDeadline, "\(name) took \(elapsed) s to stop after cancellation (limit \(stopDeadline) s)")
+    }
+
+    /// `key: value` lines as one YAML list item under a section.
+    static func indentAsListItem(_ entry: String) -> String {
+        let lines = entry.split(separator: "\n", omittingEmptySubsequences: true)
+        return lines.enumerated().map { index, line in (index == 0 ? "  - " : "    ") + line }.joined(separator: "\n") + "\n"
+    }
+}

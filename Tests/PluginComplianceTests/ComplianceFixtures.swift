@@ -1,0 +1,14 @@
+import BrokerTestSupport
+
+/// One fixture per built-in plugin (each defined in `Fixtures/<Plugin>Fixture.swift`).
+enum ComplianceFixtures {
+    static let sources: [PluginCompliance.SourceFixture] = [
+        mockFixture,
+        insimFixture,
+    ]
+
+    static let sinks: [PluginCompliance.SinkFixture] = [
+        stdoutFixture,
+        udpFixture,
+    ]
+}
