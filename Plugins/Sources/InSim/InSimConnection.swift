@@ -142,6 +142,7 @@ final class InSimDatagramHandler: ChannelInboundHandler, Sendable {
     }
 }
 
+/// The UDP sockets the source listens on for MCI/NLP and OutGauge.
 enum InSimDatagramSocket {
     /// Binds a UDP port; throws a one-line `PluginError`-style message when the port is taken.
     static func bind(host: String, port: Int, onDatagram: @escaping @Sendable (ByteBuffer) -> Void) async throws -> any NIOCore.Channel {

@@ -35,8 +35,6 @@ public enum InSimPacketType {
     /// The highest type number InSim 10 defines (IS_SET).
     public static let highest: UInt8 = 70
 
-    /// The largest InSim packet: a Size byte of 255 times 4.
-    public static let maximumLength = 1020
     /// MCI_MAX_CARS: cars per IS_MCI (several packets per interval carry more).
     public static let maximumCarsPerMCI = 16
     /// NLP_MAX_CARS in InSim 10 (40 in InSim 9, which the bound also covers).
@@ -138,8 +136,6 @@ public enum InSimPacketType {
 /// IS_TINY subtypes (`TINY_*`) this source sends or reacts to.
 public enum TinySubtype {
     public static let none: UInt8 = 0
-    public static let version: UInt8 = 1
-    public static let close: UInt8 = 2
     public static let ping: UInt8 = 3
     public static let reply: UInt8 = 4
     public static let sendState: UInt8 = 7
@@ -156,13 +152,10 @@ public enum TinySubtype {
 public enum SmallSubtype {
     /// Start sending OutGauge to the IS_ISI UDP port; UVal is the interval, 0 stops it.
     public static let startGauges: UInt8 = 2
-    /// Set the NLP/MCI interval in ms.
-    public static let nodeLapInterval: UInt8 = 7
 }
 
 /// IS_ISI option bits (`ISF_*`).
 public enum InSimFlagBits {
-    public static let local: UInt16 = 0x0004
     public static let messageColours: UInt16 = 0x0008
     public static let nodeLap: UInt16 = 0x0010
     public static let multiCarInfo: UInt16 = 0x0020
@@ -170,11 +163,7 @@ public enum InSimFlagBits {
 
 /// CompCar Info bits (`CCI_*`).
 public enum CompCarInfoBits {
-    public static let blue: UInt8 = 1
-    public static let yellow: UInt8 = 2
     public static let outOfBounds: UInt8 = 4
-    public static let retired: UInt8 = 8
-    public static let lagging: UInt8 = 32
     public static let first: UInt8 = 64
     public static let last: UInt8 = 128
 }

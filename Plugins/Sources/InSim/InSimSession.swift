@@ -172,6 +172,7 @@ struct InSimSession: Sendable {
                 ("host", .string(settings.endpoint)), ("lfs_version", .string(version.version)), ("product", .string(version.product)),
                 ("insim_version", .int(Int64(version.insimVersion))),
             ])
+        logger.info("InSim \(settings.endpoint): connected to LFS \(version.version) \(version.product), InSim \(version.insimVersion)")
         lastPlayerListRequest = clock.now()
         var requests = [
             InSimEncoder.tiny(TinySubtype.sendState, requestID: RequestID.state),

@@ -38,23 +38,13 @@ public struct OutGaugePacket: Sendable, Equatable {
 
     public static let flagTurbo: UInt16 = 8192
     public static let flagMetric: UInt16 = 16384
-    public static let flagBar: UInt16 = 32768
 
-    /// DL_* bit numbers.
+    /// DL_* bits this source reads (the README lists them all).
     public enum Light {
         public static let shift: UInt32 = 1 << 0
-        public static let fullBeam: UInt32 = 1 << 1
-        public static let handbrake: UInt32 = 1 << 2
         public static let pitSpeed: UInt32 = 1 << 3
-        public static let tractionControl: UInt32 = 1 << 4
-        public static let signalLeft: UInt32 = 1 << 5
-        public static let signalRight: UInt32 = 1 << 6
-        public static let signalAny: UInt32 = 1 << 7
         public static let oilWarning: UInt32 = 1 << 8
-        public static let battery: UInt32 = 1 << 9
         public static let abs: UInt32 = 1 << 10
-        public static let engine: UInt32 = 1 << 11
-        public static let fuelWarning: UInt32 = 1 << 15
     }
 
     /// Why a datagram is not an OutGauge packet.
