@@ -29,9 +29,10 @@ setup-test: setup
 
 test: setup-test test-only
 
+# Serial: on a 2-core machine, CPU-heavy tests running beside timing-sensitive ones starve them.
 test-only:
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --no-parallel
 
 clean:
 	rm -rf .build

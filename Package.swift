@@ -13,7 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
@@ -36,7 +36,12 @@ let package = Package(
             ]),
 
         // Source plugins.
-        .target(name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock"),
+        .target(name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock", exclude: ["README.md"]),
+        .target(
+            name: "IRacingSource",
+            dependencies: ["BrokerCore", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/Sources/IRacing",
+            exclude: ["README.md"]),
         .target(
             name: "InSimSource",
             dependencies: [
@@ -49,7 +54,7 @@ let package = Package(
             exclude: ["README.md"]),
 
         // Sink plugins.
-        .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout"),
+        .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
         .target(
             name: "UDPSink",
             dependencies: [
@@ -60,7 +65,7 @@ let package = Package(
             path: "Plugins/Sinks/UDP", exclude: ["README.md"]),
 
         // The built-in plugin list, shared by the executable and the compliance tests.
-        .target(name: "BuiltinPlugins", dependencies: ["BrokerCore", "MockSource", "InSimSource", "StdoutSink", "UDPSink"]),
+        .target(name: "BuiltinPlugins", dependencies: ["BrokerCore", "MockSource", "IRacingSource", "InSimSource", "StdoutSink", "UDPSink"]),
 
         // The command line.
         .executableTarget(
@@ -87,6 +92,10 @@ let package = Package(
             ]),
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "BrokerTestSupport"]),
         .testTarget(name: "MockSourceTests", dependencies: ["MockSource", "BrokerTestSupport"]),
+        .testTarget(
+            name: "IRacingSourceTests",
+            dependencies: ["IRacingSource", "BrokerCore", "BrokerTestSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/IRacingSourceTests"),
         .testTarget(name: "StdoutSinkTests", dependencies: ["StdoutSink", "BrokerTestSupport"]),
         .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "MockSource", "BrokerTestSupport"]),
         .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport", "InSimTestSupport"]),

@@ -1,4 +1,5 @@
 import BrokerCore
+import IRacingSource
 import InSimSource
 import MockSource
 import StdoutSink
@@ -10,6 +11,7 @@ public enum BuiltinPlugins {
     public static let catalog = PluginCatalog(
         sources: [
             SourcePlugin(MockSource.self),
+            SourcePlugin(IRacingSource.self),
             SourcePlugin(InSimSource.self),
         ],
         sinks: [

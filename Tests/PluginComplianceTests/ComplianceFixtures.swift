@@ -4,6 +4,7 @@ import BrokerTestSupport
 enum ComplianceFixtures {
     static let sources: [PluginCompliance.SourceFixture] = [
         mockFixture,
+        iracingFixture,
         insimFixture,
     ]
 
