@@ -30,7 +30,7 @@ import Testing
             sinks:
               - type: stdout
                 rate: 20
-                variables: [CarIdxPosition, CarIdxLap, CarIdxX, PlayerCarIdx]
+                variables: [CarIdxPosition, CarIdxLap, CarIdxX, CarIdxSpeed, PlayerCarIdx]
             """.utf8
         ).write(to: URL(fileURLWithPath: config))
 
@@ -61,7 +61,7 @@ import Testing
 
         let telemetry = objects.filter { $0["type"] as? String == "telemetry" && $0["source"] as? String == "lfs" }
         let latest = try #require(telemetry.last?["data"] as? [String: Any])
-        #expect(Set(latest.keys) == ["CarIdxPosition", "CarIdxLap", "CarIdxX", "PlayerCarIdx"])
+        #expect(Set(latest.keys) == ["CarIdxPosition", "CarIdxLap", "CarIdxX", "CarIdxSpeed", "PlayerCarIdx"])
         let positions = try #require(latest["CarIdxPosition"] as? [Int])
         #expect(positions.count == 64)
         // Every driver's slot holds its scripted position (PLID 11 leads from the back: 20 - index).

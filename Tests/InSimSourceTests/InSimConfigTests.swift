@@ -122,10 +122,11 @@ struct InSimConfigTests {
     }
 
     @Test func everyCanonicalNameTheSourceUsesIsInTheCatalogue() {
-        guard case let .names(names) = InSimSource.providedVariables else {
+        guard case let .variables(infos) = InSimSource.providedVariables else {
             Issue.record("the source should list its variables")
             return
         }
+        let names = infos.map(\.name)
         let catalogue = Set(VariableCatalogue.all.map(\.name))
         let canonical = [
             "CarIdxLap", "CarIdxLapCompleted", "CarIdxPosition", "CarIdxLapDistPct", "CarIdxLastLapTime", "CarIdxBestLapTime", "CarIdxBestLapNum",

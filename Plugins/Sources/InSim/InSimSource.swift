@@ -16,7 +16,7 @@ public struct InSimSource: Source {
 
     public static let typeName = "insim"
     public static let summary = "Live for Speed over InSim 10 (TCP), with OutGauge over UDP"
-    public static let providedVariables = ProvidedVariables.names(InSimVariables.allNames)
+    public static let providedVariables = ProvidedVariables.variables(InSimVariables.all)
     public static let sampleConfig = """
         # Live for Speed over InSim. In LFS type `/insim 29999` (or start it with /insim=29999).
         sources:

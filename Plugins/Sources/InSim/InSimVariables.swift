@@ -58,9 +58,9 @@ enum InSimVariables {
         VariableInfo(name: "DashDisplay2", type: .string, description: "Second dash text line, usually settings (OutGauge)"),
     ]
 
-    /// Every name the source can provide, for `broker vars`.
-    static var allNames: [String] {
-        canonicalPerCar + ownPerCar.map(\.name) + canonicalScalars + ownScalars.map(\.name) + canonicalOutGauge + ownOutGauge.map(\.name)
+    /// Every variable the source can provide, for `broker vars` and config checks.
+    static var all: [VariableInfo] {
+        declarations(includingOutGauge: true).map(\.info)
     }
 
     /// The declarations for one run; catalogue entries keep the catalogue's metadata.
