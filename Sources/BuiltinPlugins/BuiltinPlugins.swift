@@ -1,5 +1,6 @@
 import BrokerCore
 import MockSource
+import MQTTSink
 import StdoutSink
 
 /// The plugins compiled into the broker. Adding a plugin is one line here (and its target in
@@ -11,6 +12,7 @@ public enum BuiltinPlugins {
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),
+            SinkPlugin(MQTTSink.self),
         ]
     )
 }

@@ -8,5 +8,6 @@ enum ComplianceFixtures {
 
     static let sinks: [PluginCompliance.SinkFixture] = [
         stdoutFixture,
+        mqttFixture,
     ]
 }
