@@ -1,3 +1,4 @@
+import BrokerCore
 import Testing
 
 @testable import MQTTSink
@@ -68,5 +69,25 @@ import Testing
         let texts = drain(&outbox)
         #expect(texts.count == 18)
         #expect(texts.suffix(16) == (9_984..<10_000).map { "\($0 * 10)" })
+    }
+}
+
+/// What reaches a session's outbox.
+@Suite struct MQTTSessionAdmissionTests {
+    @Test func aMessageMQTTCannotCarryIsDroppedWithOneErrorLine() throws {
+        let logs = LogRecorder()
+        let statistics = MQTTStatistics()
+        let hub = SourceHub(id: "car", typeName: "test", registry: VariableRegistry())
+        let settings = MQTTSession.Settings(
+            server: MQTTServerAddress(host: "127.0.0.1", port: 1), clientID: "c", qos: .atLeastOnce, keepAliveSeconds: 30,
+            retainStatus: true, maxInFlight: 20, reconnect: MQTTReconnectPolicy(), sinkID: "mqtt")
+        let session = MQTTSession(hub: hub, settings: settings, topicPrefix: "t", statistics: statistics, logger: logs.logger, clock: SystemClock())
+        let longTopic = "t/car/vars/" + String(repeating: "x", count: 70_000)
+        for _ in 0..<3 { session.enqueue(OutboundMessage(topic: longTopic, payload: [0x31], retain: false, kind: .latest)) }
+        session.enqueue(OutboundMessage(topic: "t/car/telemetry", payload: [0x7B, 0x7D], retain: false, kind: .latest))
+        #expect(session.waitingCount == 1)
+        #expect(statistics.snapshot.dropped == 3)
+        #expect(logs.messages(atLeast: .error).count == 1)
+        #expect(logs.messages(atLeast: .error).first?.contains("too large for MQTT") == true)
     }
 }

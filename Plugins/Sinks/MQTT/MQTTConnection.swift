@@ -37,28 +37,22 @@ struct MQTTConnection: Sendable {
         return MQTTConnection(channel: channel, state: state)
     }
 
-    /// Encodes `packets` into one buffer and writes it. A packet that cannot be encoded (a topic
-    /// over 65535 bytes) is left out and returned as the error text.
-    @discardableResult
-    func send(_ packets: [MQTTClientPacket], statistics: MQTTStatistics? = nil) -> String? {
-        guard !packets.isEmpty else { return nil }
+    /// Encodes `packets` into one buffer and writes it; counts QoS 0 publishes once written.
+    /// (The session admits only messages MQTT can carry, so encoding does not fail; a packet that
+    /// did would be left out rather than sent half-written.)
+    func send(_ packets: [MQTTClientPacket], statistics: MQTTStatistics? = nil) {
+        guard !packets.isEmpty else { return }
         var buffer = channel.allocator.buffer(capacity: 256)
-        var problem: String?
         var plainPublishes: UInt64 = 0
         for packet in packets {
-            do {
-                try MQTTPacketCoder.encode(packet, into: &buffer)
-                if case let .publish(publish) = packet, publish.qos == .atMostOnce { plainPublishes += 1 }
-            } catch {
-                problem = "\(error)"
-            }
+            guard (try? MQTTPacketCoder.encode(packet, into: &buffer)) != nil else { continue }
+            if case let .publish(publish) = packet, publish.qos == .atMostOnce { plainPublishes += 1 }
         }
         let written = channel.writeAndFlush(buffer)
         if let statistics, plainPublishes > 0 {
             let count = plainPublishes
             written.whenSuccess { statistics.update { $0.published += count } }
         }
-        return problem
     }
 
     /// Sends `packets` (the goodbye), then closes; gives up on the write after `grace` seconds.

@@ -49,6 +49,8 @@ final class MQTTSession: Sendable {
     private let retained = Mutex<[String: OutboundMessage]>([:])
     /// Wakes the running connection's task when something is put in the outbox.
     private let waker = Mutex<AsyncStream<Void>.Continuation?>(nil)
+    /// Topics on which a message was too large for MQTT, each reported once.
+    private let reportedOversized = Mutex<Set<String>>([])
     /// The current connection, so tests can cut it as a crash would.
     private let current = Mutex<MQTTConnection?>(nil)
 
@@ -75,7 +77,17 @@ final class MQTTSession: Sendable {
     // MARK: - Producer side (the sink's feed loop)
 
     /// Queues a message; never waits. `remember` keeps it to publish again after a reconnect.
+    /// A message MQTT cannot carry (a topic over 65535 bytes, a payload near 256 MB) is dropped
+    /// here with one error line, so nothing unsendable ever enters the outbox or the QoS 1 window.
     func enqueue(_ message: OutboundMessage, remember: Bool = false) {
+        let topicBytes = message.topic.utf8.count
+        guard topicBytes <= 0xFFFF, 4 + topicBytes + message.payload.count <= MQTTPacketCoder.maximumRemainingLength else {
+            statistics.update { $0.dropped += 1 }
+            if reportedOversized.withLock({ $0.insert(message.topic).inserted }) {
+                logger.error("mqtt sink '\(settings.sinkID)': a message on '\(message.topic.prefix(80))' is too large for MQTT (\(message.payload.count) bytes); dropped")
+            }
+            return
+        }
         if remember { retained.withLock { $0[message.topic] = message } }
         let displaced = outbox.withLock { $0.put(message) }
         if displaced > 0 { statistics.update { $0.dropped += UInt64(displaced) } }
@@ -190,7 +202,6 @@ final class MQTTSession: Sendable {
 
         let keepAlive = Double(settings.keepAliveSeconds)
         var lastPingAt = connectedAt
-        var reportedUnencodable = false
         while true {
             if Task.isCancelled {
                 await sayGoodbye(on: connection, state: state)
@@ -217,10 +228,7 @@ final class MQTTSession: Sendable {
                 }
             }
             packets += takePublishable(state: state, writable: connection.channel.isWritable)
-            if let problem = connection.send(packets, statistics: statistics), !reportedUnencodable {
-                reportedUnencodable = true
-                logger.error("mqtt sink '\(settings.sinkID)': a message could not be encoded and was dropped: \(problem)")
-            }
+            connection.send(packets, statistics: statistics)
             if await iterator.next() == nil { continue }
         }
     }

@@ -101,10 +101,6 @@ public struct MQTTSink: Sink {
                     byID[hub.id]?.enqueue(OutboundMessage(topic: topic(hub, "event"), payload: payload, retain: false, kind: .event))
                 case let .sessionInfo(hub, info):
                     let payload = BrokerMessages.sessionInfo(sourceID: hub.id, info: info)
-                    guard payload.count < MQTTPacketCoder.maximumRemainingLength - 0xFFFF else {
-                        context.logger.error("mqtt sink '\(id)': session info of '\(hub.id)' is too large for MQTT (\(payload.count) bytes); not published")
-                        continue
-                    }
                     byID[hub.id]?.enqueue(
                         OutboundMessage(topic: topic(hub, "sessionInfo"), payload: payload, retain: true, kind: .latest), remember: true)
                 case let .eventsMissed(hub, count):
@@ -130,7 +126,7 @@ public struct MQTTSink: Sink {
                 guard let field = entry.field else { continue }
                 let name = layout.fields[field].name
                 let topic = topic(hub, "vars/\(name)")
-                if let problem = Self.topicLevelProblem(name) ?? (topic.utf8.count > 0xFFFF ? "the topic is too long" : nil) {
+                if let problem = Self.topicLevelProblem(name) {
                     if reportedNames.insert(name).inserted {
                         context.logger.warning("mqtt sink '\(id)': variable '\(name)' gets no per-variable topic: \(problem)")
                     }
