@@ -1,7 +1,10 @@
 import BrokerCore
+import IRacingSource
+import InSimSource
 import MockSource
 import MQTTSink
 import StdoutSink
+import UDPSink
 
 /// The plugins compiled into the broker. Adding a plugin is one line here (and its target in
 /// Package.swift); nothing is discovered at run time.
@@ -9,9 +12,12 @@ public enum BuiltinPlugins {
     public static let catalog = PluginCatalog(
         sources: [
             SourcePlugin(MockSource.self),
+            SourcePlugin(IRacingSource.self),
+            SourcePlugin(InSimSource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),
+            SinkPlugin(UDPSink.self),
             SinkPlugin(MQTTSink.self),
         ]
     )
