@@ -63,9 +63,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Plugins/Sinks/UDP", exclude: ["README.md"]),
+        .target(
+            name: "MQTTSink",
+            dependencies: [
+                "BrokerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/Sinks/MQTT", exclude: ["README.md"]),
 
         // The built-in plugin list, shared by the executable and the compliance tests.
-        .target(name: "BuiltinPlugins", dependencies: ["BrokerCore", "MockSource", "IRacingSource", "InSimSource", "StdoutSink", "UDPSink"]),
+        .target(name: "BuiltinPlugins", dependencies: ["BrokerCore", "MockSource", "IRacingSource", "InSimSource", "StdoutSink", "UDPSink", "MQTTSink"]),
 
         // The command line.
         .executableTarget(
@@ -98,6 +106,13 @@ let package = Package(
             path: "Tests/IRacingSourceTests"),
         .testTarget(name: "StdoutSinkTests", dependencies: ["StdoutSink", "BrokerTestSupport"]),
         .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "MockSource", "BrokerTestSupport"]),
+        .testTarget(
+            name: "MQTTSinkTests",
+            dependencies: [
+                "MQTTSink", "MockSource", "BrokerTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport", "InSimTestSupport"]),
         .testTarget(name: "BrokerCLITests", dependencies: ["BrokerTestSupport", "InSimTestSupport"]),
     ]

@@ -2,6 +2,7 @@ import BrokerCore
 import IRacingSource
 import InSimSource
 import MockSource
+import MQTTSink
 import StdoutSink
 import UDPSink
 
@@ -17,6 +18,7 @@ public enum BuiltinPlugins {
         sinks: [
             SinkPlugin(StdoutSink.self),
             SinkPlugin(UDPSink.self),
+            SinkPlugin(MQTTSink.self),
         ]
     )
 }

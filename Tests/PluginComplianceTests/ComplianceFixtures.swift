@@ -11,5 +11,6 @@ enum ComplianceFixtures {
     static let sinks: [PluginCompliance.SinkFixture] = [
         stdoutFixture,
         udpFixture,
+        mqttFixture,
     ]
 }
