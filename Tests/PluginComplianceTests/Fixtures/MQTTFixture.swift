@@ -3,10 +3,10 @@ import Foundation
 import Testing
 
 /// The MQTT sink publishing to a Mosquitto the probe starts on a free loopback port; a
-/// `mosquitto_sub` reads the telemetry back. Without Mosquitto installed the case is cancelled
-/// (skipped) with the packages to install, except under CI, where it fails.
+/// `mosquitto_sub` reads the telemetry back. Without Mosquitto installed the check is
+/// skipped with the packages to install, except under CI, where it fails.
 let mqttFixture = PluginCompliance.SinkFixture(typeName: "mqtt") {
-    if !Mosquitto.isAvailable { try Test.cancel("needs \(Mosquitto.packages) (apt-get install -y \(Mosquitto.packages))") }
+    if !Mosquitto.isAvailable { throw PluginCompliance.Unavailable("needs \(Mosquitto.packages) (apt-get install -y \(Mosquitto.packages))") }
     let mosquitto = try Mosquitto()
     let subscriber = try await mosquitto.subscribe("compliance/+/telemetry")
     return PluginCompliance.SinkProbe(
