@@ -36,12 +36,13 @@ let package = Package(
 
         // Source plugins.
         .target(name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock"),
+        .target(name: "ReplaySource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Replay", exclude: ["README.md"]),
 
         // Sink plugins.
         .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout"),
 
         // The built-in plugin list, shared by the executable and the compliance tests.
-        .target(name: "BuiltinPlugins", dependencies: ["BrokerCore", "MockSource", "StdoutSink"]),
+        .target(name: "BuiltinPlugins", dependencies: ["BrokerCore", "MockSource", "StdoutSink", "ReplaySource"]),
 
         // The command line.
         .executableTarget(
@@ -57,6 +58,7 @@ let package = Package(
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "BrokerTestSupport"]),
         .testTarget(name: "MockSourceTests", dependencies: ["MockSource", "BrokerTestSupport"]),
         .testTarget(name: "StdoutSinkTests", dependencies: ["StdoutSink", "BrokerTestSupport"]),
+        .testTarget(name: "ReplaySourceTests", dependencies: ["ReplaySource", "MockSource", "StdoutSink", "BrokerTestSupport"]),
         .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport"]),
         .testTarget(name: "BrokerCLITests", dependencies: ["BrokerTestSupport"]),
     ]

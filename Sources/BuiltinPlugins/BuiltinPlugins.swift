@@ -1,5 +1,6 @@
 import BrokerCore
 import MockSource
+import ReplaySource
 import StdoutSink
 
 /// The plugins compiled into the broker. Adding a plugin is one line here (and its target in
@@ -8,6 +9,7 @@ public enum BuiltinPlugins {
     public static let catalog = PluginCatalog(
         sources: [
             SourcePlugin(MockSource.self),
+            SourcePlugin(ReplaySource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),
