@@ -4,6 +4,7 @@ import BrokerTestSupport
 enum ComplianceFixtures {
     static let sources: [PluginCompliance.SourceFixture] = [
         mockFixture,
+        replayFixture,
     ]
 
     static let sinks: [PluginCompliance.SinkFixture] = [

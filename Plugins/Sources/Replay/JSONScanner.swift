@@ -351,14 +351,76 @@ struct JSONScanner {
 
     /// A number token as the nearest Double (correctly rounded).
     func double(_ token: JSONNumberToken) -> Double {
-        if token.isInteger, let integer = integer(token), integer.magnitude <= 1 << 53 { return Double(integer) }
-        return Double(text(token)) ?? .nan
+        exactDouble(token) ?? Double(text(token)) ?? .nan
     }
 
-    /// A number token as the nearest Float, rounded once from the decimal text (not via Double).
+    /// A number token as the nearest Float, rounded once from the decimal text.
+    ///
+    /// Through the exact Double when that cannot round twice wrongly: a Double that is not exactly
+    /// halfway between two Floats lies on the same side of every halfway point as the decimal
+    /// itself, so it rounds to the same Float. A halfway Double goes the slow way.
     func float(_ token: JSONNumberToken) -> Float {
-        if token.isInteger, let integer = integer(token), integer.magnitude <= 1 << 24 { return Float(integer) }
+        if let value = exactDouble(token), value.magnitude <= Double(Float.greatestFiniteMagnitude),
+            value == 0 || value.magnitude >= Double(Float.leastNormalMagnitude)
+        {
+            let narrowed = Float(value)
+            let widened = Double(narrowed)
+            guard widened != value else { return narrowed }
+            let neighbour = Double(value > widened ? narrowed.nextUp : narrowed.nextDown)
+            if value != (widened + neighbour) / 2 { return narrowed }
+        }
         return Float(text(token)) ?? .nan
+    }
+
+    /// Powers of ten a Double holds exactly.
+    private static let exactPowersOfTen: [Double] = (0...22).map { pow10 in (0..<pow10).reduce(1.0) { value, _ in value * 10 } }
+
+    /// The token's value when it takes one correctly rounded operation: at most 15 significant
+    /// digits (exact in a Double) scaled by a power of ten up to 10^22 (exact too); else nil.
+    private func exactDouble(_ token: JSONNumberToken) -> Double? {
+        var i = token.range.lowerBound
+        let end = token.range.upperBound
+        let negative = bytes[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var exponent = 0
+        var seenPoint = false
+        while i < end {
+            let byte = bytes[i]
+            if byte == UInt8(ascii: ".") {
+                seenPoint = true
+            } else if Self.isDigit(byte) {
+                if mantissa != 0 || byte != UInt8(ascii: "0") { digits += 1 }
+                guard digits <= 15 else { return nil }
+                mantissa = mantissa * 10 + UInt64(byte - UInt8(ascii: "0"))
+                if seenPoint { exponent -= 1 }
+            } else {
+                break
+            }
+            i += 1
+        }
+        if i < end {  // an exponent: e, sign, digits (the grammar is already checked)
+            i += 1
+            var exponentNegative = false
+            if bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+                exponentNegative = bytes[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            var written = 0
+            while i < end {
+                written = written * 10 + Int(bytes[i] - UInt8(ascii: "0"))
+                guard written <= 400 else { return nil }
+                i += 1
+            }
+            exponent += exponentNegative ? -written : written
+        }
+        var value = Double(mantissa)
+        if exponent != 0 && mantissa != 0 {
+            guard exponent.magnitude <= 22 else { return nil }
+            value = exponent < 0 ? value / Self.exactPowersOfTen[-exponent] : value * Self.exactPowersOfTen[exponent]
+        }
+        return negative ? -value : value
     }
 
     private func text(_ token: JSONNumberToken) -> String {

@@ -23,6 +23,9 @@ struct RecordingFileError: Error, CustomStringConvertible {
 /// out lines as ranges of its buffer. A line longer than `maxLineBytes` (a file with no newlines)
 /// is dropped and reported as too long instead of growing the buffer without bound.
 final class RecordingLineReader {
+    /// The longest line kept; longer ones are dropped and reported.
+    static let maxLineBytes = 64 << 20
+
     let path: String
     private let descriptor: Int32
     private let maxLineBytes: Int
@@ -39,7 +42,7 @@ final class RecordingLineReader {
     private(set) var bytesRead = 0
 
     /// Opens `path` for reading; throws with the system's reason (no such file, permission...).
-    init(path: String, maxLineBytes: Int = 64 << 20) throws {
+    init(path: String, maxLineBytes: Int = RecordingLineReader.maxLineBytes) throws {
         self.path = path
         self.maxLineBytes = maxLineBytes
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -62,7 +62,7 @@ struct RecordingSurvey {
         while let slice = try reader.next() {
             let outcome = reader.withBytes(of: slice) { bytes -> (line: RecordingLine?, blank: Bool, problem: String?, statusIDs: [String]) in
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) && !slice.tooLong { return (nil, true, nil, []) }
-                if slice.tooLong { return (nil, false, "line \(slice.number) is longer than the reader's limit", []) }
+                if slice.tooLong { return (nil, false, "line \(slice.number) is longer than \(RecordingLineReader.maxLineBytes >> 20) MiB", []) }
                 do {
                     let line = try RecordingLine.parse(bytes)
                     let ids = line.kind == .status ? line.sources.map { RecordingLine.statusSourceIDs(bytes, sources: $0) } ?? [] : []

@@ -23,7 +23,7 @@ struct ReplayPlayer {
     /// Falling further behind the schedule than this (a stalled machine) moves the schedule
     /// instead of bursting to catch up.
     static let maxLag = 1.0
-    /// At speed 0, lines between yields to other tasks.
+    /// Lines read without a pause (speed 0, lines of other sources) before yielding to other tasks.
     static let linesPerYield = 256
     /// Bad lines reported one by one on the first pass before the rest are only counted.
     static let reportedProblems = 5
@@ -67,16 +67,23 @@ struct ReplayPlayer {
         var latest: Double?
         var frames = 0
         var linesSinceYield = 0
+        var rebaseAfterDeclaration = false
         defer { reportSkippedRemainder() }
 
         while let slice = try reader.next() {
+            linesSinceYield += 1
+            if linesSinceYield >= Self.linesPerYield {
+                linesSinceYield = 0
+                await Task.yield()
+            }
             if Task.isCancelled { return .cancelled }
-            let parsed: Result<RecordingLine, JSONSyntaxError>? = reader.withBytes(of: slice) { bytes in
-                if slice.tooLong { return .failure(JSONSyntaxError(message: "line longer than the reader's limit", offset: 0)) }
+            if slice.tooLong {
+                skip(slice, "longer than \(RecordingLineReader.maxLineBytes >> 20) MiB")
+                continue
+            }
+            let parsed: Result<RecordingLine, any Error>? = reader.withBytes(of: slice) { bytes in
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
-                do { return .success(try RecordingLine.parse(bytes)) } catch let error as JSONSyntaxError { return .failure(error) } catch {
-                    return .failure(JSONSyntaxError(message: "\(error)", offset: 0))
-                }
+                return Result { try RecordingLine.parse(bytes) }
             }
             let line: RecordingLine
             switch parsed {
@@ -110,51 +117,77 @@ struct ReplayPlayer {
 
             guard kind == .status || line.source == survey.sourceID else { continue }
             if effective < origin {
-                if kind == .declare || kind == .status || kind == .sessionInfo {
-                    _ = reader.withBytes(of: slice) { apply(line, kind: kind, slice: slice, bytes: $0) }
+                // Before the start point only the state lines count: the latest of each applies.
+                if kind == .declare || kind == .status || kind == .sessionInfo,
+                    let action = reader.withBytes(of: slice, { prepare(line, kind: kind, slice: slice, bytes: $0) })
+                {
+                    perform(action)
                 }
                 continue
             }
 
+            // Decode first, so the line's time is kept however long decoding takes.
+            guard let action = reader.withBytes(of: slice, { prepare(line, kind: kind, slice: slice, bytes: $0) }) else {
+                if kind == .declare { rebaseAfterDeclaration = true }
+                continue
+            }
             if config.speed > 0 {
-                let deadline = anchor + (effective - origin) / config.speed
-                let now = clock.now()
+                var deadline = anchor + (effective - origin) / config.speed
+                var now = clock.now()
+                if rebaseAfterDeclaration {
+                    // Installing a layout of hundreds of variables and decoding the first frame in
+                    // it can overrun the recorded gap: what follows moves by the overrun, keeping
+                    // its spacing, instead of the first frame coming late.
+                    rebaseAfterDeclaration = false
+                    if now > deadline {
+                        anchor += now - deadline
+                        deadline = now
+                        now = clock.now()
+                    }
+                }
                 if deadline > now {
                     do { try await clock.sleep(until: deadline) } catch { return .cancelled }
+                    linesSinceYield = 0
                 } else if now - deadline > Self.maxLag {
                     anchor += now - deadline
                 }
-            } else {
-                linesSinceYield += 1
-                if linesSinceYield >= Self.linesPerYield {
-                    linesSinceYield = 0
-                    await Task.yield()
-                    if Task.isCancelled { return .cancelled }
-                }
             }
-            if reader.withBytes(of: slice, { apply(line, kind: kind, slice: slice, bytes: $0) }) { frames += 1 }
+            if perform(action) { frames += 1 }
         }
         return .finished(frames: frames)
     }
 
-    /// Applies one line of the replayed source to the hub; returns true when it published a frame.
-    private mutating func apply(_ line: RecordingLine, kind: RecordingLineKind, slice: RecordingLineSlice, bytes: UnsafeRawBufferPointer) -> Bool {
+    /// What a line does to the hub, worked out ahead of its time.
+    private enum Action {
+        case frame(row: [UInt8], layout: FrameLayout)
+        case status(connected: Bool, details: [(String, JSONValue)], recordedType: String?)
+        case event(name: String, data: JSONValue)
+        case sessionInfo(JSONValue)
+    }
+
+    /// Decodes one line of the replayed source; nil when it has nothing left to do at its time (a
+    /// declaration, installed here) or is skipped (with a warning where due).
+    private mutating func prepare(_ line: RecordingLine, kind: RecordingLineKind, slice: RecordingLineSlice, bytes: UnsafeRawBufferPointer) -> Action? {
         switch kind {
         case .declare:
             guard let variables = line.variables else {
                 skip(slice, "declare line without variables")
-                return false
+                return nil
             }
             do {
                 let recorded = try RecordedDeclaration(bytes, variables: variables)
                 if recorded.dropped > 0 { report("line \(slice.number): \(recorded.dropped) entries of its variables are not valid and were left out") }
-                guard recorded != declaration else { return false }
-                declaration = recorded
-                decoder = RecordedRowDecoder(layout: hub.declare(recorded.declarations))
+                // Installed at once, not at its time: building a layout of hundreds of variables
+                // must not delay the frame recorded right after it.
+                if recorded != declaration {
+                    declaration = recorded
+                    decoder = RecordedRowDecoder(layout: hub.declare(recorded.declarations))
+                }
+                return nil
             } catch {
                 skip(slice, "declare line: \(error)")
+                return nil
             }
-            return false
 
         case .telemetry:
             guard let decoder else {
@@ -162,52 +195,63 @@ struct ReplayPlayer {
                     telemetryBeforeDeclare = true
                     skip(slice, "telemetry before any declare line of source '\(survey.sourceID)' (such lines are skipped)")
                 }
-                return false
+                return nil
             }
             guard let data = line.data else {
                 skip(slice, "telemetry line without data")
-                return false
+                return nil
             }
-            let row: [UInt8]
             do {
-                row = try decoder.row(from: UnsafeRawBufferPointer(rebasing: bytes[data]))
+                return .frame(row: try decoder.row(from: UnsafeRawBufferPointer(rebasing: bytes[data])), layout: decoder.layout)
             } catch {
                 skip(slice, "telemetry data: \(error)")
-                return false
+                return nil
             }
-            if !recordedStatusApplied && !hub.status.connected {
-                hub.setStatus(SourceStatus(connected: true, details: replayDetails))
-            }
-            hub.publish(row: row, layout: decoder.layout, timestamp: wallClockNow())
-            return true
 
         case .status:
             guard let sources = line.sources, let entry = try? RecordingLine.value(bytes, at: sources)[survey.sourceID],
                 case let .object(members) = entry
-            else { return false }
-            recordedType = entry["type"]?.stringValue ?? recordedType
+            else { return nil }
             let details = members.filter { $0.0 != "connected" && $0.0 != "type" }
-            recordedStatusApplied = true
-            hub.setStatus(SourceStatus(connected: entry["connected"]?.boolValue ?? false, details: details + replayDetails))
-            return false
+            return .status(connected: entry["connected"]?.boolValue ?? false, details: details, recordedType: entry["type"]?.stringValue)
 
         case .event:
             guard let name = line.name else {
                 skip(slice, "event line without a name")
-                return false
+                return nil
             }
             let data = line.data.flatMap { try? RecordingLine.value(bytes, at: $0) } ?? .object([])
-            hub.emit(SourceEvent(name: name, data: data))
-            return false
+            return .event(name: name, data: data)
 
         case .sessionInfo:
             guard let range = line.data, let data = try? RecordingLine.value(bytes, at: range) else {
                 skip(slice, "sessionInfo line without data")
-                return false
+                return nil
             }
-            hub.setSessionInfo(data)
-            return false
+            return .sessionInfo(data)
         }
+    }
+
+    /// Applies a decoded line to the hub, stamped now; returns true when it published a frame.
+    @discardableResult
+    private mutating func perform(_ action: Action) -> Bool {
+        switch action {
+        case let .frame(row, layout):
+            if !recordedStatusApplied && !hub.status.connected {
+                hub.setStatus(SourceStatus(connected: true, details: replayDetails))
+            }
+            hub.publish(row: row, layout: layout, timestamp: wallClockNow())
+            return true
+        case let .status(connected, details, type):
+            recordedType = type ?? recordedType
+            recordedStatusApplied = true
+            hub.setStatus(SourceStatus(connected: connected, details: details + replayDetails))
+        case let .event(name, data):
+            hub.emit(SourceEvent(name: name, data: data))
+        case let .sessionInfo(data):
+            hub.setSessionInfo(data)
+        }
+        return false
     }
 
     /// Reports a skipped line.
