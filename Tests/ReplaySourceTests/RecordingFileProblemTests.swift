@@ -10,9 +10,9 @@ import Testing
 @Suite struct RecordingFileProblemTests {
     /// What a user might point `path` at by mistake, and what the error must say.
     static let notRecordings: [(name: String, bytes: [UInt8], suffix: String, expected: String)] = [
-        ("text", Array("hello\nthis is a text file\n".utf8), ".txt", "line 1 is not JSON"),
+        ("text", Array("hello\nthis is a text file\n".utf8), ".txt", "none of its first 2 lines is a recording line; line 1 is not JSON"),
         ("JSON document", Array("{\n  \"sources\": [1, 2, 3]\n}\n".utf8), ".json", "line 1 is not JSON"),
-        ("JSON lines of another kind", Array("{\"id\":1,\"name\":\"a\"}\n{\"id\":2,\"name\":\"b\"}\n".utf8), ".ndjson", "has type 'none'"),
+        ("JSON lines of another kind", Array("{\"id\":1,\"name\":\"a\"}\n{\"id\":2,\"name\":\"b\"}\n".utf8), ".ndjson", "none of its first 2 lines is a recording line; line 1 has no type"),
         ("binary .ibt", (0..<20_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }, ".ibt", "type: iracing"),
         (
             "standard output capture", Array("{\"type\":\"telemetry\",\"source\":\"mock\",\"seq\":1,\"data\":{\"Speed\":1}}\n".utf8), ".ndjson",

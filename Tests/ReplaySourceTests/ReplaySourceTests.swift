@@ -102,6 +102,17 @@ import Testing
         #expect(logs.warnings.isEmpty)
     }
 
+    @Test func aLoopWithNothingAfterTheStartEndsInsteadOfSpinning() async throws {
+        let file = try TemporaryFile(SampleRecording().text)
+        let logs = LogCapture()
+        let run = await ManualReplayRun.run(ReplayConfig(path: file.path, loop: true, startSeconds: 100), logs: logs, stopAtClock: 1000)
+        #expect(run.error == nil)
+        #expect(run.frames.isEmpty)
+        #expect(JSONValue.object(run.hub.status.details)["reason"] == "end of recording")
+        #expect(logs.warnings.contains { $0.contains("no frames of source 'car' from start_s on; not looping") }, "\(logs.warnings)")
+        #expect(run.hub.layout != nil, "the state before start_s was not restored")
+    }
+
     @Test func severalSourcesPlayTheFirstOrTheChosenOne() async throws {
         var lines: [String] = []
         let a = SampleRecording(source: "a", frames: 6), b = SampleRecording(source: "b", frames: 8)

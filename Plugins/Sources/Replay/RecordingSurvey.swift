@@ -46,7 +46,9 @@ struct RecordingSurvey {
     /// The recorded source id to replay.
     var sourceID: String
 
-    static func survey(_ reader: RecordingLineReader, wanted: String?) throws -> RecordingSurvey {
+    /// Reads the start of the recording (all of it, when the wanted source never comes); throws a
+    /// `RecordingProblem`, a read error, or `CancellationError` when cancelled meanwhile.
+    static func survey(_ reader: RecordingLineReader, wanted: String?) async throws -> RecordingSurvey {
         let path = reader.path
         var nonEmptyLines = 0
         var firstTime: Double?
@@ -60,6 +62,10 @@ struct RecordingSurvey {
         }
 
         while let slice = try reader.next() {
+            if slice.number % 256 == 0 {
+                await Task.yield()
+                try Task.checkCancellation()
+            }
             let outcome = reader.withBytes(of: slice) { bytes -> (line: RecordingLine?, blank: Bool, problem: String?, statusIDs: [String]) in
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) && !slice.tooLong { return (nil, true, nil, []) }
                 if slice.tooLong { return (nil, false, "line \(slice.number) is longer than \(RecordingLineReader.maxLineBytes >> 20) MiB", []) }
@@ -90,7 +96,8 @@ struct RecordingSurvey {
                     }
                 }
             } else if firstLineProblem == nil {
-                firstLineProblem = outcome.problem ?? "line \(slice.number) has type '\(outcome.line?.typeName ?? "none")'"
+                firstLineProblem = outcome.problem
+                    ?? outcome.line?.typeName.map { "line \(slice.number) has an unknown type '\($0)'" } ?? "line \(slice.number) has no type"
             }
             if firstTime == nil && (nonEmptyLines >= probeLines || reader.bytesRead >= probeBytes) { break }
         }
@@ -101,7 +108,8 @@ struct RecordingSurvey {
             if untimedLines > 0 {
                 reason = "its lines have no `time`: it was captured from standard output, not recorded with the stdout sink's `path`"
             } else {
-                reason = "no line of a recording in its first \(min(nonEmptyLines, probeLines)) lines; \(firstLineProblem ?? "")"
+                let problem = firstLineProblem ?? "no line has a known type and a time"
+                reason = (nonEmptyLines == 1 ? problem : "none of its first \(min(nonEmptyLines, probeLines)) lines is a recording line; \(problem)")
                     + (path.lowercased().hasSuffix(".ibt") ? "; an iRacing .ibt file plays with `type: iracing` and `ibt:`" : "")
             }
             throw RecordingProblem.notARecording(path: path, reason: reason)

@@ -71,14 +71,16 @@ public struct ReplaySource: Source {
             let problem: String
             do {
                 let reader = try RecordingLineReader(path: path)
-                let survey = try RecordingSurvey.survey(reader, wanted: config.source)
+                let survey = try await RecordingSurvey.survey(reader, wanted: config.source)
                 try reader.rewind()
                 if reported != nil { context.logger.info("replay source '\(id)': \(path) is readable now") }
                 hub.setStatus(SourceStatus(connected: false, details: [("replay", true)]))
                 return (reader, survey)
+            } catch is CancellationError {
+                return nil
             } catch let error as RecordingProblem where !error.isRetryable {
                 hub.setStatus(SourceStatus(connected: false, details: [("replay", true), ("reason", .string(error.description))]))
-                throw PluginError("replay source '\(id)': \(error)")
+                throw PluginError(error.description)
             } catch {
                 problem = "\(error)"
             }
