@@ -13,8 +13,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // System C libraries.
@@ -35,14 +36,39 @@ let package = Package(
             ]),
 
         // Source plugins.
-        .target(name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock"),
+        .target(name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock", exclude: ["README.md"]),
+        .target(
+            name: "IRacingSource",
+            dependencies: ["BrokerCore", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/Sources/IRacing",
+            exclude: ["README.md"]),
+        .target(
+            name: "InSimSource",
+            dependencies: [
+                "BrokerCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/Sources/InSim",
+            exclude: ["README.md"]),
         .target(name: "ReplaySource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Replay", exclude: ["README.md"]),
 
         // Sink plugins.
-        .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout"),
+        .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
+        .target(
+            name: "UDPSink",
+            dependencies: [
+                "BrokerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/Sinks/UDP", exclude: ["README.md"]),
 
         // The built-in plugin list, shared by the executable and the compliance tests.
-        .target(name: "BuiltinPlugins", dependencies: ["BrokerCore", "MockSource", "StdoutSink", "ReplaySource"]),
+        .target(
+            name: "BuiltinPlugins",
+            dependencies: ["BrokerCore", "MockSource", "IRacingSource", "InSimSource", "ReplaySource", "StdoutSink", "UDPSink"]),
 
         // The command line.
         .executableTarget(
@@ -60,11 +86,28 @@ let package = Package(
 
         // Tests.
         .target(name: "BrokerTestSupport", dependencies: ["BrokerCore"], path: "Tests/BrokerTestSupport"),
+        .target(
+            name: "InSimTestSupport",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Tests/InSimTestSupport"),
+        .testTarget(
+            name: "InSimSourceTests",
+            dependencies: [
+                "InSimSource", "InSimTestSupport", "BrokerTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "BrokerTestSupport"]),
         .testTarget(name: "MockSourceTests", dependencies: ["MockSource", "BrokerTestSupport"]),
+        .testTarget(
+            name: "IRacingSourceTests",
+            dependencies: ["IRacingSource", "BrokerCore", "BrokerTestSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/IRacingSourceTests"),
         .testTarget(name: "StdoutSinkTests", dependencies: ["StdoutSink", "BrokerTestSupport"]),
-        .testTarget(name: "ReplaySourceTests", dependencies: ["ReplaySource", "MockSource", "StdoutSink", "BrokerTestSupport"]),
-        .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport"]),
-        .testTarget(name: "BrokerCLITests", dependencies: ["BrokerTestSupport"]),
+        .testTarget(name: "ReplaySourceTests", dependencies: ["ReplaySource", "BrokerTestSupport"]),
+        .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "MockSource", "BrokerTestSupport"]),
+        .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport", "InSimTestSupport"]),
+        .testTarget(name: "BrokerCLITests", dependencies: ["BrokerTestSupport", "InSimTestSupport"]),
     ]
 )

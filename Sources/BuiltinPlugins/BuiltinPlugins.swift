@@ -1,7 +1,10 @@
 import BrokerCore
+import IRacingSource
+import InSimSource
 import MockSource
 import ReplaySource
 import StdoutSink
+import UDPSink
 
 /// The plugins compiled into the broker. Adding a plugin is one line here (and its target in
 /// Package.swift); nothing is discovered at run time.
@@ -9,10 +12,13 @@ public enum BuiltinPlugins {
     public static let catalog = PluginCatalog(
         sources: [
             SourcePlugin(MockSource.self),
+            SourcePlugin(IRacingSource.self),
+            SourcePlugin(InSimSource.self),
             SourcePlugin(ReplaySource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),
+            SinkPlugin(UDPSink.self),
         ]
     )
 }

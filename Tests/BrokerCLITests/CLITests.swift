@@ -132,3 +132,70 @@ import Testing
         #expect(!telemetry.isEmpty && Double(telemetry.count) <= ran * 5 + 2, "\(telemetry.count) lines in \(ran) s at 5 Hz")
     }
 }
+
+/// The iRacing source replaying a real .ibt through the stdout sink, end to end (issue 4).
+@Suite(.enabled(if: TestData.isAvailable, "needs ../shared/data"))
+struct IBTReplayEndToEndTests {
+    func config(speed: Double) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ibt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("config.yaml").path
+        let text = """
+            sources:
+              - type: iracing
+                id: ir
+                ibt: \(TestData.path("iracing/formulavee_tsukuba.ibt"))
+                speed: \(speed)
+            sinks:
+              - type: stdout
+                rate: 1000
+                variables: [SessionTick, Speed, RPM, Gear, Lap]
+                status: false
+                events: false
+            """
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func telemetry(_ output: String) -> [[String: Any]] {
+        output.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }.filter { $0["type"] as? String == "telemetry" }
+    }
+
+    /// At speed 1 the file's 60 rows/s come out at 60 lines/s, in SessionTick order.
+    @Test func replaysAtTheFilesTickRate() async throws {
+        let broker = try BrokerProcess(["--config", try config(speed: 1)])
+        let started = Date()
+        try await Task.sleep(for: .seconds(3))
+        let ran = Date().timeIntervalSince(started)
+        broker.signal(SIGTERM)
+        #expect(await broker.wait(timeout: 5) == 0, "\(broker.stderr)")
+        let lines = telemetry(broker.stdout)
+        let ticks = lines.compactMap { ($0["data"] as? [String: Any])?["SessionTick"] as? Int }
+        #expect(ticks.count == lines.count && ticks == ticks.sorted())
+        let rate = Double(lines.count) / ran
+        #expect(rate > 45 && rate <= 61, "\(lines.count) rows in \(ran) s = \(rate)/s")
+        if let first = ticks.first, let last = ticks.last {
+            // Rows are not skipped: the tick span matches the lines written (one 2-tick gap is in the file).
+            #expect(last - first + 1 - lines.count <= 2)
+        }
+    }
+
+    /// At speed 0 the whole file (3429 rows) replays as fast as it can, far under its real 57 s. The
+    /// sink keeps the newest frame, so it writes fewer lines; the last one is the file's last row.
+    @Test func replaysAsFastAsItCanAtSpeedZero() async throws {
+        let broker = try BrokerProcess(["--config", try config(speed: 0)])
+        let started = Date()
+        var lastSeq = 0
+        while Date().timeIntervalSince(started) < 20 && lastSeq < 3429 {
+            try await Task.sleep(for: .milliseconds(100))
+            lastSeq = telemetry(broker.stdout).last?["seq"] as? Int ?? 0
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        broker.signal(SIGTERM)
+        #expect(await broker.wait(timeout: 5) == 0)
+        #expect(lastSeq == 3429, "the last frame written is seq \(lastSeq)")
+        #expect(elapsed < 10, "took \(elapsed) s")
+    }
+}

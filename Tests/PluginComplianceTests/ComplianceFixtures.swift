@@ -4,10 +4,13 @@ import BrokerTestSupport
 enum ComplianceFixtures {
     static let sources: [PluginCompliance.SourceFixture] = [
         mockFixture,
+        iracingFixture,
+        insimFixture,
         replayFixture,
     ]
 
     static let sinks: [PluginCompliance.SinkFixture] = [
         stdoutFixture,
+        udpFixture,
     ]
 }

@@ -1,0 +1,38 @@
+# Two commands on a fresh Debian/Ubuntu machine with Swift installed:
+#   make run    installs missing system packages, builds release, runs the broker on config.yaml
+#   make test   the same set-up plus the test tools, then the whole test suite
+SWIFT ?= swift
+CONFIG ?= config.yaml
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Libraries the broker links (libyaml for YAML, avahi's dns_sd compatibility library for mDNS).
+BUILD_PACKAGES := libyaml-dev libavahi-compat-libdnssd-dev pkg-config
+# Real peers the tests talk to: avahi in a private network namespace, Mosquitto, a browser, python.
+TEST_PACKAGES := iproute2 dbus avahi-daemon avahi-utils mosquitto mosquitto-clients chromium python3 python3-pip
+PYTHON_PACKAGES := websockets
+
+.PHONY: run build setup setup-test test test-only clean
+
+run: setup build
+	.build/release/broker --config $(CONFIG)
+
+build:
+	$(SWIFT) build -c release --product broker
+
+setup:
+	@scripts/install-packages.sh $(BUILD_PACKAGES)
+
+setup-test: setup
+	@scripts/install-packages.sh $(TEST_PACKAGES)
+	@python3 -c "import websockets" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check $(PYTHON_PACKAGES) \
+		|| python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $(PYTHON_PACKAGES)
+
+test: setup-test test-only
+
+# Serial: on a 2-core machine, CPU-heavy tests running beside timing-sensitive ones starve them.
+test-only:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --no-parallel
+
+clean:
+	rm -rf .build

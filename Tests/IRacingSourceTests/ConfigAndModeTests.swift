@@ -1,0 +1,121 @@
+import BrokerCore
+import Foundation
+import Testing
+
+@testable import IRacingSource
+
+/// A sink that does nothing, registered as `stdout` so the source's sample config (which pairs the
+/// source with a stdout sink) can be loaded without the real sink.
+struct NullSink: Sink {
+    struct Config: PluginConfig {
+        init(from decoder: any Decoder) throws {}
+    }
+    static let typeName = "stdout"
+    static let summary = "test sink"
+    static let sampleConfig = ""
+    init(id: String, config: Config, context: PluginContext) throws {}
+    func run(input: SinkInput) async throws {}
+}
+
+/// Cancellation is measured in wall time while the other suites run in parallel on the same cores,
+/// so the bounds are looser than the 0.5 s contract; they still catch a wait that ignores cancellation.
+@Suite("iracing config keys and live mode")
+struct ConfigAndModeTests {
+    let loader = ConfigLoader(catalog: PluginCatalog(sources: [SourcePlugin(IRacingSource.self)], sinks: [SinkPlugin(NullSink.self)]))
+
+    func load(_ sourceLines: String) throws -> IRacingConfig {
+        let text = "sources:\n  - type: iracing\n\(sourceLines)sinks:\n  - type: stdout\n"
+        let config = try loader.load(text: text, file: "test.yaml")
+        return try #require(config.sources.first?.config as? IRacingConfig)
+    }
+
+    /// The errors loading `sourceLines` gives, as `FILE:LINE:COLUMN: message` lines.
+    func errors(_ sourceLines: String) -> [String] {
+        let text = "sources:\n  - type: iracing\n\(sourceLines)sinks:\n  - type: stdout\n"
+        do {
+            _ = try loader.load(text: text, file: "test.yaml")
+            return []
+        } catch let errors as ConfigErrors {
+            return errors.errors.map(\.description)
+        } catch {
+            return ["\(error)"]
+        }
+    }
+
+    @Test("defaults and every key")
+    func keys() throws {
+        let defaults = try load("")
+        #expect(defaults.ibt == nil && defaults.memoryFile == nil && defaults.speed == 1 && defaults.loop == false)
+        let replay = try load("    ibt: laps/a.ibt\n    speed: 0\n    loop: true\n")
+        #expect(replay.ibt == "laps/a.ibt" && replay.speed == 0 && replay.loop)
+        let memory = try load("    memory_file: /dev/shm/irsdk\n")
+        #expect(memory.memoryFile == "/dev/shm/irsdk")
+    }
+
+    @Test("bad values and combinations are errors at their line")
+    func badValues() {
+        #expect(errors("    ibt: a.ibt\n    memory_file: b.bin\n") == [
+            "test.yaml:4:18: 'ibt' and 'memory_file' cannot be used together: 'ibt' replays a disk telemetry file, 'memory_file' follows a copy of the live memory; keep one"
+        ])
+        #expect(errors("    ibt: a.ibt\n    speed: -1\n") == ["test.yaml:4:12: speed must be 0 (as fast as possible) or more, found -1.0"])
+        #expect(errors("    ibt: a.ibt\n    speed: fast\n").first?.contains("test.yaml:4:12") == true)
+        #expect(errors("    ibt: a.ibt\n    loop: maybe\n").first?.contains("true or false") == true)
+        #expect(errors("    memory_file: b.bin\n    loop: true\n") == ["test.yaml:4:11: 'loop' applies only to 'ibt' replays; add 'ibt: FILE' or remove it"])
+        #expect(errors("    speed: 2\n") == ["test.yaml:3:12: 'speed' applies only to 'ibt' replays; add 'ibt: FILE' or remove it"])
+        #expect(errors("    ibt: \"\"\n") == ["test.yaml:3:10: ibt must name a disk telemetry file (.ibt)"])
+        #expect(errors("    ibt_file: a.ibt\n").first?.hasPrefix("test.yaml:3:5: unknown key 'ibt_file'") == true)
+        #expect(errors("    ibt_file: a.ibt\n").first?.contains("memory_file") == true, "the known keys are listed")
+    }
+
+    @Test("the sample config is a complete, valid config file")
+    func sampleConfig() throws {
+        let config = try loader.load(text: IRacingSource.sampleConfig, file: "sample.yaml")
+        #expect(config.sources.map(\.id) == ["iracing"])
+        #expect(IRacingSource.typeName == "iracing")
+        if case .catalogue = IRacingSource.providedVariables {} else { Issue.record("provides the catalogue") }
+        // Every key the plugin reads is shown in the sample.
+        for key in ["ibt:", "speed:", "loop:", "memory_file:"] { #expect(IRacingSource.sampleConfig.contains(key)) }
+    }
+
+    #if !os(Windows)
+    @Test("live mode off Windows: connected false, with the reason in the status and once in the log")
+    func liveModeUnavailable() async throws {
+        let harness = SourceHarness(clock: ScriptedClock(end: 7200))
+        let source = try harness.source(IRacingConfig())
+        try await source.run(output: harness.hub)
+        let status = harness.hub.status
+        #expect(!status.connected)
+        let reason = JSONValue.object(status.details)["reason"]?.stringValue ?? ""
+        #expect(reason.contains("only on Windows"))
+        #expect(reason.contains("'ibt:'") && reason.contains("'memory_file:'"))
+        #expect(harness.log.messages.filter { $0.contains("only on Windows") }.count == 1)
+        #expect(harness.log.count(at: .warning) == 1)
+        #expect(harness.hub.latestFrame == nil)
+    }
+
+    @Test("live mode returns promptly when cancelled")
+    func liveModeCancellation() async throws {
+        let harness = SourceHarness(clock: SystemClock())
+        let source = try harness.source(IRacingConfig())
+        let task = Task { try await source.run(output: harness.hub) }
+        try await Task.sleep(for: .milliseconds(50))
+        let start = ContinuousClock.now
+        task.cancel()
+        try await task.value
+        #expect(ContinuousClock.now - start < .milliseconds(900), "well under the 1 s retry and 1 h waits")
+    }
+    #endif
+
+    @Test("a memory_file follower returns promptly when cancelled")
+    func memoryFileCancellation() async throws {
+        let harness = SourceHarness(clock: SystemClock())
+        let source = try harness.source(IRacingConfig(memoryFile: temporaryPath("never-created.bin")))
+        let task = Task { try await source.run(output: harness.hub) }
+        try await Task.sleep(for: .milliseconds(50))
+        let start = ContinuousClock.now
+        task.cancel()
+        try await task.value
+        #expect(ContinuousClock.now - start < .milliseconds(900), "well under the 1 s retry")
+        #expect(!harness.hub.status.connected)
+    }
+}
