@@ -56,10 +56,6 @@ final class TemporaryFile: Sendable {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("replay-missing-\(UUID().uuidString)\(suffix)").path
     }
 
-    var text: String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-
-    var lines: [String] { text.split(separator: "\n").map(String.init) }
-
     deinit {
         try? FileManager.default.removeItem(atPath: path)
     }
