@@ -114,26 +114,25 @@ struct ManualReplayRun {
         let registry = VariableRegistry()
         let hub = SourceHub(id: id, typeName: ReplaySource.typeName, registry: registry)
         let collected = Mutex<[(time: Double, frame: Frame)]>([])
-        let task = Mutex<Task<Void, any Error>?>(nil)
-        @Sendable func collect() {
-            guard let frame = hub.latestFrame else { return }
-            let count = collected.withLock { frames -> Int in
+        @Sendable func collect() -> Int {
+            guard let frame = hub.latestFrame else { return 0 }
+            return collected.withLock { frames -> Int in
                 if frame.seq > (frames.last?.frame.seq ?? 0) { frames.append((clock.now(), frame)) }
                 return frames.count
             }
-            if let stopAfterFrames, count >= stopAfterFrames { task.withLock { $0?.cancel() } }
         }
+        // `onSleep` runs inside the replay's own task, so stopping it is cancelling the current task.
         clock.onSleep = { deadline in
-            collect()
+            let count = collect()
             onSleep(deadline, hub)
-            if let stopAtClock, deadline > stopAtClock { task.withLock { $0?.cancel() } }
+            if count >= (stopAfterFrames ?? .max) || deadline > (stopAtClock ?? .infinity) {
+                withUnsafeCurrentTask { $0?.cancel() }
+            }
         }
         let source = ReplaySource(id: id, config: config, context: PluginContext(logger: logs.logger, registry: registry, clock: clock))
-        let running = Task { try await source.run(output: hub) }
-        task.withLock { $0 = running }
         var failure: (any Error)?
-        do { try await running.value } catch { failure = error }
-        collect()
+        do { try await Task { try await source.run(output: hub) }.value } catch { failure = error }
+        _ = collect()
         return ManualReplayRun(hub: hub, registry: registry, frames: collected.withLock { $0 }, error: failure, clock: clock)
     }
 }
