@@ -52,6 +52,7 @@ let package = Package(
             ],
             path: "Plugins/Sources/InSim",
             exclude: ["README.md"]),
+        .target(name: "ReplaySource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Replay", exclude: ["README.md"]),
 
         // Sink plugins.
         .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
@@ -73,7 +74,9 @@ let package = Package(
             path: "Plugins/Sinks/MQTT", exclude: ["README.md"]),
 
         // The built-in plugin list, shared by the executable and the compliance tests.
-        .target(name: "BuiltinPlugins", dependencies: ["BrokerCore", "MockSource", "IRacingSource", "InSimSource", "StdoutSink", "UDPSink", "MQTTSink"]),
+        .target(
+            name: "BuiltinPlugins",
+            dependencies: ["BrokerCore", "MockSource", "IRacingSource", "InSimSource", "ReplaySource", "StdoutSink", "UDPSink", "MQTTSink"]),
 
         // The command line.
         .executableTarget(
@@ -83,6 +86,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+
+        // Benchmarks (`swift run -c release <name>`).
+        .executableTarget(
+            name: "replay-benchmark", dependencies: ["BrokerCore", "ReplaySource", "MockSource", "StdoutSink"],
+            path: "Benchmarks/ReplayBenchmark"),
 
         // Tests.
         .target(name: "BrokerTestSupport", dependencies: ["BrokerCore"], path: "Tests/BrokerTestSupport"),
@@ -105,6 +113,7 @@ let package = Package(
             dependencies: ["IRacingSource", "BrokerCore", "BrokerTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/IRacingSourceTests"),
         .testTarget(name: "StdoutSinkTests", dependencies: ["StdoutSink", "BrokerTestSupport"]),
+        .testTarget(name: "ReplaySourceTests", dependencies: ["ReplaySource", "BrokerTestSupport"]),
         .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "MockSource", "BrokerTestSupport"]),
         .testTarget(
             name: "MQTTSinkTests",

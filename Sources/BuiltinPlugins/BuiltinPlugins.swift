@@ -3,6 +3,7 @@ import IRacingSource
 import InSimSource
 import MockSource
 import MQTTSink
+import ReplaySource
 import StdoutSink
 import UDPSink
 
@@ -14,6 +15,7 @@ public enum BuiltinPlugins {
             SourcePlugin(MockSource.self),
             SourcePlugin(IRacingSource.self),
             SourcePlugin(InSimSource.self),
+            SourcePlugin(ReplaySource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),

@@ -6,6 +6,7 @@ enum ComplianceFixtures {
         mockFixture,
         iracingFixture,
         insimFixture,
+        replayFixture,
     ]
 
     static let sinks: [PluginCompliance.SinkFixture] = [
