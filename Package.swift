@@ -45,6 +45,17 @@ let package = Package(
             dependencies: ["BrokerCore", .product(name: "Logging", package: "swift-log")],
             path: "Plugins/Sources/IRacing",
             exclude: ["README.md"]),
+        .target(
+            name: "InSimSource",
+            dependencies: [
+                "BrokerCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/Sources/InSim",
+            exclude: ["README.md"]),
+        .target(name: "ReplaySource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Replay", exclude: ["README.md"]),
 
         // Sink plugins.
         .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
@@ -69,11 +80,22 @@ let package = Package(
             ],
             path: "Plugins/Sinks/WebSocket",
             exclude: ["README.md"]),
+        .target(
+            name: "MQTTSink",
+            dependencies: [
+                "BrokerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/Sinks/MQTT", exclude: ["README.md"]),
 
         // The built-in plugin list, shared by the executable and the compliance tests.
         .target(
             name: "BuiltinPlugins",
-            dependencies: ["BrokerCore", "MockSource", "IRacingSource", "StdoutSink", "UDPSink", "WebSocketSink"]),
+            dependencies: [
+                "BrokerCore", "MockSource", "IRacingSource", "InSimSource", "ReplaySource", "StdoutSink", "UDPSink", "MQTTSink",
+                "WebSocketSink",
+            ]),
 
         // The command line.
         .executableTarget(
@@ -84,8 +106,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // Benchmarks (`swift run -c release <name>`).
+        .executableTarget(
+            name: "replay-benchmark", dependencies: ["BrokerCore", "ReplaySource", "MockSource", "StdoutSink"],
+            path: "Benchmarks/ReplayBenchmark"),
+
         // Tests.
         .target(name: "BrokerTestSupport", dependencies: ["BrokerCore"], path: "Tests/BrokerTestSupport"),
+        .target(
+            name: "InSimTestSupport",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Tests/InSimTestSupport"),
+        .testTarget(
+            name: "InSimSourceTests",
+            dependencies: [
+                "InSimSource", "InSimTestSupport", "BrokerTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "BrokerTestSupport"]),
         .testTarget(name: "MockSourceTests", dependencies: ["MockSource", "BrokerTestSupport"]),
         .testTarget(
@@ -93,6 +132,7 @@ let package = Package(
             dependencies: ["IRacingSource", "BrokerCore", "BrokerTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/IRacingSourceTests"),
         .testTarget(name: "StdoutSinkTests", dependencies: ["StdoutSink", "BrokerTestSupport"]),
+        .testTarget(name: "ReplaySourceTests", dependencies: ["ReplaySource", "BrokerTestSupport"]),
         .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "MockSource", "BrokerTestSupport"]),
         .testTarget(
             name: "WebSocketSinkTests",
@@ -106,7 +146,14 @@ let package = Package(
             ],
             path: "Tests/WebSocketSinkTests",
             exclude: ["interop"]),
-        .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport"]),
-        .testTarget(name: "BrokerCLITests", dependencies: ["BrokerTestSupport"]),
+        .testTarget(
+            name: "MQTTSinkTests",
+            dependencies: [
+                "MQTTSink", "MockSource", "BrokerTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport", "InSimTestSupport"]),
+        .testTarget(name: "BrokerCLITests", dependencies: ["BrokerTestSupport", "InSimTestSupport"]),
     ]
 )

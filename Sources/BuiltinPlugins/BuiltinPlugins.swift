@@ -1,6 +1,9 @@
 import BrokerCore
 import IRacingSource
+import InSimSource
 import MockSource
+import MQTTSink
+import ReplaySource
 import StdoutSink
 import UDPSink
 import WebSocketSink
@@ -12,11 +15,14 @@ public enum BuiltinPlugins {
         sources: [
             SourcePlugin(MockSource.self),
             SourcePlugin(IRacingSource.self),
+            SourcePlugin(InSimSource.self),
+            SourcePlugin(ReplaySource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),
             SinkPlugin(UDPSink.self),
             SinkPlugin(WebSocketSink.self),
+            SinkPlugin(MQTTSink.self),
         ]
     )
 }

@@ -5,11 +5,14 @@ enum ComplianceFixtures {
     static let sources: [PluginCompliance.SourceFixture] = [
         mockFixture,
         iracingFixture,
+        insimFixture,
+        replayFixture,
     ]
 
     static let sinks: [PluginCompliance.SinkFixture] = [
         stdoutFixture,
         udpFixture,
         websocketFixture,
+        mqttFixture,
     ]
 }

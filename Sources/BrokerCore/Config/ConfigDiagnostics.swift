@@ -31,6 +31,8 @@ public final class ConfigDiagnostics: Sendable {
 
     public let file: String
     let root: YAMLNode
+    /// Every variable name a built-in source can provide (the catalogue and the sources' own).
+    public let knownVariableNames: Set<String>
     private let state = Mutex<State>(State())
 
     private struct State {
@@ -38,9 +40,10 @@ public final class ConfigDiagnostics: Sendable {
         var trackers: [String: MappingTracker] = [:]
     }
 
-    init(file: String, root: YAMLNode) {
+    init(file: String, root: YAMLNode, knownVariableNames: Set<String>) {
         self.file = file
         self.root = root
+        self.knownVariableNames = knownVariableNames
     }
 
     public var errors: [ConfigError] {

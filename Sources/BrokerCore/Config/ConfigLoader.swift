@@ -33,7 +33,7 @@ public struct ConfigLoader: Sendable {
         var substitutionErrors: [ConfigError] = []
         let substituted = substituteEnvironment(in: root, file: file, errors: &substitutionErrors)
         let document = apply(overrides, to: substituted)
-        let diagnostics = ConfigDiagnostics(file: file, root: document)
+        let diagnostics = ConfigDiagnostics(file: file, root: document, knownVariableNames: catalog.knownVariableNames)
         for error in substitutionErrors { diagnostics.add(error.message, at: error.mark) }
         let config = ConfigDiagnostics.$current.withValue(diagnostics) {
             decodeDocument(document, file: file, diagnostics: diagnostics)

@@ -65,5 +65,18 @@ public struct PluginCatalog: Sendable {
     }
 
     public func source(_ typeName: String) -> SourcePlugin? { sources.first { $0.typeName == typeName } }
+
+    /// The catalogue's names and every name a source type declares it provides.
+    public var knownVariableNames: Set<String> {
+        var names = Set(VariableCatalogue.all.map(\.name))
+        for source in sources {
+            switch source.providedVariables {
+            case .catalogue: break
+            case let .names(list): names.formUnion(list)
+            case let .variables(infos): names.formUnion(infos.map(\.name))
+            }
+        }
+        return names
+    }
     public func sink(_ typeName: String) -> SinkPlugin? { sinks.first { $0.typeName == typeName } }
 }

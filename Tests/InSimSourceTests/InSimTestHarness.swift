@@ -1,0 +1,128 @@
+import BrokerCore
+import Foundation
+import InSimSource
+import InSimTestSupport
+import Logging
+import Synchronization
+import Testing
+
+/// Polls `condition` every 10 ms until it holds or `timeout` seconds pass; returns whether it held.
+func waitUntil(timeout: Double = 20, _ condition: () -> Bool) async -> Bool {
+    let deadline = FakeLFSHost.now() + timeout
+    while FakeLFSHost.now() < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
+
+/// Keeps every log line, so tests can count them (one line per connection failure, no floods).
+final class RecordingLog: Sendable {
+    struct Line: Sendable {
+        var level: Logger.Level
+        var message: String
+    }
+
+    private let lines = Mutex<[Line]>([])
+
+    var all: [Line] { lines.withLock { $0 } }
+    var warnings: [String] { all.filter { $0.level >= .warning }.map(\.message) }
+
+    func append(_ line: Line) { lines.withLock { $0.append(line) } }
+
+    var logger: Logger {
+        Logger(label: "insim-test") { _ in Handler(log: self) }
+    }
+
+    private struct Handler: LogHandler {
+        let log: RecordingLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            log.append(Line(level: event.level, message: "\(event.message)"))
+        }
+    }
+}
+
+/// The real clock, recording how long each `sleep` was asked to last (the reconnect delays).
+final class RecordingClock: BrokerClock {
+    private let base = SystemClock()
+    private let sleeps = Mutex<[Double]>([])
+
+    var requestedSleeps: [Double] { sleeps.withLock { $0 } }
+
+    func now() -> Double { base.now() }
+
+    func sleep(until deadline: Double) async throws {
+        let duration = deadline - base.now()
+        sleeps.withLock { $0.append((duration * 1000).rounded() / 1000) }
+        try await base.sleep(until: deadline)
+    }
+}
+
+/// An InSim source running against a hub in a task, for one test.
+struct RunningSource {
+    let hub: SourceHub
+    let log: RecordingLog
+    let clock: RecordingClock
+    let task: Task<Void, any Error>
+
+    static let fastTimeouts = InSimSource.Timeouts(connect: 2, handshake: 2, idle: 5, sessionInfoFlush: 0.02)
+
+    static func start(_ config: InSimSourceConfig, timeouts: InSimSource.Timeouts = fastTimeouts) -> RunningSource {
+        let log = RecordingLog()
+        let clock = RecordingClock()
+        let registry = VariableRegistry()
+        let hub = SourceHub(id: "lfs", typeName: InSimSource.typeName, registry: registry)
+        let source = InSimSource(
+            id: "lfs", config: config, context: PluginContext(logger: log.logger, registry: registry, clock: clock), timeouts: timeouts)
+        let task = Task { try await source.run(output: hub) }
+        return RunningSource(hub: hub, log: log, clock: clock, task: task)
+    }
+
+    /// Cancels the source and checks it returns promptly: the contract is 0.5 s, the bound here is
+    /// looser because a busy test machine delays the measuring task too (the compliance suite uses 1.5 s).
+    func stop(sourceLocation: SourceLocation = #_sourceLocation) async {
+        let started = FakeLFSHost.now()
+        task.cancel()
+        _ = await task.result
+        let elapsed = FakeLFSHost.now() - started
+        #expect(elapsed < 1.5, "the source took \(elapsed) s to stop", sourceLocation: sourceLocation)
+    }
+
+    // MARK: - Reading the hub
+
+    var frame: Frame? { hub.latestFrame }
+
+    func value(_ name: String) -> JSONValue? { hub.latestFrame?.value(named: name) }
+
+    func element(_ name: String, _ index: Int) -> JSONValue? { value(name)?[index] }
+
+    var events: [SourceEvent] { hub.events(after: 0).events }
+
+    func events(named name: String) -> [SourceEvent] { events.filter { $0.name == name } }
+
+    var sessionInfo: JSONValue? { hub.sessionInfo?.data }
+
+    var drivers: [JSONValue] { sessionInfo?["DriverInfo"]?["Drivers"]?.arrayValue ?? [] }
+
+    /// CarIdx of the driver with this PLID, from session info.
+    func carIndex(ofPlayer playerID: Int) -> Int? {
+        drivers.first { $0["PLID"]?.intValue == Int64(playerID) }?["CarIdx"]?.intValue.map(Int.init)
+    }
+}
+
+extension InSimSourceConfig {
+    /// A config for the fake host on `port`, with a fast reconnect.
+    static func forTests(port: Int, minS: Double = 0.05, maxS: Double = 0.4, flags: [Flag] = [.mci], outgaugePort: Int = 0, udpPort: Int = 0) -> InSimSourceConfig {
+        InSimSourceConfig(
+            host: "127.0.0.1", port: port, flags: flags, udpPort: udpPort, outgaugePort: outgaugePort,
+            reconnect: InSimSourceConfig.Reconnect(minS: minS, maxS: maxS))
+    }
+}
