@@ -57,8 +57,10 @@ struct LoopBatches {
     }
 
     /// Hands each group to its loop. `since` (when the frame was noticed) makes each loop record
-    /// how long after that its last write happened.
-    func dispatch(metrics: SinkMetrics, clock: any BrokerClock, since: ContinuousClock.Instant? = nil) {
+    /// how long after that its last write happened; `arrival` (when the frame reached its hub)
+    /// makes the loop that finishes last record the frame's fan-out latency.
+    func dispatch(metrics: SinkMetrics, clock: any BrokerClock, since: ContinuousClock.Instant? = nil, arrival: ContinuousClock.Instant? = nil) {
+        let unfinished = arrival.map { _ in LoopCountdown(groups.count) }
         for group in groups {
             let items = group.items
             group.loop.execute {
@@ -73,7 +75,24 @@ struct LoopBatches {
                 if sent > 0 { metrics.messagesSent.add(sent, ordering: .relaxed) }
                 if replaced > 0 { metrics.messagesReplaced.add(replaced, ordering: .relaxed) }
                 if let since { metrics.recordDelivery(seconds: (ContinuousClock.now - since).seconds) }
+                if let arrival, let unfinished, unfinished.finishOne() {
+                    metrics.recordFanoutLatency(seconds: (ContinuousClock.now - arrival).seconds)
+                }
             }
         }
+    }
+}
+
+/// Counts down the event loops still writing one frame, so the last one can tell it was last.
+final class LoopCountdown: Sendable {
+    private let remaining: Atomic<Int>
+
+    init(_ loops: Int) {
+        remaining = Atomic(loops)
+    }
+
+    /// Marks one loop done; true for the loop that finished last.
+    func finishOne() -> Bool {
+        remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0
     }
 }

@@ -83,7 +83,7 @@ final class SourceBroadcaster: Sendable {
             fanout.metrics.framesScheduled.add(taken, ordering: .relaxed)
             fanout.metrics.framesSkipped.add(Int(skipped), ordering: .relaxed)
             if replaced > 0 { fanout.metrics.messagesReplaced.add(replaced, ordering: .relaxed) }
-            batches.dispatch(metrics: fanout.metrics, clock: fanout.clock, since: noticed)
+            batches.dispatch(metrics: fanout.metrics, clock: fanout.clock, since: noticed, arrival: frame.arrival)
             fanout.metrics.recordLoop(seconds: (ContinuousClock.now - noticed).seconds)
         }
         return earliest
