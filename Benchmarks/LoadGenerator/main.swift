@@ -20,6 +20,7 @@ import NIOPosix
 //   loop p50             the broker's pass over all clients for one frame (loop_time_ms)
 //   CPU                  the broker's utime+stime over the window (/proc/PID/stat), % of one core
 //   RSS                  the broker's VmRSS at the end of the window, and its peak VmHWM
+//   ws-load CPU          this generator's own CPU over the window (it shares the machine)
 //
 // e2e: the mock source publishes frame k at start + k/rate on an absolute schedule and its
 // `SessionTime` is k/rate, so arrival - SessionTime is constant plus the delay; the smallest
@@ -158,7 +159,7 @@ func httpGet(port: Int, path: String) -> String? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
-    var timeout = timeval(tv_sec: 2, tv_usec: 0)
+    var timeout = timeval(tv_sec: 5, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -210,6 +211,7 @@ struct StepResult {
     let fanoutP99: Double?
     let loopP50: Double?
     let cpuPercent: Double?
+    let generatorCPUPercent: Double?
     let rss: ProcessSample?
     let errors: [String]
 }
@@ -217,12 +219,14 @@ struct StepResult {
 func runStep(clients count: Int, options: Options, group: MultiThreadedEventLoopGroup, brokerPID: Int32?) -> StepResult {
     var records: [ClientRecord] = []
     var channels: [Channel] = []
+    var loops: [EventLoop] = []  // records[i] is only touched on loops[i]
     var errors: [String] = []
     // Connect in slices of 100 so the broker's accept queue never overflows.
     var next = 0
     while next < count {
         let slice = next..<min(next + 100, count)
         var upgrades: [EventLoopFuture<Void>] = []
+        var connects: [EventLoopFuture<Channel>] = []
         for index in slice {
             let record = ClientRecord()
             var variables = options.variables
@@ -240,9 +244,14 @@ func runStep(clients count: Int, options: Options, group: MultiThreadedEventLoop
             let connect = bootstrap.connect(host: options.host, port: options.port)
             connect.whenFailure { promise.fail($0) }
             records.append(record)
+            loops.append(loop)
             upgrades.append(promise.futureResult)
+            connects.append(connect)
+        }
+        for connect in connects {
             if let channel = try? connect.wait() { channels.append(channel) }
         }
+        connects.removeAll()
         for upgrade in upgrades {
             do { try upgrade.wait() } catch { if errors.count < 5 { errors.append("\(error)") } }
         }
@@ -252,17 +261,17 @@ func runStep(clients count: Int, options: Options, group: MultiThreadedEventLoop
 
     Thread.sleep(forTimeInterval: options.warmup)
     // Start recording on each client's own loop, then take the window's start.
-    let starts = records.indices.map { index in
-        channels.indices.contains(index) ? channels[index].eventLoop.submit { records[index].recording = true } : nil
-    }
-    for start in starts { try? start?.wait() }
+    let starts = records.indices.map { index in loops[index].submit { records[index].recording = true } }
+    for start in starts { try? start.wait() }
     _ = httpGet(port: options.port, path: "/metrics")
     let windowStart = monotonicNow()
     let before = brokerPID.flatMap(sampleProcess)
+    let selfBefore = sampleProcess(getpid())
     Thread.sleep(forTimeInterval: options.duration)
-    let stops = channels.map { channel in channel.eventLoop.submit { () } }
+    let stops = records.indices.map { index in loops[index].submit { records[index].recording = false } }
     for stop in stops { try? stop.wait() }
     let after = brokerPID.flatMap(sampleProcess)
+    let selfAfter = sampleProcess(getpid())
     let windowEnd = monotonicNow()
     let metrics = httpGet(port: options.port, path: "/metrics") ?? ""
     // Stop recording and close.
@@ -298,11 +307,12 @@ func runStep(clients count: Int, options: Options, group: MultiThreadedEventLoop
     let delays = offsets.map { $0 - base }
     let spreads = firstArrival.compactMap { seq, first in lastArrival[seq].map { $0 - first } }.sorted()
     let cpu = before.flatMap { before in after.map { ($0.cpuSeconds - before.cpuSeconds) / window * 100 } }
+    let generatorCPU = selfBefore.flatMap { before in selfAfter.map { ($0.cpuSeconds - before.cpuSeconds) / window * 100 } }
     return StepResult(
         clients: count, connected: connected, rates: (percentile(rates, 0), percentile(rates, 0.05), percentile(rates, 0.5)),
         gapP99: percentile(gaps, 0.99), e2e: (percentile(delays, 0.5), percentile(delays, 0.99)), spreadP99: percentile(spreads, 0.99),
         fanoutP99: prometheusQuantile(metrics, name: "fanout_latency_ms", quantile: "0.99"),
-        loopP50: prometheusQuantile(metrics, name: "loop_time_ms", quantile: "0.5"), cpuPercent: cpu, rss: after,
+        loopP50: prometheusQuantile(metrics, name: "loop_time_ms", quantile: "0.5"), cpuPercent: cpu, generatorCPUPercent: generatorCPU, rss: after,
         errors: Array(Set(errors)).sorted().prefix(3).map { $0 })
 }
 
@@ -325,13 +335,13 @@ let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads)
 
 func ms(_ seconds: Double) -> String { seconds.isFinite ? String(format: "%.2f", seconds * 1000) : "-" }
 print("ws-load: 127.0.0.1:\(options.port), \(options.variables.count) variables per client\(options.distinct ? " (a distinct order per client)" : ""), warm-up \(options.warmup) s, window \(options.duration) s, \(options.threads) client threads, broker pid \(brokerPID.map(String.init) ?? "unknown")")
-print("| clients | connected | rate min | rate p5 | rate median | gap p99 ms | e2e p50 ms | e2e p99 ms | spread p99 ms | fanout p99 ms | loop p50 ms | broker CPU % | RSS MB | peak RSS MB |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| clients | connected | rate min | rate p5 | rate median | gap p99 ms | e2e p50 ms | e2e p99 ms | spread p99 ms | fanout p99 ms | loop p50 ms | broker CPU % | RSS MB | peak RSS MB | ws-load CPU % |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for count in options.clientCounts {
     let result = runStep(clients: count, options: options, group: group, brokerPID: brokerPID)
     func opt(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "-" }
     print(
-        "| \(result.clients) | \(result.connected) | \(String(format: "%.1f", result.rates.min)) | \(String(format: "%.1f", result.rates.p5)) | \(String(format: "%.1f", result.rates.median)) | \(ms(result.gapP99)) | \(ms(result.e2e.p50)) | \(ms(result.e2e.p99)) | \(ms(result.spreadP99)) | \(opt(result.fanoutP99, "%.2f")) | \(opt(result.loopP50, "%.3f")) | \(opt(result.cpuPercent, "%.1f")) | \(opt(result.rss.map { Double($0.rssKB) / 1024 }, "%.1f")) | \(opt(result.rss.map { Double($0.peakRSSKB) / 1024 }, "%.1f")) |"
+        "| \(result.clients) | \(result.connected) | \(String(format: "%.1f", result.rates.min)) | \(String(format: "%.1f", result.rates.p5)) | \(String(format: "%.1f", result.rates.median)) | \(ms(result.gapP99)) | \(ms(result.e2e.p50)) | \(ms(result.e2e.p99)) | \(ms(result.spreadP99)) | \(opt(result.fanoutP99, "%.2f")) | \(opt(result.loopP50, "%.3f")) | \(opt(result.cpuPercent, "%.1f")) | \(opt(result.rss.map { Double($0.rssKB) / 1024 }, "%.1f")) | \(opt(result.rss.map { Double($0.peakRSSKB) / 1024 }, "%.1f")) | \(opt(result.generatorCPUPercent, "%.1f")) |"
     )
     for error in result.errors { print("    error: \(error)") }
     fflush(stdout)
