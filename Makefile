@@ -43,7 +43,6 @@ bench: setup
 	$(BENCH_BUILD) --product replay-benchmark
 	.build-release/release/decode-benchmarks
 	.build-release/release/replay-benchmark
-	.build-release/release/broker bench-ibt ../shared/data/iracing/formulavee_tsukuba.ibt 2>/dev/null || true
 	.build-release/release/ws-load --broker .build-release/release/broker --port 23917
 
 clean:
