@@ -11,7 +11,7 @@ BUILD_PACKAGES := libyaml-dev libavahi-compat-libdnssd-dev pkg-config
 TEST_PACKAGES := iproute2 dbus avahi-daemon avahi-utils mosquitto mosquitto-clients chromium python3 python3-pip
 PYTHON_PACKAGES := websockets
 
-.PHONY: run build setup setup-test test test-only clean
+.PHONY: run build setup setup-test test test-only clean bench
 
 run: setup build
 	.build/release/broker --config $(CONFIG)
@@ -33,6 +33,17 @@ test: setup-test test-only
 test-only:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
+
+# Benchmarks (BENCHMARKS.md): release builds in their own scratch path, then each benchmark in turn.
+BENCH_BUILD := $(SWIFT) build -c release --scratch-path .build-release
+bench: setup
+	$(BENCH_BUILD) --product broker
+	$(BENCH_BUILD) --product decode-benchmarks
+	$(BENCH_BUILD) --product ws-load
+	$(BENCH_BUILD) --product replay-benchmark
+	.build-release/release/decode-benchmarks
+	.build-release/release/replay-benchmark
+	.build-release/release/ws-load --broker .build-release/release/broker --port 23917
 
 clean:
 	rm -rf .build

@@ -110,6 +110,15 @@ let package = Package(
         .executableTarget(
             name: "replay-benchmark", dependencies: ["BrokerCore", "ReplaySource", "MockSource", "StdoutSink"],
             path: "Benchmarks/ReplayBenchmark"),
+        .executableTarget(
+            name: "decode-benchmarks",
+            dependencies: ["BrokerCore", "IRacingSource", "InSimSource", "MockSource", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/DecodeBenchmarks"),
+        .executableTarget(
+            name: "ws-load",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Benchmarks/LoadGenerator",
+            swiftSettings: [.swiftLanguageMode(.v5)]),
 
         // Tests.
         .target(name: "BrokerTestSupport", dependencies: ["BrokerCore"], path: "Tests/BrokerTestSupport"),
