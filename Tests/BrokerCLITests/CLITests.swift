@@ -200,3 +200,62 @@ struct IBTReplayEndToEndTests {
         #expect(elapsed < 10, "took \(elapsed) s")
     }
 }
+
+/// The shipped `config.yaml` and the built-in default config both work.
+@Suite struct DefaultConfigTests {
+    @Test func shippedConfigValidates() async throws {
+        let path = TestData.packageRoot.appendingPathComponent("config.yaml").path
+        let result = try await BrokerProcess.run(["validate", "--config", path])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    /// With no --config and no ./config.yaml, the broker serves the mock over WebSocket.
+    @Test func builtInDefaultServesTheMockOverHTTP() async throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("default-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let port = try freeTCPPort()
+        let broker = try BrokerProcess(["--port", String(port)], directory: empty)
+        var health: String?
+        for _ in 0..<100 where health == nil {
+            try await Task.sleep(for: .milliseconds(100))
+            health = try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/healthz")!, encoding: .utf8)
+        }
+        let vars = try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/vars")!, encoding: .utf8)
+        broker.signal(SIGTERM)
+        #expect(await broker.wait(timeout: 5) == 0, "\(broker.stderr)")
+        #expect(health != nil, "no /healthz answer on port \(port): \(broker.stderr)")
+        #expect(vars?.contains("\"Speed\"") == true)
+        #expect(broker.stderr.contains("built-in default config"))
+    }
+
+    /// A port already taken is one clear line and exit code 1.
+    @Test func portInUseIsOneClearLine() async throws {
+        let port = try freeTCPPort()
+        let first = try BrokerProcess(["--port", String(port)], directory: FileManager.default.temporaryDirectory)
+        defer { first.signal(SIGTERM) }
+        for _ in 0..<100 {
+            if (try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/healthz")!, encoding: .utf8)) != nil { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let second = try await BrokerProcess.run(["--port", String(port)], timeout: 15, directory: FileManager.default.temporaryDirectory)
+        #expect(second.status == 1)
+        let errorLines = second.stderr.split(separator: "\n").filter { !$0.contains(" info ") && !$0.contains(" notice ") }
+        #expect(errorLines.count == 1 && errorLines.first?.contains("port \(port)") == true && errorLines.first?.contains("already in use") == true, "\(second.stderr)")
+    }
+}
+
+/// A TCP port nobody listens on right now (bound to port 0, read back, released).
+func freeTCPPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw CocoaError(.fileWriteUnknown) }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
