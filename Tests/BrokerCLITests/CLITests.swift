@@ -58,6 +58,7 @@ import Testing
         #expect(speed["type"] as? String == "float" && speed["unit"] as? String == "m/s" && speed["count"] as? Int == 1)
         #expect((speed["desc"] as? String)?.isEmpty == false)
         #expect((speed["sources"] as? [String])?.contains("mock") == true)
+        #expect(speed["min"] as? Double == 0 && speed["max"] as? Double == 100)
         let table = try await BrokerProcess.run(["vars"])
         #expect(table.stdout.split(separator: "\n").count == entries.count)
     }
