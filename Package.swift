@@ -10,6 +10,10 @@ let package = Package(
     products: [
         .executable(name: "broker", targets: ["broker"]),
         .library(name: "BrokerCore", targets: ["BrokerCore"]),
+        // For the fuzz package in Fuzz/, which builds these with sanitizer flags of its own.
+        .library(name: "IRacingSource", targets: ["IRacingSource"]),
+        .library(name: "InSimSource", targets: ["InSimSource"]),
+        .library(name: "BuiltinPlugins", targets: ["BuiltinPlugins"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
