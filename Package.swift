@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // System C libraries.
@@ -56,6 +59,7 @@ let package = Package(
             ],
             path: "Plugins/Sources/InSim",
             exclude: ["README.md"]),
+        .target(name: "ReplaySource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Replay", exclude: ["README.md"]),
 
         // Sink plugins.
         .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
@@ -67,9 +71,35 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Plugins/Sinks/UDP", exclude: ["README.md"]),
+        .target(
+            name: "WebSocketSink",
+            dependencies: [
+                "BrokerCore", "CDNSSD",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Plugins/Sinks/WebSocket",
+            exclude: ["README.md"]),
+        .target(
+            name: "MQTTSink",
+            dependencies: [
+                "BrokerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/Sinks/MQTT", exclude: ["README.md"]),
 
         // The built-in plugin list, shared by the executable and the compliance tests.
-        .target(name: "BuiltinPlugins", dependencies: ["BrokerCore", "MockSource", "IRacingSource", "InSimSource", "StdoutSink", "UDPSink"]),
+        .target(
+            name: "BuiltinPlugins",
+            dependencies: [
+                "BrokerCore", "MockSource", "IRacingSource", "InSimSource", "ReplaySource", "StdoutSink", "UDPSink", "MQTTSink",
+                "WebSocketSink",
+            ]),
 
         // The command line.
         .executableTarget(
@@ -79,6 +109,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+
+        // Benchmarks (`swift run -c release <name>`).
+        .executableTarget(
+            name: "replay-benchmark", dependencies: ["BrokerCore", "ReplaySource", "MockSource", "StdoutSink"],
+            path: "Benchmarks/ReplayBenchmark"),
 
         // Tests.
         .target(name: "BrokerTestSupport", dependencies: ["BrokerCore"], path: "Tests/BrokerTestSupport"),
@@ -101,7 +136,27 @@ let package = Package(
             dependencies: ["IRacingSource", "BrokerCore", "BrokerTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/IRacingSourceTests"),
         .testTarget(name: "StdoutSinkTests", dependencies: ["StdoutSink", "BrokerTestSupport"]),
+        .testTarget(name: "ReplaySourceTests", dependencies: ["ReplaySource", "BrokerTestSupport"]),
         .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "MockSource", "BrokerTestSupport"]),
+        .testTarget(
+            name: "WebSocketSinkTests",
+            dependencies: [
+                "WebSocketSink", "MockSource", "BrokerTestSupport",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/WebSocketSinkTests",
+            exclude: ["interop"]),
+        .testTarget(
+            name: "MQTTSinkTests",
+            dependencies: [
+                "MQTTSink", "MockSource", "BrokerTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport", "InSimTestSupport"]),
         .testTarget(name: "BrokerCLITests", dependencies: ["BrokerTestSupport", "InSimTestSupport"]),
     ]

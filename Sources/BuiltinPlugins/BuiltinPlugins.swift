@@ -2,8 +2,11 @@ import BrokerCore
 import IRacingSource
 import InSimSource
 import MockSource
+import MQTTSink
+import ReplaySource
 import StdoutSink
 import UDPSink
+import WebSocketSink
 
 /// The plugins compiled into the broker. Adding a plugin is one line here (and its target in
 /// Package.swift); nothing is discovered at run time.
@@ -13,10 +16,13 @@ public enum BuiltinPlugins {
             SourcePlugin(MockSource.self),
             SourcePlugin(IRacingSource.self),
             SourcePlugin(InSimSource.self),
+            SourcePlugin(ReplaySource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),
             SinkPlugin(UDPSink.self),
+            SinkPlugin(WebSocketSink.self),
+            SinkPlugin(MQTTSink.self),
         ]
     )
 }

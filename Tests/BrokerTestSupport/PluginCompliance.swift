@@ -78,8 +78,16 @@ public enum PluginCompliance {
             print("skipping the \(fixture.typeName) compliance check: \(unavailable.reason)")
             return
         }
-        let (entry, tearDown) = prepared
-        defer { Task { await tearDown() } }
+        do {
+            try await runSource(fixture, entry: prepared.entry, catalog: catalog, timeout: timeout)
+        } catch {
+            await prepared.tearDown()
+            throw error
+        }
+        await prepared.tearDown()
+    }
+
+    private static func runSource(_ fixture: SourceFixture, entry: String, catalog: PluginCatalog, timeout: Double) async throws {
         let yaml = "sources:\n" + indentAsListItem(entry) + "sinks: []\n"
         let config = try ConfigLoader(catalog: catalog).load(text: yaml, file: "<fixture \(fixture.typeName)>")
         let source = try #require(config.sources.first)
@@ -109,8 +117,23 @@ public enum PluginCompliance {
 
     /// Runs the sink against a hub publishing 60 Hz frames; expects its probe to receive one; stops it.
     public static func checkSink(_ fixture: SinkFixture, catalog: PluginCatalog) async throws {
-        let probe = try await fixture.prepare()
-        defer { Task { await probe.tearDown() } }
+        let probe: SinkProbe
+        do {
+            probe = try await fixture.prepare()
+        } catch let unavailable as Unavailable {
+            print("skipping the \(fixture.typeName) compliance check: \(unavailable.reason)")
+            return
+        }
+        do {
+            try await runSink(fixture, probe: probe, catalog: catalog)
+        } catch {
+            await probe.tearDown()
+            throw error
+        }
+        await probe.tearDown()
+    }
+
+    private static func runSink(_ fixture: SinkFixture, probe: SinkProbe, catalog: PluginCatalog) async throws {
         let yaml = "sources:\n  - type: \(catalog.sources.first?.typeName ?? "mock")\n    id: fixture\nsinks:\n" + indentAsListItem(probe.entry)
         let config = try ConfigLoader(catalog: catalog).load(text: yaml, file: "<fixture \(fixture.typeName)>")
         let sink = try #require(config.sinks.first)

@@ -6,10 +6,13 @@ enum ComplianceFixtures {
         mockFixture,
         iracingFixture,
         insimFixture,
+        replayFixture,
     ]
 
     static let sinks: [PluginCompliance.SinkFixture] = [
         stdoutFixture,
         udpFixture,
+        websocketFixture,
+        mqttFixture,
     ]
 }

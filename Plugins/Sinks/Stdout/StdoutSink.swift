@@ -2,8 +2,9 @@ import BrokerCore
 import Logging
 
 /// Newline-delimited JSON on standard output or appended to a file (SPEC 6): the same objects the
-/// WebSocket sends, one per line, each written whole. With `path` it makes a recording, so every
-/// line carries `time` (wall-clock seconds).
+/// WebSocket sends, one per line, each written whole. With `path` it makes a recording that the
+/// replay source plays back: every line carries `time` (wall-clock seconds), and a `declare` line
+/// (`RecordingHeader`) precedes a source's telemetry whenever its layout first appears or changes.
 public struct StdoutSink: Sink {
     public static let typeName = "stdout"
     public static let summary = "NDJSON lines (telemetry, status, events, sessionInfo) to standard output or a file"
@@ -19,7 +20,9 @@ public struct StdoutSink: Sink {
             variables: [Speed, RPM, Gear, Throttle, Brake]   # or: all
             events: true             # lap, pit, session-info changes...
             status: true             # source connected / disconnected
-            # path: recordings/race.ndjson   # append to this file instead of standard output
+            # path: recordings/race.ndjson   # append to this file instead of standard output: a
+            #                                 # recording (with time and declare lines) that a replay
+            #                                 # source plays back; record with variables: all
         """
 
     let id: String
@@ -43,7 +46,7 @@ public struct StdoutSink: Sink {
         } else {
             writer = LineWriter()
         }
-        let includeTime = config.path != nil
+        let recording = config.path != nil
         var selections: [String: ResolvedSelection] = [:]
         var failureLogged = false
 
@@ -52,21 +55,26 @@ public struct StdoutSink: Sink {
             switch message {
             case let .frame(hub, frame):
                 let selection: ResolvedSelection
+                line = []
                 if let cached = selections[hub.id], cached.layout === frame.layout {
                     selection = cached
                 } else {
                     selection = config.variables.resolve(sourceID: hub.id, layout: frame.layout, registry: context.registry)
                     selections[hub.id] = selection
+                    if recording {
+                        line = RecordingHeader.declareLine(sourceID: hub.id, selection: selection, registry: context.registry, time: frame.timestamp)
+                        line.append(UInt8(ascii: "\n"))
+                    }
                 }
-                line = BrokerMessages.telemetry(sourceID: hub.id, frame: frame, selection: selection, time: includeTime ? frame.timestamp : nil)
+                line += BrokerMessages.telemetry(sourceID: hub.id, frame: frame, selection: selection, time: recording ? frame.timestamp : nil)
             case .status:
                 guard config.status else { continue }
-                line = BrokerMessages.status(of: input.sources, time: includeTime ? wallClockNow() : nil)
+                line = BrokerMessages.status(of: input.sources, time: recording ? wallClockNow() : nil)
             case let .event(hub, event):
                 guard config.events else { continue }
-                line = BrokerMessages.event(sourceID: hub.id, event: event, includeTime: includeTime)
+                line = BrokerMessages.event(sourceID: hub.id, event: event, includeTime: recording)
             case let .sessionInfo(hub, info):
-                line = BrokerMessages.sessionInfo(sourceID: hub.id, info: info, includeTime: includeTime)
+                line = BrokerMessages.sessionInfo(sourceID: hub.id, info: info, includeTime: recording)
             case let .eventsMissed(hub, count):
                 context.logger.warning("stdout sink '\(id)' fell behind and missed \(count) events of source '\(hub.id)'")
                 continue

@@ -1,0 +1,175 @@
+import BrokerCore
+import Logging
+
+/// Publishes telemetry, status, events and session info to an MQTT server (Mosquitto, EMQX,
+/// HiveMQ, VerneMQ...), so any number of screens across a network or the internet can subscribe.
+///
+/// Topics per source: `<prefix>/<source>/telemetry`, `/status` (retained, with a last will),
+/// `/event`, `/sessionInfo` (retained) and, with `per_variable`, `/vars/<Name>`. Payloads are the
+/// same JSON objects the WebSocket sink sends. Each source gets its own MQTT session (see
+/// `MQTTSession`); the feed loop here only builds messages and hands them over, never waiting.
+public struct MQTTSink: Sink {
+    public static let typeName = "mqtt"
+    public static let summary = "publishes telemetry, status, events and session info to an MQTT 3.1.1 server"
+    public static let defaultRate: Double? = 10
+    public static let sampleConfig = """
+        # MQTT sink: publish to an MQTT server (Mosquitto, EMQX, HiveMQ, VerneMQ) for fan-out beyond
+        # one machine. Subscribe with e.g.: mosquitto_sub -h 127.0.0.1 -t 'telemetry/#' -v
+        sources:
+          - type: mock
+        sinks:
+          - type: mqtt
+            id: mqtt
+            url: mqtt://127.0.0.1:1883   # required; mqtt://host[:port] (TLS, mqtts://, is not supported yet)
+            rate: 10                     # telemetry messages per second per source
+            sources: [mock]              # optional: which source ids feed this sink (default all)
+            # client_id: broker-pit1     # default broker-<host name>; '-<source id>' is added when several sources feed the sink
+            # username: broker           # optional
+            # password: ${MQTT_PASSWORD} # optional, needs username; ${NAME} is read from the environment
+            topic_prefix: telemetry      # topics are <prefix>/<source>/{telemetry,status,event,sessionInfo}
+            qos: 0                       # 0 (at most once) or 1 (at least once, acknowledged)
+            variables: all               # or a list: [Speed, RPM, Gear, Throttle, Brake]
+            keepalive_s: 30              # PINGREQ interval is half of this; 0 turns keep-alive off
+            retain_status: true          # the server keeps the last status (and the will) for late subscribers
+            per_variable: false          # also <prefix>/<source>/vars/<Name> with the bare value
+            max_inflight: 20             # QoS 1 messages awaiting PUBACK at once
+            reconnect: {min_s: 1, max_s: 30}   # backoff between connection attempts
+        """
+
+    let id: String
+    let config: MQTTConfig
+    let context: PluginContext
+    private let statistics = MQTTStatistics()
+
+    public init(id: String, config: MQTTConfig, context: PluginContext) {
+        self.id = id
+        self.config = config
+        self.context = context
+    }
+
+    /// The sink's counters now, summed over its sessions.
+    public var stats: MQTTStats { statistics.snapshot }
+
+    public func run(input: SinkInput) async throws {
+        try await run(input: input) { _ in }
+    }
+
+    /// `run`, handing the sessions to `started` once they exist (tests use it to cut a connection).
+    func run(input: SinkInput, started: @Sendable ([String: MQTTSession]) -> Void) async throws {
+        for hub in input.sources {
+            if let problem = Self.topicLevelProblem(hub.id) {
+                throw PluginError("mqtt sink '\(id)': source id '\(hub.id)' cannot be an MQTT topic level: \(problem)")
+            }
+        }
+        let sessions = input.sources.map { hub in
+            MQTTSession(hub: hub, settings: settings(for: hub, sourceCount: input.sources.count), topicPrefix: config.topicPrefix,
+                        statistics: statistics, logger: context.logger, clock: context.clock)
+        }
+        let byID = Dictionary(uniqueKeysWithValues: sessions.map { ($0.hub.id, $0) })
+        started(byID)
+        if sessions.isEmpty { context.logger.warning("mqtt sink '\(id)' has no sources to publish") }
+
+        await withTaskGroup(of: Void.self) { group in
+            for session in sessions { group.addTask { await session.run() } }
+            group.addTask { await logStatistics() }
+            var routes: [String: FrameRoute] = [:]
+            var reportedNames = Set<String>()
+            for await message in input.messages() {
+                switch message {
+                case let .frame(hub, frame):
+                    guard let session = byID[hub.id] else { continue }
+                    let route: FrameRoute
+                    if let cached = routes[hub.id], cached.selection.layout === frame.layout {
+                        route = cached
+                    } else {
+                        route = makeRoute(hub: hub, layout: frame.layout, reportedNames: &reportedNames)
+                        routes[hub.id] = route
+                    }
+                    let payload = BrokerMessages.telemetry(sourceID: hub.id, frame: frame, selection: route.selection)
+                    session.enqueue(OutboundMessage(topic: topic(hub, "telemetry"), payload: payload, retain: false, kind: .latest))
+                    for (topic, field) in route.variableTopics {
+                        var writer = JSONWriter(capacity: 16)
+                        frame.writeValue(ofField: field, to: &writer)
+                        session.enqueue(OutboundMessage(topic: topic, payload: writer.bytes, retain: false, kind: .latest))
+                    }
+                case let .status(hub, _):
+                    let payload = BrokerMessages.status(of: [hub])
+                    byID[hub.id]?.enqueue(
+                        OutboundMessage(topic: topic(hub, "status"), payload: payload, retain: config.retainStatus, kind: .latest), remember: true)
+                case let .event(hub, event):
+                    let payload = BrokerMessages.event(sourceID: hub.id, event: event)
+                    byID[hub.id]?.enqueue(OutboundMessage(topic: topic(hub, "event"), payload: payload, retain: false, kind: .event))
+                case let .sessionInfo(hub, info):
+                    let payload = BrokerMessages.sessionInfo(sourceID: hub.id, info: info)
+                    byID[hub.id]?.enqueue(
+                        OutboundMessage(topic: topic(hub, "sessionInfo"), payload: payload, retain: true, kind: .latest), remember: true)
+                case let .eventsMissed(hub, count):
+                    context.logger.warning("mqtt sink '\(id)' fell behind and missed \(count) events of source '\(hub.id)'")
+                }
+            }
+            group.cancelAll()
+        }
+        context.logger.debug("mqtt sink '\(id)' stopped: \(statistics.snapshot)")
+    }
+
+    /// The selection for one layout, and the per-variable topics when `per_variable` is on.
+    private struct FrameRoute {
+        var selection: ResolvedSelection
+        var variableTopics: [(topic: String, field: Int)]
+    }
+
+    private func makeRoute(hub: SourceHub, layout: FrameLayout, reportedNames: inout Set<String>) -> FrameRoute {
+        let selection = config.variables.resolve(sourceID: hub.id, layout: layout, registry: context.registry)
+        var variableTopics: [(String, Int)] = []
+        if config.perVariable {
+            for entry in selection.entries {
+                guard let field = entry.field else { continue }
+                let name = layout.fields[field].name
+                let topic = topic(hub, "vars/\(name)")
+                if let problem = Self.topicLevelProblem(name) {
+                    if reportedNames.insert(name).inserted {
+                        context.logger.warning("mqtt sink '\(id)': variable '\(name)' gets no per-variable topic: \(problem)")
+                    }
+                    continue
+                }
+                variableTopics.append((topic, field))
+            }
+        }
+        return FrameRoute(selection: selection, variableTopics: variableTopics)
+    }
+
+    private func topic(_ hub: SourceHub, _ leaf: String) -> String {
+        "\(config.topicPrefix)/\(hub.id)/\(leaf)"
+    }
+
+    private func settings(for hub: SourceHub, sourceCount: Int) -> MQTTSession.Settings {
+        MQTTSession.Settings(
+            server: config.server, clientID: sourceCount > 1 ? "\(config.clientID)-\(hub.id)" : config.clientID,
+            username: config.username, password: config.password, qos: config.qos, keepAliveSeconds: config.keepAliveSeconds,
+            retainStatus: config.retainStatus, maxInFlight: config.maxInFlight, reconnect: config.reconnect, sinkID: id)
+    }
+
+    /// Logs the counters at debug level every 10 s while they change.
+    private func logStatistics() async {
+        var last = statistics.snapshot
+        while true {
+            do {
+                try await context.clock.sleep(until: context.clock.now() + 10)
+            } catch {
+                return
+            }
+            let now = statistics.snapshot
+            if now != last { context.logger.debug("mqtt sink '\(id)': \(now)") }
+            last = now
+        }
+    }
+
+    /// Why `level` cannot be one level of a topic name, or nil when it can.
+    static func topicLevelProblem(_ level: String) -> String? {
+        if level.isEmpty { return "it is empty" }
+        if level.contains("+") || level.contains("#") { return "it contains a wildcard ('+' or '#')" }
+        if level.contains("/") { return "it contains '/'" }
+        if level.contains("\u{0}") { return "it contains NUL" }
+        return nil
+    }
+}

@@ -1,0 +1,185 @@
+import BrokerCore
+import Foundation
+import HummingbirdCore
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Counts the WebSocket connections admitted and not yet closed, against `max_clients`.
+final class ConnectionSlots: Sendable {
+    private let used = Atomic<Int>(0)
+
+    func tryReserve(limit: Int) -> Bool {
+        var current = used.load(ordering: .relaxed)
+        while current < limit {
+            let (exchanged, original) = used.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
+    func release() {
+        used.subtract(1, ordering: .acquiringAndReleasing)
+    }
+
+    var inUse: Int { used.load(ordering: .relaxed) }
+}
+
+/// Decides, from the request head of a WebSocket upgrade, whether the client may connect: the
+/// right path, the token when one is configured (SPEC 5: 401 otherwise), and a free slot (503).
+struct AdmissionPolicy: Sendable {
+    let path: String
+    let token: [UInt8]?
+    let maxClients: Int
+    let slots: ConnectionSlots
+    let metrics: SinkMetrics
+    let logger: Logger
+
+    enum Verdict: Equatable {
+        case admit
+        case refuse(HTTPResponseStatus, message: String)
+    }
+
+    /// The verdict for an upgrade request; `.admit` has reserved a slot the caller must release.
+    func verdict(uri: String, headers: HTTPHeaders) -> Verdict {
+        let (requestPath, query) = Self.splitURI(uri)
+        guard requestPath == path else {
+            return .refuse(.notFound, message: "no WebSocket endpoint at \(requestPath); connect to \(path)")
+        }
+        if let token, !Self.presentedTokens(query: query, headers: headers).contains(where: { Self.constantTimeEqual($0, token) }) {
+            return .refuse(.unauthorized, message: "missing or wrong token: pass it as ?token= or 'Authorization: Bearer'")
+        }
+        guard slots.tryReserve(limit: maxClients) else {
+            return .refuse(.serviceUnavailable, message: "too many clients (max_clients is \(maxClients)); try again later")
+        }
+        return .admit
+    }
+
+    static func splitURI(_ uri: String) -> (path: String, query: Substring) {
+        guard let mark = uri.firstIndex(of: "?") else { return (uri, "") }
+        return (String(uri[..<mark]), uri[uri.index(after: mark)...])
+    }
+
+    /// Every token the request presents: `token=` query values (percent-decoded) and a Bearer
+    /// `Authorization` header.
+    static func presentedTokens(query: Substring, headers: HTTPHeaders) -> [[UInt8]] {
+        var tokens: [[UInt8]] = []
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0] == "token" else { continue }
+            let raw = String(parts[1]).replacingOccurrences(of: "+", with: " ")
+            tokens.append(Array((raw.removingPercentEncoding ?? raw).utf8))
+        }
+        for value in headers["authorization"] {
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            guard trimmed.count > 7, trimmed.prefix(7).lowercased() == "bearer " else { continue }
+            tokens.append(Array(trimmed.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8))
+        }
+        return tokens
+    }
+
+    /// Compares without an early exit, so the time taken does not tell how much of a guess matched;
+    /// it depends only on the configured token's length.
+    static func constantTimeEqual(_ presented: [UInt8], _ expected: [UInt8]) -> Bool {
+        var difference: UInt8 = presented.count == expected.count ? 0 : 1
+        for index in expected.indices {
+            difference |= expected[index] ^ (index < presented.count ? presented[index] : 0)
+        }
+        return difference == 0
+    }
+}
+
+/// Sits between the HTTP decoder and the WebSocket upgrader and applies `AdmissionPolicy` to an
+/// upgrade request, answering a refusal with a real HTTP status (hummingbird-websocket's own
+/// refusal is always 400). It leaves the pipeline after the first request head.
+final class AdmissionGate: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let policy: AdmissionPolicy
+    private var refused = false
+
+    init(policy: AdmissionPolicy) {
+        self.policy = policy
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // The rest of a refused request is dropped; the connection closes after the response.
+        guard !refused else { return }
+        guard case let .head(head) = unwrapInboundIn(data), Self.isWebSocketUpgrade(head) else {
+            return pass(data, context: context)
+        }
+        switch policy.verdict(uri: head.uri, headers: head.headers) {
+        case .admit:
+            let slots = policy.slots
+            context.channel.closeFuture.whenComplete { _ in slots.release() }
+            pass(data, context: context)
+        case let .refuse(status, message):
+            refused = true
+            policy.metrics.upgradesRefused.add(1, ordering: .relaxed)
+            let remote = context.channel.remoteAddress.map { "\($0)" } ?? "a client"
+            policy.logger.debug("refused WebSocket upgrade from \(remote): \(status.code) \(message)")
+            refuse(status: status, message: message, version: head.version, context: context)
+        }
+    }
+
+    private func pass(_ data: NIOAny, context: ChannelHandlerContext) {
+        context.fireChannelRead(data)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    private func refuse(status: HTTPResponseStatus, message: String, version: HTTPVersion, context: ChannelHandlerContext) {
+        var body = context.channel.allocator.buffer(capacity: message.utf8.count + 1)
+        body.writeString(message + "\n")
+        var headers = HTTPHeaders([
+            ("content-type", "text/plain; charset=utf-8"), ("content-length", "\(body.readableBytes)"), ("connection", "close"),
+        ])
+        if status == .unauthorized { headers.add(name: "www-authenticate", value: "Bearer realm=\"telemetry broker\"") }
+        if status == .serviceUnavailable { headers.add(name: "retry-after", value: "5") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        // Once the response is out, tell the upgrader the request is over: it closes the
+        // connection and reports a quiet end instead of an upgrade failure.
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        }
+    }
+
+    static func isWebSocketUpgrade(_ head: HTTPRequestHead) -> Bool {
+        head.headers["upgrade"].contains { $0.lowercased().contains("websocket") }
+    }
+}
+
+/// hummingbird-websocket's HTTP/1 + WebSocket child channel with an `AdmissionGate` in front of
+/// its upgrader, on sockets with a fixed send buffer.
+struct GatedWebSocketChannel: ServerChildChannel {
+    typealias Value = HTTP1WebSocketUpgradeChannel.Value
+
+    /// The kernel send buffer of each connection. Fixed rather than auto-tuned (which lets a socket
+    /// hold up to 4 MiB on Linux), so a client that stops reading fills it within a fraction of a
+    /// second at telemetry rates, its stall is seen at once, and the memory it can hold is bounded.
+    /// 128 KiB still carries a full `sub all` stream at 60 Hz over a slow Wi-Fi hop.
+    static let socketSendBuffer = 128 * 1024
+
+    let upgradeChannel: HTTP1WebSocketUpgradeChannel
+    let policy: AdmissionPolicy
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let policy = self.policy
+        return upgradeChannel.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: Self.socketSendBuffer)
+            let operations = channel.pipeline.syncOperations
+            let decoder = try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try operations.addHandler(AdmissionGate(policy: policy), position: .after(decoder))
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await upgradeChannel.handle(value: value, logger: logger)
+    }
+}

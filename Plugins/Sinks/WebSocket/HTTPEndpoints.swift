@@ -1,0 +1,44 @@
+import BrokerCore
+import Hummingbird
+import NIOCore
+
+/// The plain HTTP side of the sink's port (SPEC 5): the dashboard page, the variable catalogue,
+/// Prometheus metrics and a health check.
+enum HTTPEndpoints {
+    static func router(fanout: Fanout, config: WebSocketSinkConfig) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("healthz") { _, _ in
+            text("ok\n")
+        }
+        router.get("vars") { _, _ in
+            let body = BrokerMessages.encode(BrokerMessages.variableCatalogue(fanout.variables))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        router.get("metrics") { _, _ in
+            let largestBuffer = await fanout.largestClientBuffer()
+            return text(
+                fanout.metrics.prometheusText(clients: fanout.registry.count, largestClientBuffer: largestBuffer),
+                contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        if config.dashboard {
+            router.get("/") { _, _ in
+                text(DashboardPage.html(sinkID: fanout.sinkID, webSocketPath: config.path), contentType: "text/html; charset=utf-8")
+            }
+        }
+        if config.path != "/" || !config.dashboard {
+            // A browser opening the WebSocket address gets told what it is.
+            router.get(RouterPath(config.path)) { _, _ in
+                var response = text("this is a WebSocket endpoint: connect with a WebSocket client and send commands such as 'sub Speed'\n")
+                response.status = .upgradeRequired
+                response.headers[.upgrade] = "websocket"
+                return response
+            }
+        }
+        return router
+    }
+
+    static func text(_ body: String, contentType: String = "text/plain; charset=utf-8") -> Response {
+        Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

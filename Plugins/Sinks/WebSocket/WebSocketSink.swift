@@ -1,0 +1,313 @@
+import BrokerCore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// The `websocket` sink: live telemetry as JSON over WebSocket, speaking the protocol of the
+/// popular Python iRacing bridge (so its clients work unchanged) plus `vars`, `rate` and `events`.
+///
+/// One Hummingbird server per sink serves the WebSocket endpoint and, on the same port, the
+/// dashboard, `/vars`, `/metrics` and `/healthz`. Each source has one `SourceBroadcaster` that fans
+/// frames out to every client; each client has a session task that reads its commands. The sink
+/// advertises itself over mDNS while it runs.
+public struct WebSocketSink: Sink {
+    public typealias Config = WebSocketSinkConfig
+
+    public static let typeName = "websocket"
+    public static let summary = "WebSocket JSON server for dashboards and apps (the Python iRacing bridge's protocol), with mDNS"
+    public static let sampleConfig = """
+        # WebSocket sink: serves live telemetry as JSON over WebSocket on one port, together with a
+        # dashboard page (/), the variable catalogue (/vars), Prometheus metrics (/metrics) and a
+        # health check (/healthz). Clients of the Python iRacing WebSocket bridge work unchanged.
+        sources:
+          - type: mock                # any source; the mock needs no sim
+        sinks:
+          - type: websocket
+            id: ws                    # optional, default: websocket
+            # sources: [mock]         # source ids feeding this sink (default: all)
+            rate: 60                  # most telemetry messages per second, per source and client
+            host: 0.0.0.0             # address to listen on (0.0.0.0 = every interface)
+            port: 8765                # TCP port for WebSocket and HTTP
+            path: /                   # URL path of the WebSocket endpoint
+            max_clients: 256          # clients beyond this are refused with HTTP 503
+            max_message_bytes: 4096   # a longer client message closes the connection (1009)
+            # token: ${BROKER_TOKEN}  # when set, clients must send ?token= or Authorization: Bearer
+            mdns:
+              enabled: true           # advertise on the local network (DNS-SD)
+              type: _iracingws._tcp   # DNS-SD service type
+              # name: garage-pc       # instance name (default: this machine's host name)
+            dashboard: true           # serve the dashboard page at /
+
+        """
+    public static var defaultRate: Double? { nil }
+
+    public let id: String
+    public let config: WebSocketSinkConfig
+    private let context: PluginContext
+    private let boundAddress = BoundAddress()
+
+    public init(id: String, config: WebSocketSinkConfig, context: PluginContext) throws {
+        self.id = id
+        self.config = config
+        self.context = context
+    }
+
+    /// The address the sink listens on once `run` has started it (the real port when `port` is 0).
+    public var address: SocketAddress? { boundAddress.value.withLock { $0 } }
+
+    public func run(input: SinkInput) async throws {
+        let logger = context.logger
+        let fanout = Fanout(
+            sinkID: id, hubs: input.sources, variables: context.registry, sinkRate: input.rate, clock: input.clock, logger: logger)
+        let server = try await startServer(fanout: fanout)
+        let advertiser = config.mdns.enabled ? advertise(port: server.port, sources: fanout.sourceIDs) : nil
+
+        await withTaskGroup(of: Void.self) { group in
+            for (index, hub) in fanout.hubs.enumerated() {
+                let broadcaster = SourceBroadcaster(index: index, hub: hub, fanout: fanout)
+                group.addTask { await broadcaster.run() }
+            }
+            // Until cancelled (or the server stops): close clients that stopped draining.
+            let interval = min(0.25, config.drainTimeout / 4)
+            while !Task.isCancelled, !server.hasFailed {
+                fanout.evictStalledClients(timeout: config.drainTimeout)
+                try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
+            }
+            group.cancelAll()
+        }
+
+        // Shutdown runs in its own task: this one is cancelled, and the steps below wait.
+        let failure = await Task.detached {
+            await fanout.closeAllClients(grace: 0.4)
+            await advertiser?.withdraw()
+            return await server.stop()
+        }.value
+        if let failure { throw PluginError("websocket sink '\(id)': the server stopped: \(failure)") }
+    }
+
+    // MARK: - Server
+
+    /// The running Hummingbird server of a sink, in a service group of its own so it can be shut
+    /// down gracefully (cancelling it instead makes Hummingbird log an error).
+    private final class RunningServer: Sendable {
+        let port: Int
+        let group: ServiceGroup
+        let task: Task<Void, any Error>
+        let stopping: StoppingFlag
+        private let failure = Mutex<String?>(nil)
+
+        init(port: Int, group: ServiceGroup, task: Task<Void, any Error>, stopping: StoppingFlag) {
+            self.port = port
+            self.group = group
+            self.task = task
+            self.stopping = stopping
+        }
+
+        var hasFailed: Bool { failure.withLock { $0 != nil } }
+
+        func recordFailure(_ error: any Error) {
+            failure.withLock { $0 = $0 ?? "\(error)" }
+        }
+
+        /// Stops the server (its group cancels it if the graceful stop takes too long) and returns
+        /// why it had stopped by itself, if it had.
+        func stop() async -> String? {
+            let early = failure.withLock { $0 }
+            stopping.value.store(true, ordering: .relaxed)
+            await group.triggerGracefulShutdown()
+            _ = await task.result
+            return early
+        }
+    }
+
+    /// Binds the port and starts serving; throws a one-line `PluginError` when the port is taken.
+    private func startServer(fanout: Fanout) async throws -> RunningServer {
+        let started = StartSignal()
+        let router = HTTPEndpoints.router(fanout: fanout, config: config)
+        let policy = AdmissionPolicy(
+            path: config.path, token: config.token.map { Array($0.utf8) }, maxClients: config.maxClients, slots: ConnectionSlots(),
+            metrics: fanout.metrics, logger: context.logger)
+        let maxMessageBytes = config.maxMessageBytes
+        let clock = fanout.clock
+        let webSocket = WebSocketServerConfiguration(
+            maxFrameSize: maxMessageBytes, autoPing: .enabled(timePeriod: .seconds(30)), closeTimeout: .seconds(2), validateUTF8: true)
+        let serverBuilder = HTTPServerBuilder { responder in
+            GatedWebSocketChannel(
+                upgradeChannel: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, configuration: .init(http1: .init(idleTimeout: .seconds(30)), ws: webSocket)
+                ) { _, channel, _ in
+                    .upgrade([:]) { inbound, outbound, _ in
+                        try await Self.serve(
+                            channel: channel, inbound: inbound, outbound: outbound, fanout: fanout, clock: clock,
+                            maxMessageBytes: maxMessageBytes)
+                    }
+                },
+                policy: policy)
+        }
+        let stopping = StoppingFlag()
+        var serverLogger = Logger(label: "hummingbird") { [base = context.logger] _ in
+            ServerLogHandler(base: base.handler, stopping: stopping)
+        }
+        serverLogger.logLevel = context.logger.logLevel
+        serverLogger[metadataKey: "server"] = "hummingbird"
+        let app = Application(
+            router: router, server: serverBuilder,
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil, reuseAddress: true),
+            onServerRunning: { channel in started.succeed(channel.localAddress) },
+            logger: serverLogger)
+        var groupConfiguration = ServiceGroupConfiguration(services: [app], logger: serverLogger)
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(400)
+        groupConfiguration.maximumCancellationDuration = .milliseconds(200)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        // Detached: the server must not see the broker's graceful shutdown before the sink has
+        // sent its own close frames (1001); `RunningServer.stop()` shuts it down afterwards.
+        let task = Task.detached {
+            do {
+                try await group.run()
+            } catch {
+                started.fail(error)
+                throw error
+            }
+        }
+        let address: SocketAddress?
+        do {
+            address = try await started.value()
+        } catch {
+            await group.triggerGracefulShutdown()
+            throw startFailure(error)
+        }
+        boundAddress.value.withLock { $0 = address }
+        let server = RunningServer(port: address?.port ?? config.port, group: group, task: task, stopping: stopping)
+        Task.detached {
+            if case let .failure(error) = await task.result, !(error is CancellationError) { server.recordFailure(error) }
+        }
+        return server
+    }
+
+    private func startFailure(_ error: any Error) -> PluginError {
+        if let error = error as? IOError, error.errnoCode == EADDRINUSE {
+            return PluginError("websocket sink '\(id)': port \(config.port) on \(config.host) is already in use")
+        }
+        if let error = error as? IOError, error.errnoCode == EADDRNOTAVAIL {
+            return PluginError("websocket sink '\(id)': cannot listen on \(config.host): no such address on this machine")
+        }
+        return PluginError("websocket sink '\(id)': cannot listen on \(config.host):\(config.port): \(error)")
+    }
+
+    /// One client's life: registered for the broadcasters, greeted with the status, its commands
+    /// carried out until it leaves or is closed.
+    private static func serve(
+        channel: any Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, fanout: Fanout,
+        clock: any BrokerClock, maxMessageBytes: Int
+    ) async throws {
+        let client = ClientConnection(
+            id: fanout.registry.makeID(), channel: channel, outbound: outbound, hubs: fanout.hubs, rate: fanout.sinkRate,
+            metrics: fanout.metrics)
+        try await channel.pipeline.addHandler(WritabilityObserver(client: client, clock: clock), position: .first).get()
+        fanout.registry.add(client)
+        fanout.metrics.clientsAccepted.add(1, ordering: .relaxed)
+        fanout.logger.debug("client \(client.id) connected from \(client.remoteDescription)")
+        defer {
+            fanout.registry.remove(client)
+            client.detach(tables: fanout.tables)
+            fanout.logger.debug("client \(client.id) disconnected")
+        }
+        let session = ClientSession(client: client, fanout: fanout)
+        try await client.sendReply(fanout.statusMessage())
+        for try await message in inbound.messages(maxSize: maxMessageBytes) {
+            switch message {
+            case let .text(text): try await session.handle(text: text)
+            case .binary: try await session.handleBinary()
+            }
+        }
+    }
+
+    // MARK: - mDNS
+
+    private func advertise(port: Int, sources: [String]) -> MDNSAdvertiser? {
+        let service = MDNSAdvertiser.Service(
+            name: config.mdns.name ?? MDNSAdvertiser.hostName(), type: config.mdns.type, port: port,
+            txt: [("path", config.path), ("version", "1"), ("sources", sources.joined(separator: ","))])
+        return MDNSAdvertiser.advertise(service, logger: context.logger)
+    }
+}
+
+/// Set once the sink is stopping its server.
+private final class StoppingFlag: Sendable {
+    let value = Atomic<Bool>(false)
+}
+
+/// Hummingbird's log output, through the sink's own logger. Once the sink is stopping, what the
+/// server reports about connections being cut short (it logs those as errors when a shutdown
+/// outlasts its grace period) is expected, and goes to the debug level.
+private struct ServerLogHandler: LogHandler {
+    var base: any LogHandler
+    let stopping: StoppingFlag
+
+    var logLevel: Logger.Level {
+        get { base.logLevel }
+        set { base.logLevel = newValue }
+    }
+
+    var metadata: Logger.Metadata {
+        get { base.metadata }
+        set { base.metadata = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { base[metadataKey: key] }
+        set { base[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var event = event
+        if stopping.value.load(ordering: .relaxed), event.level > .debug {
+            guard base.logLevel <= .debug else { return }
+            event.level = .debug
+        }
+        base.log(event: event)
+    }
+}
+
+/// Where a running sink listens, shared by the copies of the sink value.
+private final class BoundAddress: Sendable {
+    let value = Mutex<SocketAddress?>(nil)
+}
+
+/// Resolves once: with the bound address when the server runs, or with the error that stopped it.
+private final class StartSignal: Sendable {
+    private struct State {
+        var result: Result<SocketAddress?, any Error>?
+        var waiter: CheckedContinuation<SocketAddress?, any Error>?
+    }
+
+    private let state = Mutex(State())
+
+    func succeed(_ address: SocketAddress?) { resolve(.success(address)) }
+    func fail(_ error: any Error) { resolve(.failure(error)) }
+
+    private func resolve(_ result: Result<SocketAddress?, any Error>) {
+        let waiter = state.withLock { state -> CheckedContinuation<SocketAddress?, any Error>? in
+            guard state.result == nil else { return nil }
+            state.result = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(with: result)
+    }
+
+    func value() async throws -> SocketAddress? {
+        try await withCheckedThrowingContinuation { continuation in
+            let result = state.withLock { state -> Result<SocketAddress?, any Error>? in
+                if state.result == nil { state.waiter = continuation }
+                return state.result
+            }
+            if let result { continuation.resume(with: result) }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import BrokerCore
+import Logging
+
+/// Plays back a recording made by the stdout sink, so dashboards can be built and bugs shared
+/// without the sim running (issue 11).
+///
+/// The hub is fed by one recorded source (`source:`, default the first in the file): its declared
+/// variables, frames at their recorded pace, events, status and session info. Clients can tell it
+/// from the live source only by its status, which carries `"replay": true`. A missing or empty file
+/// is waited for (disconnected, with the reason); a file that is not a recording is an error.
+public struct ReplaySource: Source {
+    public static let typeName = "replay"
+    public static let summary = "Plays back an NDJSON recording of any source (stdout sink with path and variables: all)"
+    public static let providedVariables = ProvidedVariables.catalogue
+    public static let sampleConfig = """
+        # Replay source: plays back a recording made by a stdout sink with `path:` and `variables: all`.
+        sources:
+          - type: replay
+            id: mock                       # give it the recorded source's id and clients see the same names
+            path: recordings/race.ndjson   # required: the recording (relative to this config file)
+            speed: 1.0                     # 1 = as recorded, 2 = twice as fast, 0 = as fast as possible
+            loop: false                    # start again at the end of the recording
+            start_s: 0                     # skip this many seconds from the start of the recording
+            # source: mock                 # which recorded source to play (default: the first one in the file)
+        sinks:
+          - type: stdout
+            rate: 1
+            variables: [Speed, RPM, Gear, LapDistPct]
+        """
+
+    /// How often a missing, unreadable or empty recording is looked for again.
+    public static let retryInterval = 2.0
+
+    let id: String
+    let config: ReplayConfig
+    let context: PluginContext
+
+    public init(id: String, config: ReplayConfig, context: PluginContext) {
+        self.id = id
+        self.config = config
+        self.context = context
+    }
+
+    public func run(output: SourceHub) async throws {
+        let path = context.resolvePath(config.path)
+        guard let opened = try await open(path, hub: output) else { return }
+        let (reader, survey) = opened
+        context.logger.info("replay source '\(id)' playing source '\(survey.sourceID)' of \(path) at speed \(config.speed)")
+
+        var player = ReplayPlayer(hub: output, config: config, survey: survey, clock: context.clock, logger: context.logger, path: path)
+        var firstPass = true
+        while true {
+            guard case let .finished(frames) = try await player.play(reader, firstPass: firstPass) else { return }
+            guard config.loop else { break }
+            if frames == 0 {
+                context.logger.warning("replay of \(path): no frames of source '\(survey.sourceID)' from start_s on; not looping")
+                break
+            }
+            do { try reader.rewind() } catch { throw PluginError("replay source '\(id)': \(error)") }
+            firstPass = false
+        }
+        output.setStatus(SourceStatus(connected: false, details: player.replayDetails + [("reason", "end of recording")]))
+        context.logger.info("replay source '\(id)' reached the end of \(path)")
+    }
+
+    /// Opens and surveys the recording, waiting while it is missing, unreadable or empty; nil when
+    /// cancelled meanwhile. Throws when the file is not a recording or lacks the wanted source.
+    private func open(_ path: String, hub: SourceHub) async throws -> (RecordingLineReader, RecordingSurvey)? {
+        var reported: String?
+        while !Task.isCancelled {
+            let problem: String
+            do {
+                let reader = try RecordingLineReader(path: path)
+                let survey = try await RecordingSurvey.survey(reader, wanted: config.source)
+                try reader.rewind()
+                if reported != nil { context.logger.info("replay source '\(id)': \(path) is readable now") }
+                hub.setStatus(SourceStatus(connected: false, details: [("replay", true)]))
+                return (reader, survey)
+            } catch is CancellationError {
+                return nil
+            } catch let error as RecordingProblem where !error.isRetryable {
+                hub.setStatus(SourceStatus(connected: false, details: [("replay", true), ("reason", .string(error.description))]))
+                throw PluginError(error.description)
+            } catch {
+                problem = "\(error)"
+            }
+            hub.setStatus(SourceStatus(connected: false, details: [("replay", true), ("reason", .string(problem))]))
+            if reported != problem {
+                context.logger.warning("replay source '\(id)': \(problem); trying again every \(Self.retryInterval) s")
+                reported = problem
+            }
+            do { try await context.clock.sleep(until: context.clock.now() + Self.retryInterval) } catch { return nil }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,295 @@
+import Foundation
+import Synchronization
+
+/// A real Mosquitto MQTT server for tests: started on a free loopback port with a config file the
+/// test writes (listener on 127.0.0.1 only, anonymous or a password file), stopped by its own PID.
+///
+/// Debian's `mosquitto` and `mosquitto-clients` packages provide the programs. Without them the
+/// tests that need them are skipped (`.enabled(if: Mosquitto.isAvailable)`), except under CI
+/// (`CI=true`), where they run and fail with a message naming the packages.
+public final class Mosquitto: @unchecked Sendable {
+    public let port: Int
+    public let directory: URL
+    public var logPath: String { directory.appendingPathComponent("mosquitto.log").path }
+    private let configPath: String
+    private let process = Mutex<ChildProcess?>(nil)
+
+    /// What to install when a program is missing.
+    public static let packages = "mosquitto mosquitto-clients"
+
+    /// The path of a Mosquitto program (`mosquitto`, `mosquitto_sub`, `mosquitto_passwd`...).
+    public static func program(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let folders = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin"]
+        return folders.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// True when the programs are installed, or when running under CI (where their absence must fail).
+    public static var isAvailable: Bool {
+        ProcessInfo.processInfo.environment["CI"] == "true"
+            || (program("mosquitto") != nil && program("mosquitto_sub") != nil && program("mosquitto_passwd") != nil)
+    }
+
+    static func require(_ name: String) throws -> String {
+        guard let path = program(name) else {
+            throw MosquittoError("\(name) is not installed (apt-get install -y \(packages))")
+        }
+        return path
+    }
+
+    /// Writes the config (and a password file when `users` is given) and starts the server.
+    public init(users: [String: String]? = nil) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        port = try Self.freePort()
+        configPath = directory.appendingPathComponent("mosquitto.conf").path
+        var lines = [
+            "listener \(port) 127.0.0.1",
+            "persistence false",
+            "log_dest file \(directory.appendingPathComponent("mosquitto.log").path)",
+            "log_type all",
+            "log_timestamp_format %s",
+        ]
+        if geteuid() == 0 { lines.append("user root") }
+        if let users {
+            let passwordFile = directory.appendingPathComponent("passwords").path
+            for (index, (name, password)) in users.sorted(by: { $0.key < $1.key }).enumerated() {
+                let tool = Process()
+                tool.executableURL = URL(fileURLWithPath: try Self.require("mosquitto_passwd"))
+                tool.arguments = (index == 0 ? ["-c"] : []) + ["-b", passwordFile, name, password]
+                tool.standardOutput = FileHandle.nullDevice
+                tool.standardError = FileHandle.nullDevice
+                try tool.run()
+                tool.waitUntilExit()
+                guard tool.terminationStatus == 0 else { throw MosquittoError("mosquitto_passwd failed for user \(name)") }
+            }
+            lines += ["allow_anonymous false", "password_file \(passwordFile)"]
+        } else {
+            lines.append("allow_anonymous true")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+        try start()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Starts the server (again, after `stop`) on the same port and waits until it accepts connections.
+    public func start() throws {
+        let server = try ChildProcess(try Self.require("mosquitto"), ["-c", configPath])
+        process.withLock { $0 = server }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if !server.isRunning { throw MosquittoError("mosquitto exited at start:\n\(log)") }
+            if Self.accepts(port: port) { return }
+            usleep(20_000)
+        }
+        stop()
+        throw MosquittoError("mosquitto did not listen on port \(port) within 10 s:\n\(log)")
+    }
+
+    /// Stops the server this object started (SIGTERM, then SIGKILL after 5 s), by its PID.
+    public func stop() {
+        process.withLock { current in
+            current?.stop()
+            current = nil
+        }
+    }
+
+    /// The server's log so far.
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Starts `mosquitto_sub` on `topic` (an MQTT filter) and returns once the server has
+    /// acknowledged the subscription, so nothing published afterwards can be missed.
+    public func subscribe(_ topic: String, qos: Int = 0, username: String? = nil, password: String? = nil) async throws -> MQTTSubscriber {
+        let clientID = "sub-\(UUID().uuidString.prefix(8))"
+        let subscriber = try MQTTSubscriber(port: port, topic: topic, qos: qos, clientID: clientID, username: username, password: password)
+        let deadline = Date().addingTimeInterval(5)
+        while !log.contains("Sending SUBACK to \(clientID)") {
+            guard Date() < deadline else { throw MosquittoError("mosquitto_sub \(clientID) did not subscribe within 5 s:\n\(log)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return subscriber
+    }
+
+    /// A port on 127.0.0.1 that was free a moment ago.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw MosquittoError("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw MosquittoError("cannot bind a loopback port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port`.
+    static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
+
+/// One message as `mosquitto_sub` printed it.
+public struct MQTTReceived: Sendable, CustomStringConvertible {
+    /// Wall-clock seconds when the subscriber received it.
+    public var time: Double
+    public var topic: String
+    public var retained: Bool
+    public var qos: Int
+    public var payload: String
+
+    /// The payload parsed as a JSON object, or nil.
+    public var object: [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any]
+    }
+
+    public var description: String { "\(topic) r\(retained ? 1 : 0) q\(qos) \(payload.prefix(200))" }
+}
+
+/// A `mosquitto_sub` process writing what it receives to a file, one message per line.
+public final class MQTTSubscriber: @unchecked Sendable {
+    private let process: ChildProcess
+    private let outputPath: String
+
+    init(port: Int, topic: String, qos: Int, clientID: String, username: String?, password: String?) throws {
+        outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-sub-\(UUID().uuidString).txt").path
+        var arguments = ["-h", "127.0.0.1", "-p", String(port), "-i", clientID, "-t", topic, "-q", String(qos), "-F", "%U\t%t\t%r\t%q\t%p"]
+        if let username { arguments += ["-u", username] }
+        if let password { arguments += ["-P", password] }
+        process = try ChildProcess(try Mosquitto.require("mosquitto_sub"), arguments, outputPath: outputPath)
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: outputPath)
+    }
+
+    /// Stops this subscriber (by its own PID).
+    public func stop() {
+        process.stop()
+    }
+
+    /// Every complete message received so far.
+    public var messages: [MQTTReceived] {
+        guard let text = try? String(contentsOfFile: outputPath, encoding: .utf8) else { return [] }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lines.removeLast()  // the part after the last newline is incomplete (or empty)
+        return lines.compactMap { line in
+            let parts = line.split(separator: "\t", maxSplits: 4, omittingEmptySubsequences: false)
+            guard parts.count == 5, let time = Double(parts[0]), let qos = Int(parts[3]) else { return nil }
+            return MQTTReceived(time: time, topic: String(parts[1]), retained: parts[2] == "1", qos: qos, payload: String(parts[4]))
+        }
+    }
+
+    /// Waits (up to `timeout` seconds) until `condition` holds for the messages; returns them either way.
+    @discardableResult
+    public func waitUntil(timeout: Double = 5, _ condition: ([MQTTReceived]) -> Bool) async throws -> [MQTTReceived] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let received = messages
+            if condition(received) || Date() >= deadline { return received }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
+
+/// A test set-up problem with Mosquitto, as one line.
+public struct MosquittoError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A child process started with `posix_spawn` and a clean signal mask.
+///
+/// Foundation's `Process` hands the child the blocked-signal mask of the spawning thread, and the
+/// test runner's threads block SIGTERM: such a Mosquitto would never shut down cleanly. Here the
+/// child starts with nothing blocked and default handlers, its output goes to a file (or nowhere),
+/// and only this PID is ever signalled. Children still running when the test process exits (a
+/// teardown that never ran) are killed then, so no server outlives the tests.
+final class ChildProcess: @unchecked Sendable {
+    let pid: pid_t
+    private let exited = Mutex(false)
+
+    /// The PIDs of the children that run now.
+    private static let running = Mutex<Set<pid_t>>([])
+    private static let exitHandlerInstalled: Bool = {
+        atexit {
+            for pid in ChildProcess.running.withLock({ $0 }) { kill(pid, SIGKILL) }
+        }
+        return true
+    }()
+
+    init(_ executable: String, _ arguments: [String], outputPath: String? = nil) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var nothing = sigset_t()
+        sigemptyset(&nothing)
+        posix_spawnattr_setsigmask(&attributes, &nothing)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var child = pid_t()
+        let status = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        guard status == 0 else { throw MosquittoError("cannot start \(executable): \(String(cString: strerror(status)))") }
+        pid = child
+        _ = Self.exitHandlerInstalled
+        Self.running.withLock { _ = $0.insert(child) }
+    }
+
+    deinit { stop() }
+
+    /// Whether the child still runs (reaps it once it has exited).
+    var isRunning: Bool {
+        exited.withLock { exited in
+            if exited { return false }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                exited = true
+                Self.running.withLock { _ = $0.remove(pid) }
+            }
+            return !exited
+        }
+    }
+
+    /// SIGTERM, then SIGKILL after `grace` seconds; returns once the child is reaped.
+    func stop(grace: Double = 5) {
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(grace)
+        while isRunning && Date() < deadline { usleep(5_000) }
+        if isRunning {
+            kill(pid, SIGKILL)
+            while isRunning { usleep(5_000) }
+        }
+    }
+}

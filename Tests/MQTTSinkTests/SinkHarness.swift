@@ -1,0 +1,161 @@
+import BrokerCore
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import MQTTSink
+
+/// Records log lines so tests can check what a user would read.
+final class LogRecorder: Sendable {
+    private let entries = Mutex<[(level: Logger.Level, message: String)]>([])
+
+    var logger: Logger {
+        var logger = Logger(label: "mqtt-test") { _ in RecordingHandler(recorder: self) }
+        logger.logLevel = .debug
+        return logger
+    }
+
+    func record(_ level: Logger.Level, _ message: String) {
+        entries.withLock { $0.append((level, message)) }
+    }
+
+    /// Messages at `level` or above.
+    func messages(atLeast level: Logger.Level) -> [String] {
+        entries.withLock { $0.filter { $0.level >= level }.map(\.message) }
+    }
+
+    func messages(exactly level: Logger.Level) -> [String] {
+        entries.withLock { $0.filter { $0.level == level }.map(\.message) }
+    }
+}
+
+private struct RecordingHandler: LogHandler {
+    let recorder: LogRecorder
+    var metadata: Logger.Metadata = [:]
+    var metadataProvider: Logger.MetadataProvider?
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        recorder.record(event.level, event.message.description)
+    }
+}
+
+/// A source hub with a few catalogue variables, and a task publishing frames into it at 60 Hz.
+final class DrivenHub: Sendable {
+    let hub: SourceHub
+    let layout: FrameLayout
+    private let driver = Mutex<Task<Void, Never>?>(nil)
+
+    init(id: String = "car", registry: VariableRegistry) {
+        hub = SourceHub(id: id, typeName: "test", registry: registry)
+        layout = hub.declare(["Speed", "RPM", "Gear"].compactMap { name in
+            VariableCatalogue.all.first { $0.name == name }.map { VariableDeclaration($0) }
+        })
+    }
+
+    deinit { driver.withLock { $0?.cancel() } }
+
+    /// Marks the source connected, sets session info and publishes frames until `stop`.
+    func start(sessionInfo: Bool = true) {
+        hub.setConnected(true)
+        if sessionInfo { hub.setSessionInfo(.object([("WeekendInfo", .object([("TrackName", "tsukuba")]))])) }
+        let hub = self.hub
+        let layout = self.layout
+        driver.withLock {
+            $0 = Task {
+                var tick = 0
+                while !Task.isCancelled {
+                    var row = FrameRow(layout: layout)
+                    row.set(0, 20 + Double(tick) * 0.25)
+                    row.set(1, 4000 + Double(tick % 50) * 10)
+                    row.set(2, 3)
+                    hub.publish(row)
+                    tick += 1
+                    try? await Task.sleep(for: .milliseconds(16))
+                }
+            }
+        }
+    }
+
+    func stop() { driver.withLock { $0?.cancel() } }
+}
+
+/// An MQTT sink running in this process against given hubs, with its logs recorded.
+final class SinkRun: Sendable {
+    let sink: MQTTSink
+    let logs = LogRecorder()
+    private let task: Task<Void, any Error>
+    private let sessionsByID = SessionDirectory()
+
+    init(config: MQTTConfig, hubs: [SourceHub], registry: VariableRegistry, rate: Double = 10) {
+        let context = PluginContext(logger: logs.logger, registry: registry)
+        let sink = MQTTSink(id: "mqtt", config: config, context: context)
+        self.sink = sink
+        let input = SinkInput(sinkID: "mqtt", sources: hubs, rate: rate)
+        let sessions = sessionsByID
+        task = Task { try await sink.run(input: input) { started in sessions.set(started) } }
+    }
+
+    deinit { task.cancel() }
+
+    func session(_ sourceID: String) -> MQTTSession? { sessionsByID.session(sourceID) }
+
+    var stats: MQTTStats { sink.stats }
+
+    /// Waits (bounded) until `condition` holds for the stats; returns whether it did.
+    @discardableResult
+    func waitForStats(timeout: Double = 5, _ condition: (MQTTStats) -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !condition(stats) {
+            if Date() >= deadline { return false }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
+    /// Cancels the sink and returns how long it took to return (at most 5 s are waited).
+    func stop() async -> Double {
+        let started = Date()
+        task.cancel()
+        let finished = Mutex(false)
+        let task = self.task
+        Task {
+            _ = await task.result
+            finished.withLock { $0 = true }
+        }
+        while !finished.withLock({ $0 }) && Date().timeIntervalSince(started) < 5 {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return Date().timeIntervalSince(started)
+    }
+
+    /// The error the sink's `run` threw, if it has returned with one.
+    func result() async -> Result<Void, any Error> { await task.result }
+}
+
+/// A config for a server on loopback with quick reconnects, as tests want.
+func testConfig(port: Int, clientID: String, _ adjust: (inout MQTTConfig) -> Void = { _ in }) -> MQTTConfig {
+    var config = MQTTConfig(
+        server: MQTTServerAddress(host: "127.0.0.1", port: port), clientID: clientID,
+        reconnect: MQTTReconnectPolicy(minimumSeconds: 0.1, maximumSeconds: 0.4))
+    adjust(&config)
+    return config
+}
+
+/// A unique client id per test, so parallel runs never take over each other's sessions.
+func uniqueClientID(_ name: String) -> String {
+    "\(name)-\(UUID().uuidString.prefix(6))"
+}
+
+/// The sessions a running sink created, by source id.
+final class SessionDirectory: Sendable {
+    private let sessions = Mutex<[String: MQTTSession]>([:])
+    func set(_ started: [String: MQTTSession]) { sessions.withLock { $0 = started } }
+    func session(_ sourceID: String) -> MQTTSession? { sessions.withLock { $0[sourceID] } }
+}

@@ -1,0 +1,116 @@
+import BrokerCore
+import BrokerTestSupport
+import Foundation
+import Testing
+
+@testable import WebSocketSink
+
+/// mDNS: the real advertisement through avahi, in a network namespace the test creates (never on
+/// the host's interfaces), and the broker serving on when no daemon is reachable.
+@Suite("WebSocket mDNS")
+struct MDNSTests {
+    static let script = TestData.packageRoot.appendingPathComponent("scripts/mdns-test.sh").path
+
+    /// Root and the tools the namespace test needs; under CI (`CI=true`) it always runs, so a
+    /// missing tool fails instead of skipping.
+    static var namespaceTestPossible: Bool {
+        if ProcessInfo.processInfo.environment["CI"] == "true" { return true }
+        guard getuid() == 0 else { return false }
+        return ["ip", "dbus-daemon", "avahi-daemon", "avahi-browse"].allSatisfy { tool in
+            (try? Subprocess.run(["sh", "-c", "command -v \(tool)"], timeout: 10).status) == 0
+        }
+    }
+
+    @Test(
+        "the sink is advertised through avahi with its port and TXT, and withdrawn on shutdown",
+        .enabled(if: namespaceTestPossible, "needs root and iproute2, dbus, avahi-daemon, avahi-utils"))
+    func advertisedAndWithdrawn() async throws {
+        let broker = BrokerProcess.executable.path
+        let result = try await Task.detached { try Subprocess.run([Self.script, broker], timeout: 90) }.value
+        #expect(result.status == 0, "mdns-test.sh exited with \(String(describing: result.status)): \(result.output) \(result.errors)")
+        let found = try #require(result.output.split(separator: "\n").first { $0.hasPrefix("FOUND ") }, "\(result.output) \(result.errors)")
+        // avahi-browse -p: =;iface;proto;name;type;domain;host;address;port;txt
+        let fields = found.dropFirst("FOUND ".count).split(separator: ";", omittingEmptySubsequences: false)
+        #expect(fields.count >= 10)
+        if fields.count >= 10 {
+            #expect(fields[1] == "lo")
+            #expect(fields[4] == "_iracingws._tcp")
+            #expect(fields[8] == "8765")
+            let txt = fields[9...].joined(separator: ";")
+            #expect(txt.contains("\"path=/telemetry\""))
+            #expect(txt.contains("\"version=1\""))
+            #expect(txt.contains("\"sources=mock\""))
+        }
+        #expect(result.output.contains("BROKER-LOG 1 advertising line(s), 0 failure line(s)"))
+        #expect(result.output.contains("\nGONE"))
+    }
+
+    @Test("without an mDNS daemon the broker logs one warning and serves on")
+    func noDaemon() async throws {
+        let port = try FreePort.pick()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mdns-nodaemon-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("config.yaml")
+        try """
+            sources:
+              - type: mock
+            sinks:
+              - type: websocket
+                host: 127.0.0.1
+                port: \(port)
+            """.write(to: config, atomically: true, encoding: .utf8)
+        // A bus address that leads nowhere: no daemon can be reached, and a daemon the machine may
+        // run is never asked to announce anything on the host's network.
+        let broker = try BrokerProcess(
+            ["--config", config.path], environment: ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=\(directory.path)/no-bus"])
+        var health: Int?
+        for _ in 0..<200 where health != 200 {
+            try await Task.sleep(for: .milliseconds(50))
+            health = try? AccessAndLimitsTests.get("/healthz", port: port).status
+        }
+        #expect(health == 200, "the sink should serve without mDNS: \(broker.stderr)")
+        broker.signal(SIGTERM)
+        #expect(await broker.wait(timeout: 5) == 0)
+        let mdnsLines = broker.stderr.split(separator: "\n").filter { $0.contains("mDNS") }
+        #expect(mdnsLines.count == 1, "\(mdnsLines)")
+        #expect(mdnsLines.first?.contains("warning") == true)
+        #expect(mdnsLines.first?.contains("no mDNS daemon is reachable") == true)
+        #expect(!broker.stderr.contains("AVAHI"), "avahi's compatibility banner should be silenced")
+    }
+
+    @Test("the TXT record is length-prefixed key=value strings")
+    func txtRecord() {
+        let service = MDNSAdvertiser.Service(
+            name: "pit", type: "_iracingws._tcp", port: 8765, txt: [("path", "/"), ("version", "1"), ("sources", "sim,lfs")])
+        #expect(service.txtRecord == [6] + Array("path=/".utf8) + [9] + Array("version=1".utf8) + [15] + Array("sources=sim,lfs".utf8))
+        let long = MDNSAdvertiser.Service(name: "x", type: "_x._tcp", port: 1, txt: [("sources", String(repeating: "a", count: 400))])
+        #expect(long.txtRecord.count == 256)
+        #expect(long.txtRecord.first == 255)
+    }
+
+    @Test("the default instance name is the host name without its domain")
+    func hostName() {
+        let name = MDNSAdvertiser.hostName()
+        #expect(!name.isEmpty)
+        #expect(!name.contains("."))
+    }
+}
+
+/// A port the kernel says is free on 127.0.0.1 right now, for a config file (which cannot say "any").
+enum FreePort {
+    static func pick() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw HarnessError("socket() failed") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound else { throw HarnessError("cannot bind a loopback port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
