@@ -13,6 +13,7 @@ let package = Package(
         // For the fuzz package in Fuzz/, which builds these with sanitizer flags of its own.
         .library(name: "IRacingSource", targets: ["IRacingSource"]),
         .library(name: "InSimSource", targets: ["InSimSource"]),
+        .library(name: "WebSocketSink", targets: ["WebSocketSink"]),
         .library(name: "BuiltinPlugins", targets: ["BuiltinPlugins"]),
     ],
     dependencies: [
@@ -158,6 +159,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport", "InSimTestSupport"]),
-        .testTarget(name: "BrokerCLITests", dependencies: ["BrokerTestSupport", "InSimTestSupport"]),
+        .testTarget(
+            name: "BrokerCLITests",
+            dependencies: [
+                "BrokerTestSupport", "InSimTestSupport",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]),
     ]
 )

@@ -31,6 +31,13 @@ let package = Package(
             name: "FuzzSessionInfo",
             dependencies: ["FuzzSupport", .product(name: "IRacingSource", package: "telemetry-broker")]),
         .executableTarget(
+            name: "FuzzWebSocket",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "WebSocketSink", package: "telemetry-broker"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
+        .executableTarget(
             name: "FuzzConfig",
             dependencies: ["FuzzSupport", .product(name: "BuiltinPlugins", package: "telemetry-broker")]),
     ]

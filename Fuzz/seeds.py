@@ -241,6 +241,17 @@ sinks:
 }
 
 
+# --- WebSocket ---------------------------------------------------------------------------------
+
+WEBSOCKET_SEEDS = {
+    "session.txt": "/?token=s3cret\nAuthorization: Bearer s3cret\nsub Speed,RPM,mock/Gear\nunsub mock/Speed\n"
+                   "sub all\nunsub CarIdxX, lfs/Speed\nread all\nread Speed, nosuch/Speed, Bogus\nrate 30\nrate 0\n"
+                   "events on\nEVENTS off\nstauts\nsessioninfo\nmetrics\nvars\nping\n",
+    "upgrade.txt": "/ws?a=1&token=%73%33cret&token=+x+\nauthorization:   bearer   s3cret  \nsub\n   \n",
+    "bridge.txt": "/\nsub Speed, RPM, Gear, Throttle, Brake, LapDistPct, CarIdxLapDistPct\nread SessionTime\nunsub all\n",
+}
+
+
 # --- main --------------------------------------------------------------------------------------
 
 def main():
@@ -252,6 +263,8 @@ def main():
     write(f"{out}/FuzzIRSDK", "synthetic-live.bin", synthetic_live_map())
     write(f"{out}/FuzzSessionInfo", "synthetic.yaml", SYNTHETIC_YAML)
     write(f"{out}/FuzzSessionInfo", "windows-1252.yaml", b"---\nDriverInfo:\n Drivers:\n - UserName: J\xfcrgen M\x9fller\x81\n   Initials: J\xc2\x9f\n")
+    for name, text in WEBSOCKET_SEEDS.items():
+        write(f"{out}/FuzzWebSocket", name, text.encode("utf-8"))
     for name, text in CONFIG_SEEDS.items():
         write(f"{out}/FuzzConfig", name, text.encode("utf-8"))
     if not shared or not os.path.isdir(shared):
