@@ -218,9 +218,9 @@ struct IBTReplayEndToEndTests {
         var health: String?
         for _ in 0..<100 where health == nil {
             try await Task.sleep(for: .milliseconds(100))
-            health = try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/healthz")!, encoding: .utf8)
+            health = httpGet(port: port, path: "/healthz")
         }
-        let vars = try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/vars")!, encoding: .utf8)
+        let vars = httpGet(port: port, path: "/vars")
         broker.signal(SIGTERM)
         #expect(await broker.wait(timeout: 5) == 0, "\(broker.stderr)")
         #expect(health != nil, "no /healthz answer on port \(port): \(broker.stderr)")
@@ -234,7 +234,7 @@ struct IBTReplayEndToEndTests {
         let first = try BrokerProcess(["--port", String(port)], directory: FileManager.default.temporaryDirectory)
         defer { first.signal(SIGTERM) }
         for _ in 0..<100 {
-            if (try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/healthz")!, encoding: .utf8)) != nil { break }
+            if (httpGet(port: port, path: "/healthz")) != nil { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         let second = try await BrokerProcess.run(["--port", String(port)], timeout: 15, directory: FileManager.default.temporaryDirectory)
@@ -258,4 +258,33 @@ func freeTCPPort() throws -> Int {
     }
     guard bound else { throw CocoaError(.fileWriteUnknown) }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A plain HTTP/1.0 GET on 127.0.0.1 over a raw socket: the body, or nil on any failure.
+func httpGet(port: Int, path: String) -> String? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 2, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+    guard connected else { return nil }
+    let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+    guard send(fd, request, request.count, 0) == request.count else { return nil }
+    var response: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = recv(fd, &buffer, buffer.count, 0)
+        if count <= 0 { break }
+        response.append(contentsOf: buffer[..<count])
+    }
+    let text = String(decoding: response, as: UTF8.self)
+    guard text.hasPrefix("HTTP/1.") && text.contains(" 200 "), let split = text.range(of: "\r\n\r\n") else { return nil }
+    return String(text[split.upperBound...])
 }
