@@ -46,7 +46,7 @@ bench: setup
 	.build-release/release/ws-load --broker .build-release/release/broker --port 23917
 
 # Fuzzing (libFuzzer + AddressSanitizer), FUZZ_SECONDS per target; not part of `make test`: its
-# own build takes 4 to 7 minutes on two cores. Exits non-zero on a crash, hang or out-of-memory.
+# own build takes about 18 minutes on two cores the first time. Exits non-zero on a finding.
 FUZZ_SECONDS ?= 60
 fuzz: setup
 	scripts/fuzz.sh $(FUZZ_SECONDS)

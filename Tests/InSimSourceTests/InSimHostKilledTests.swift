@@ -17,6 +17,7 @@ import Testing
         try await first.send(LFSRaceScript.multiCarInfoSet(step: 0))
         #expect(await waitUntil { source.frame != nil })
         let seqBeforeKill = source.frame?.seq ?? 0
+        let sessionInfoVersion = source.hub.sessionInfo?.version ?? 0
 
         // Half an IS_MCI, then the host dies.
         let packet = LFSRaceScript.multiCarInfoSet(step: 1)[0]
@@ -37,9 +38,11 @@ import Testing
         #expect(Array(sleeps.prefix(4)) == [0.05, 0.1, 0.2, 0.2])
         #expect(source.log.warnings.count == sleeps.count, "one line per failed attempt: \(source.log.warnings)")
 
-        // LFS is back on the same port: connected again, the race rebuilt, frames flowing.
+        // LFS is back on the same port: connected again, the race rebuilt (a new session info, listing
+        // every driver again), frames flowing.
         let second = try await FakeLFSHost(port: port) { _ in FakeLFSHost.Behaviour(responses: responses) }
-        #expect(await waitUntil { source.hub.status.connected && source.drivers.count == 20 })
+        #expect(await waitUntil { source.hub.status.connected })
+        #expect(await waitUntil { (source.hub.sessionInfo?.version ?? 0) > sessionInfoVersion && source.drivers.count == 20 })
         let seq = source.frame?.seq ?? 0
         try await second.send(LFSRaceScript.multiCarInfoSet(step: 3))
         #expect(await waitUntil { (source.frame?.seq ?? 0) > seq })
