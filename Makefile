@@ -11,7 +11,7 @@ BUILD_PACKAGES := libyaml-dev libavahi-compat-libdnssd-dev pkg-config
 TEST_PACKAGES := iproute2 dbus avahi-daemon avahi-utils mosquitto mosquitto-clients chromium python3 python3-pip
 PYTHON_PACKAGES := websockets
 
-.PHONY: run build setup setup-test test test-only soak clean
+.PHONY: run build setup setup-test test test-only soak bench fuzz clean
 SOAK_SECONDS ?= 60
 
 run: setup build
@@ -39,5 +39,22 @@ test-only:
 soak: build
 	scripts/soak.sh $(SOAK_SECONDS)
 
+# Benchmarks (BENCHMARKS.md): release builds in their own scratch path, then each benchmark in turn.
+BENCH_BUILD := $(SWIFT) build -c release --scratch-path .build-release
+bench: setup
+	$(BENCH_BUILD) --product broker
+	$(BENCH_BUILD) --product decode-benchmarks
+	$(BENCH_BUILD) --product ws-load
+	$(BENCH_BUILD) --product replay-benchmark
+	.build-release/release/decode-benchmarks
+	.build-release/release/replay-benchmark
+	.build-release/release/ws-load --broker .build-release/release/broker --port 23917
+
+# Fuzzing (libFuzzer + AddressSanitizer), FUZZ_SECONDS per target; not part of `make test`: its
+# own build takes about 18 minutes on two cores the first time. Exits non-zero on a finding.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -10,6 +10,11 @@ let package = Package(
     products: [
         .executable(name: "broker", targets: ["broker"]),
         .library(name: "BrokerCore", targets: ["BrokerCore"]),
+        // For the fuzz package in Fuzz/, which builds these with sanitizer flags of its own.
+        .library(name: "IRacingSource", targets: ["IRacingSource"]),
+        .library(name: "InSimSource", targets: ["InSimSource"]),
+        .library(name: "WebSocketSink", targets: ["WebSocketSink"]),
+        .library(name: "BuiltinPlugins", targets: ["BuiltinPlugins"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -110,6 +115,15 @@ let package = Package(
         .executableTarget(
             name: "replay-benchmark", dependencies: ["BrokerCore", "ReplaySource", "MockSource", "StdoutSink"],
             path: "Benchmarks/ReplayBenchmark"),
+        .executableTarget(
+            name: "decode-benchmarks",
+            dependencies: ["BrokerCore", "IRacingSource", "InSimSource", "MockSource", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/DecodeBenchmarks"),
+        .executableTarget(
+            name: "ws-load",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Benchmarks/LoadGenerator",
+            swiftSettings: [.swiftLanguageMode(.v5)]),
 
         // Tests.
         .target(name: "BrokerTestSupport", dependencies: ["BrokerCore"], path: "Tests/BrokerTestSupport"),
@@ -154,6 +168,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport", "InSimTestSupport"]),
-        .testTarget(name: "BrokerCLITests", dependencies: ["BrokerTestSupport", "InSimTestSupport"]),
+        .testTarget(
+            name: "BrokerCLITests",
+            dependencies: [
+                "BrokerTestSupport", "InSimTestSupport",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]),
     ]
 )

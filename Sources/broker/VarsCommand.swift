@@ -14,7 +14,7 @@ struct VarsCommand: AsyncParsableCommand {
         let rows = VariableTable.rows(catalog: BuiltinPlugins.catalog)
         if json {
             let value = JSONValue.array(rows.map { row in
-                .object(row.info.jsonFields() + [("sources", .array(row.sourceTypes.map { .string($0) }))])
+                .object(row.info.jsonFields() + BrokerMessages.rangeFields(row.info) + [("sources", .array(row.sourceTypes.map { .string($0) }))])
             })
             print(value.jsonString)
             return

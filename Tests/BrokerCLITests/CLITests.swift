@@ -58,6 +58,7 @@ import Testing
         #expect(speed["type"] as? String == "float" && speed["unit"] as? String == "m/s" && speed["count"] as? Int == 1)
         #expect((speed["desc"] as? String)?.isEmpty == false)
         #expect((speed["sources"] as? [String])?.contains("mock") == true)
+        #expect(speed["min"] as? Double == 0 && speed["max"] as? Double == 100)
         let table = try await BrokerProcess.run(["vars"])
         #expect(table.stdout.split(separator: "\n").count == entries.count)
     }
@@ -198,4 +199,92 @@ struct IBTReplayEndToEndTests {
         #expect(lastSeq == 3429, "the last frame written is seq \(lastSeq)")
         #expect(elapsed < 10, "took \(elapsed) s")
     }
+}
+
+/// The shipped `config.yaml` and the built-in default config both work.
+@Suite struct DefaultConfigTests {
+    @Test func shippedConfigValidates() async throws {
+        let path = TestData.packageRoot.appendingPathComponent("config.yaml").path
+        let result = try await BrokerProcess.run(["validate", "--config", path])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    /// With no --config and no ./config.yaml, the broker serves the mock over WebSocket.
+    @Test func builtInDefaultServesTheMockOverHTTP() async throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("default-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let port = try freeTCPPort()
+        let broker = try BrokerProcess(["--port", String(port)], directory: empty)
+        var health: String?
+        for _ in 0..<100 where health == nil {
+            try await Task.sleep(for: .milliseconds(100))
+            health = httpGet(port: port, path: "/healthz")
+        }
+        let vars = httpGet(port: port, path: "/vars")
+        broker.signal(SIGTERM)
+        #expect(await broker.wait(timeout: 5) == 0, "\(broker.stderr)")
+        #expect(health != nil, "no /healthz answer on port \(port): \(broker.stderr)")
+        #expect(vars?.contains("\"Speed\"") == true)
+        #expect(broker.stderr.contains("built-in default config"))
+    }
+
+    /// A port already taken is one clear line and exit code 1.
+    @Test func portInUseIsOneClearLine() async throws {
+        let port = try freeTCPPort()
+        let first = try BrokerProcess(["--port", String(port)], directory: FileManager.default.temporaryDirectory)
+        defer { first.signal(SIGTERM) }
+        for _ in 0..<100 {
+            if (httpGet(port: port, path: "/healthz")) != nil { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let second = try await BrokerProcess.run(["--port", String(port)], timeout: 15, directory: FileManager.default.temporaryDirectory)
+        #expect(second.status == 1)
+        let errorLines = second.stderr.split(separator: "\n").filter { !$0.contains(" info ") && !$0.contains(" notice ") }
+        #expect(errorLines.count == 1 && errorLines.first?.contains("port \(port)") == true && errorLines.first?.contains("already in use") == true, "\(second.stderr)")
+    }
+}
+
+/// A TCP port nobody listens on right now (bound to port 0, read back, released).
+func freeTCPPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw CocoaError(.fileWriteUnknown) }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A plain HTTP/1.0 GET on 127.0.0.1 over a raw socket: the body, or nil on any failure.
+func httpGet(port: Int, path: String) -> String? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 2, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+    guard connected else { return nil }
+    let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+    guard send(fd, request, request.count, 0) == request.count else { return nil }
+    var response: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = recv(fd, &buffer, buffer.count, 0)
+        if count <= 0 { break }
+        response.append(contentsOf: buffer[..<count])
+    }
+    let text = String(decoding: response, as: UTF8.self)
+    guard text.hasPrefix("HTTP/1.") && text.contains(" 200 "), let split = text.range(of: "\r\n\r\n") else { return nil }
+    return String(text[split.upperBound...])
 }

@@ -63,6 +63,37 @@ import Testing
         }
     }
 
+    @Test("whole floats and integers take a fast path that prints exactly what Swift's description prints")
+    func wholeNumbersMatchDescription() {
+        let floats: [Float] = [0, -0.0, 1, -1, 3, 255, -65536, 16_777_215, 16_777_216, -16_777_216, 16_777_218, 2e7, 1e-45, 0.5, -2.5]
+        for value in floats {
+            var writer = JSONWriter()
+            writer.float(value)
+            #expect(writer.string == value.description, "\(value)")
+        }
+        let doubles: [Double] = [
+            0, -0.0, 7, -123_456, 1e15, 9_007_199_254_740_991, 9_007_199_254_740_992, -9_007_199_254_740_992, 1e16, 1e300, 0.25, -1e-9,
+        ]
+        for value in doubles {
+            var writer = JSONWriter()
+            writer.double(value)
+            #expect(writer.string == value.description, "\(value)")
+        }
+        var writer = JSONWriter()
+        for value: Int64 in [0, 9, 10, -1, .min, .max] {
+            writer.int(value)
+            writer.byte(UInt8(ascii: " "))
+        }
+        writer.int(UInt64.max)
+        writer.byte(UInt8(ascii: " "))
+        writer.int(Int32.min)
+        writer.byte(UInt8(ascii: " "))
+        writer.int(UInt32.max)
+        writer.byte(UInt8(ascii: " "))
+        writer.int(Int16(-300))
+        #expect(writer.string == "0 9 10 -1 -9223372036854775808 9223372036854775807 18446744073709551615 -2147483648 4294967295 -300")
+    }
+
     @Test func stringsAreEscaped() {
         var writer = JSONWriter()
         writer.string("a\"b\\c\n\u{01}é")

@@ -16,6 +16,10 @@ public final class BrokerProcess: @unchecked Sendable {
         return TestData.packageRoot.appendingPathComponent(".build/debug/broker")
     }
 
+    /// Points D-Bus at nowhere, so a WebSocket sink with mDNS on cannot reach a host's avahi-daemon
+    /// and advertise on the host's interfaces; tests of mDNS itself use their own namespace.
+    public static let isolatedEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent/broker-tests-no-dbus"]
+
     public init(_ arguments: [String], directory: URL? = nil, environment: [String: String] = [:]) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("broker-\(UUID().uuidString)")
         stdoutPath = base.path + ".out"
@@ -25,7 +29,7 @@ public final class BrokerProcess: @unchecked Sendable {
         process.executableURL = Self.executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(Self.isolatedEnvironment.merging(environment) { $1 }) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         process.standardInput = FileHandle.nullDevice

@@ -43,7 +43,7 @@ struct MalformedInputTests {
         let file = try parseIBT(validIBT)
         #expect(file.rowCount == 5)
         #expect(file.description.variables.count == layout.variables.count)
-        #expect(file.withRow(4) { file.description.variable(named: "SessionTick")?.integer(in: $0) } == 4)
+        #expect(try file.withRow(4) { file.description.variable(named: "SessionTick")?.integer(in: $0) } == 4)
     }
 
     @Test("bad header fields are refused, naming the field")

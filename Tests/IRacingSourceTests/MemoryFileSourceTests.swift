@@ -231,12 +231,12 @@ struct MemoryFileSourceTests {
     /// A memory file whose row copies the sim tears: half the row is copied, the sim rewrites the
     /// slot with a newer row (and tick), then the other half is copied, a genuinely mixed row.
     final class TearingFile: IRSDKSharedMemory, @unchecked Sendable {
-        let file: MappedFile
+        let file: TelemetryFile
         let rowLength: Int
         let tear: @Sendable (Int) -> Bool
-        var bytes: UnsafeRawBufferPointer { file.bytes }
+        var size: Int { file.size }
 
-        init(file: MappedFile, rowLength: Int, tear: @escaping @Sendable (Int) -> Bool) {
+        init(file: TelemetryFile, rowLength: Int, tear: @escaping @Sendable (Int) -> Bool) {
             self.file = file
             self.rowLength = rowLength
             self.tear = tear
@@ -249,6 +249,8 @@ struct MemoryFileSourceTests {
             _ = tear(offset)
             return first + file.copyBytes(from: offset + half, count: count - half)
         }
+
+        func int32(at offset: Int) -> Int32? { file.int32(at: offset) }
     }
 
     struct TearingProvider: LiveMemoryProvider {
@@ -256,7 +258,7 @@ struct MemoryFileSourceTests {
         let rowLength: Int
         let tear: @Sendable (Int) -> Bool
         var mode: String { "memory_file" }
-        func open() throws -> TearingFile { TearingFile(file: try MappedFile(path: path), rowLength: rowLength, tear: tear) }
+        func open() throws -> TearingFile { TearingFile(file: try TelemetryFile(path: path), rowLength: rowLength, tear: tear) }
         func hasChanged(_ memory: TearingFile) -> Bool { memory.file.hasChanged() }
         func waitForData(in memory: TearingFile?, until deadline: Double, clock: any BrokerClock) async throws {
             try await clock.sleep(until: deadline)

@@ -136,7 +136,7 @@ struct RealFileTests {
         let layout = hub.declare(file.description.declarations, rowSize: file.header.bufferLength)
         #expect(layout.rowSize == expected.bufferLength)
         for rowIndex in expected.rows {
-            let frame = Frame(seq: 1, timestamp: 0, layout: layout, row: file.row(rowIndex))
+            let frame = Frame(seq: 1, timestamp: 0, layout: layout, row: try file.row(rowIndex))
             let rowOffset = file.firstRowOffset + rowIndex * expected.bufferLength
             for name in sampledVariables {
                 let rawVariable = try #require(raw.variable(named: name), "\(name) in \(expected.file)")
@@ -152,8 +152,8 @@ struct RealFileTests {
                 }
             }
         }
-        let firstTick = file.withRow(0) { file.description.variable(named: "SessionTick")?.integer(in: $0) }
-        let lastTick = file.withRow(file.rowCount - 1) { file.description.variable(named: "SessionTick")?.integer(in: $0) }
+        let firstTick = try file.withRow(0) { file.description.variable(named: "SessionTick")?.integer(in: $0) }
+        let lastTick = try file.withRow(file.rowCount - 1) { file.description.variable(named: "SessionTick")?.integer(in: $0) }
         #expect(firstTick == expected.firstSessionTick)
         #expect(lastTick == expected.lastSessionTick)
 

@@ -2,6 +2,12 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A scripted LFS InSim host on 127.0.0.1 (ephemeral port) that speaks the TCP protocol:
 /// it answers IS_ISI with IS_VER and TINY_PING with TINY_REPLY, replies to other TINY requests with
 /// scripted packets, sends keep-alives
@@ -71,7 +77,8 @@ public final class FakeLFSHost: Sendable {
 
     private static let origin = ContinuousClock.now
 
-    public init(behaviour: @escaping @Sendable (Int) -> Behaviour = { _ in Behaviour() }) async throws {
+    /// Listens on `port` (0: an ephemeral one).
+    public init(port: Int = 0, behaviour: @escaping @Sendable (Int) -> Behaviour = { _ in Behaviour() }) async throws {
         let core = Core(behaviour: behaviour)
         self.core = core
         server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -81,14 +88,24 @@ public final class FakeLFSHost: Sendable {
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(core: core))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0)
+            .bind(host: "127.0.0.1", port: port)
             .get()
-        port = server.localAddress?.port ?? 0
+        self.port = server.localAddress?.port ?? 0
     }
 
     public func stop() async {
         try? await server.close()
         for client in core.clients { try? await client.close() }
+    }
+
+    /// Goes away as a killed LFS would: every connection reset (RST, whatever is in flight is lost)
+    /// and the port closed.
+    public func kill() async {
+        try? await server.close()
+        for client in core.clients {
+            try? await (client as? any SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+            try? await client.close()
+        }
     }
 
     // MARK: - Observation

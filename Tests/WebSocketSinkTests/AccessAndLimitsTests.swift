@@ -189,8 +189,9 @@ struct AccessAndLimitsTests {
         let page = try Self.get("/", port: harness.port)
         #expect(page.status == 200)
         #expect(page.head.lowercased().contains("content-type: text/html"))
-        #expect(page.body.contains("dashboard is coming"))
-        #expect(page.body.contains("href=\"vars\""))
+        #expect(page.head.lowercased().contains("cache-control: no-cache"))
+        #expect(page.body.contains("<body data-ws-path=\"/\" data-auth=\"none\" data-max-message=\"4096\""))
+        #expect(page.body.contains("new WebSocket("))
         try await harness.stop()
 
         let noDashboard = try await SinkHarness.start(SinkHarness.config(dashboard: false))

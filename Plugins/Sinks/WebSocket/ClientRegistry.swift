@@ -46,6 +46,7 @@ struct LoopBatches {
     private var groups: [(loop: any EventLoop, items: [(ClientConnection, OutgoingMessage)])] = []
 
     var isEmpty: Bool { groups.isEmpty }
+    var groupCount: Int { groups.count }
 
     mutating func add(_ client: ClientConnection, _ message: OutgoingMessage) {
         let loop = client.channel.eventLoop
@@ -56,9 +57,8 @@ struct LoopBatches {
         }
     }
 
-    /// Hands each group to its loop. `since` (when the frame was noticed) makes each loop record
-    /// how long after that its last write happened.
-    func dispatch(metrics: SinkMetrics, clock: any BrokerClock, since: ContinuousClock.Instant? = nil) {
+    /// Hands each group to its loop (status and events; telemetry goes through `post`).
+    func dispatch(metrics: SinkMetrics, clock: any BrokerClock) {
         for group in groups {
             let items = group.items
             group.loop.execute {
@@ -72,8 +72,104 @@ struct LoopBatches {
                 }
                 if sent > 0 { metrics.messagesSent.add(sent, ordering: .relaxed) }
                 if replaced > 0 { metrics.messagesReplaced.add(replaced, ordering: .relaxed) }
-                if let since { metrics.recordDelivery(seconds: (ContinuousClock.now - since).seconds) }
             }
         }
+    }
+}
+
+extension LoopBatches {
+    /// Hands each group of a frame's telemetry to its loop's mailbox (see `LoopMailbox`).
+    func post(to mailbox: (any EventLoop) -> LoopMailbox, metrics: SinkMetrics, clock: any BrokerClock, delivery: FrameDelivery) {
+        for group in groups {
+            mailbox(group.loop).post(group.items, delivery: delivery, metrics: metrics, clock: clock)
+        }
+    }
+}
+
+/// When a frame reached its hub and when its broadcaster noticed it, for the delivery metrics.
+struct FrameDelivery: Sendable {
+    let noticed: ContinuousClock.Instant
+    let arrival: ContinuousClock.Instant
+    let countdown: LoopCountdown
+}
+
+/// A broadcaster's telemetry waiting for one event loop: at most one task is queued on the loop
+/// at a time, and a frame that arrives before the loop ran the previous one takes its place.
+///
+/// Without it a loop that falls behind (a starved CPU, a burst of clients) would collect one task
+/// per frame and write every stale frame in turn, its delay and memory growing without bound.
+/// With it the loop writes the newest frame to each client; clients only in the older batch keep
+/// their older message (their rate did not admit the newer frame), and what is superseded counts
+/// in `messages_replaced`.
+final class LoopMailbox: Sendable {
+    private struct Pending {
+        var items: [(ClientConnection, OutgoingMessage)]
+        var delivery: FrameDelivery
+    }
+
+    let loop: any EventLoop
+    private let pending = Mutex<Pending?>(nil)
+
+    init(loop: any EventLoop) {
+        self.loop = loop
+    }
+
+    func post(_ items: [(ClientConnection, OutgoingMessage)], delivery: FrameDelivery, metrics: SinkMetrics, clock: any BrokerClock) {
+        let (schedule, superseded) = pending.withLock { pending -> (Bool, [FrameDelivery]) in
+            guard var waiting = pending else {
+                pending = Pending(items: items, delivery: delivery)
+                return (true, [])
+            }
+            let newer = Set(items.map { ObjectIdentifier($0.0) })
+            let kept = waiting.items.filter { !newer.contains(ObjectIdentifier($0.0)) }
+            metrics.messagesReplaced.add(waiting.items.count - kept.count, ordering: .relaxed)
+            let older = waiting.delivery
+            waiting.items = kept + items
+            waiting.delivery = delivery
+            pending = waiting
+            return (false, [older])
+        }
+        // The superseded frame will not be written by this loop: it counts as done here.
+        for older in superseded where older.countdown.finishOne() {
+            metrics.recordFanoutLatency(seconds: (ContinuousClock.now - older.arrival).seconds)
+        }
+        guard schedule else { return }
+        loop.execute { self.drain(metrics: metrics, clock: clock) }
+    }
+
+    private func drain(metrics: SinkMetrics, clock: any BrokerClock) {
+        guard let batch = pending.withLock({ pending -> Pending? in
+            defer { pending = nil }
+            return pending
+        }) else { return }
+        let now = clock.now()
+        var sent = 0
+        var replaced = 0
+        for (client, message) in batch.items {
+            let outcome = client.deliver(message, now: now)
+            sent += outcome.sent
+            replaced += outcome.replaced
+        }
+        if sent > 0 { metrics.messagesSent.add(sent, ordering: .relaxed) }
+        if replaced > 0 { metrics.messagesReplaced.add(replaced, ordering: .relaxed) }
+        let finished = ContinuousClock.now
+        metrics.recordDelivery(seconds: (finished - batch.delivery.noticed).seconds)
+        if batch.delivery.countdown.finishOne() {
+            metrics.recordFanoutLatency(seconds: (finished - batch.delivery.arrival).seconds)
+        }
+    }
+}
+
+/// Counts down the event loops still writing one frame, so the last one can tell it was last.
+final class LoopCountdown: Sendable {
+    private let remaining: Atomic<Int>
+
+    init(_ loops: Int) {
+        remaining = Atomic(loops)
+    }
+
+    /// Marks one loop done; true for the loop that finished last.
+    func finishOne() -> Bool {
+        remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0
     }
 }

@@ -22,8 +22,14 @@ enum HTTPEndpoints {
                 contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         if config.dashboard {
+            let html = DashboardPage.html(
+                webSocketPath: config.path, tokenRequired: config.token != nil, maxMessageBytes: config.maxMessageBytes)
+            let page = ByteBuffer(string: html)
             router.get("/") { _, _ in
-                text(DashboardPage.html(sinkID: fanout.sinkID, webSocketPath: config.path), contentType: "text/html; charset=utf-8")
+                // Revalidated on every load, so a tablet picks up a new broker's page.
+                Response(
+                    status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+                    body: .init(byteBuffer: page))
             }
         }
         if config.path != "/" || !config.dashboard {

@@ -9,7 +9,7 @@ import Synchronization
 /// many it holds. The lifetime count and sum are kept too for Prometheus summaries.
 struct DurationWindow: Sendable {
     struct Summary: Sendable, Equatable {
-        var min: Double, max: Double, mean: Double, p50: Double, p90: Double, p95: Double
+        var min: Double, max: Double, mean: Double, p50: Double, p90: Double, p95: Double, p99: Double
         var samples: Int
     }
 
@@ -36,7 +36,7 @@ struct DurationWindow: Sendable {
     }
 
     var summary: Summary {
-        guard !ring.isEmpty else { return Summary(min: 0, max: 0, mean: 0, p50: 0, p90: 0, p95: 0, samples: 0) }
+        guard !ring.isEmpty else { return Summary(min: 0, max: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, samples: 0) }
         let sorted = ring.sorted()
         func percentile(_ p: Double) -> Double {
             // Nearest rank: the smallest sample with at least p of the samples at or below it.
@@ -46,7 +46,8 @@ struct DurationWindow: Sendable {
         let sum = sorted.reduce(0, +)
         return Summary(
             min: sorted[0], max: sorted[sorted.count - 1], mean: sum / Double(sorted.count),
-            p50: percentile(0.5), p90: percentile(0.9), p95: percentile(0.95), samples: sorted.count)
+            p50: percentile(0.5), p90: percentile(0.9), p95: percentile(0.95), p99: percentile(0.99),
+            samples: sorted.count)
     }
 }
 
@@ -116,6 +117,7 @@ final class SinkMetrics: Sendable {
         var encode = DurationWindow()
         var variableGet = DurationWindow()
         var delivery = DurationWindow()
+        var fanoutLatency = DurationWindow()
     }
 
     private let windows = Mutex(Windows())
@@ -140,6 +142,11 @@ final class SinkMetrics: Sendable {
     /// From a broadcaster noticing a frame to an event loop's last write of it, in seconds.
     func recordDelivery(seconds: Double) {
         windows.withLock { $0.delivery.add(milliseconds: seconds * 1000) }
+    }
+
+    /// From a frame's arrival in its source hub to the last client write of it, in seconds.
+    func recordFanoutLatency(seconds: Double) {
+        windows.withLock { $0.fanoutLatency.add(milliseconds: seconds * 1000) }
     }
 
     var loopSummary: DurationWindow.Summary { windows.withLock { $0.loop.summary } }
@@ -178,7 +185,9 @@ final class SinkMetrics: Sendable {
 
     /// The same figures in the Prometheus text exposition format (version 0.0.4).
     func prometheusText(clients: Int, largestClientBuffer: Int) -> String {
-        let (loop, encode, variableGet, delivery) = windows.withLock { ($0.loop, $0.encode, $0.variableGet, $0.delivery) }
+        let (loop, encode, variableGet, delivery, fanoutLatency) = windows.withLock {
+            ($0.loop, $0.encode, $0.variableGet, $0.delivery, $0.fanoutLatency)
+        }
         let label = "sink=\"\(Self.escapeLabel(sinkID))\""
         var text = ""
         func metric(_ name: String, _ type: String, _ help: String, _ value: Int) {
@@ -188,7 +197,7 @@ final class SinkMetrics: Sendable {
         func summary(_ name: String, _ help: String, _ window: DurationWindow) {
             let s = window.summary
             text += "# HELP broker_websocket_\(name) \(help)\n# TYPE broker_websocket_\(name) summary\n"
-            for (quantile, value) in [("0.5", s.p50), ("0.9", s.p90), ("0.95", s.p95)] {
+            for (quantile, value) in [("0.5", s.p50), ("0.9", s.p90), ("0.95", s.p95), ("0.99", s.p99)] {
                 text += "broker_websocket_\(name){\(label),quantile=\"\(quantile)\"} \(value)\n"
             }
             text += "broker_websocket_\(name)_sum{\(label)} \(window.lifetimeSumMs)\n"
@@ -223,6 +232,9 @@ final class SinkMetrics: Sendable {
         summary("encode_time_ms", "Time to encode one telemetry or read message, in milliseconds.", encode)
         summary("var_get_time_ms", "Encode time per variable, in milliseconds.", variableGet)
         summary("delivery_time_ms", "From a frame being noticed to an event loop's last write of it, in milliseconds.", delivery)
+        summary(
+            "fanout_latency_ms", "From a frame's arrival in its source hub to the last client write of it, in milliseconds.",
+            fanoutLatency)
         return text
     }
 

@@ -13,11 +13,23 @@ final class SourceBroadcaster: Sendable {
     let index: Int
     let hub: SourceHub
     private let fanout: Fanout
+    /// One mailbox per event loop this broadcaster has written to, so a loop that falls behind
+    /// gets the newest frame rather than a queue of old ones.
+    private let mailboxes = Mutex<[ObjectIdentifier: LoopMailbox]>([:])
 
     init(index: Int, hub: SourceHub, fanout: Fanout) {
         self.index = index
         self.hub = hub
         self.fanout = fanout
+    }
+
+    private func mailbox(for loop: any EventLoop) -> LoopMailbox {
+        mailboxes.withLock { boxes in
+            if let box = boxes[ObjectIdentifier(loop)] { return box }
+            let box = LoopMailbox(loop: loop)
+            boxes[ObjectIdentifier(loop)] = box
+            return box
+        }
     }
 
     private struct Cursor {
@@ -83,7 +95,10 @@ final class SourceBroadcaster: Sendable {
             fanout.metrics.framesScheduled.add(taken, ordering: .relaxed)
             fanout.metrics.framesSkipped.add(Int(skipped), ordering: .relaxed)
             if replaced > 0 { fanout.metrics.messagesReplaced.add(replaced, ordering: .relaxed) }
-            batches.dispatch(metrics: fanout.metrics, clock: fanout.clock, since: noticed)
+            let countdown = LoopCountdown(batches.groupCount)
+            batches.post(
+                to: { mailbox(for: $0) }, metrics: fanout.metrics, clock: fanout.clock,
+                delivery: FrameDelivery(noticed: noticed, arrival: frame.arrival, countdown: countdown))
             fanout.metrics.recordLoop(seconds: (ContinuousClock.now - noticed).seconds)
         }
         return earliest

@@ -63,17 +63,19 @@ public struct IRSDKLiveReader: Sendable {
 
     public mutating func poll(_ memory: some IRSDKSharedMemory, now: Double) -> Poll {
         var poll = Poll()
-        let bytes = memory.bytes
-        guard bytes.count >= IRSDK.headerSize else {
-            disconnect(reason: "the map is not readable: it holds \(bytes.count) bytes, less than the \(IRSDK.headerSize)-byte irsdk header")
+        guard memory.size >= IRSDK.headerSize else {
+            disconnect(reason: "the map is not readable: it holds \(memory.size) bytes, less than the \(IRSDK.headerSize)-byte irsdk header")
             return poll
         }
+        let head = memory.copyBytes(from: 0, count: IRSDK.headerSize)
+        guard head.count == IRSDK.headerSize else { return shrank(poll) }
         // A map whose status bit is clear is a sim that is not running (or a map not written yet, all
         // zeros); with a version no sim writes, it is not an irsdk map at all and the header check
         // below says so.
-        let version = IRSDKParser.int32(bytes, IRSDK.HeaderField.version)
-        let running = IRSDKParser.int32(bytes, IRSDK.HeaderField.status) & IRSDK.connectedStatusBit != 0
-        guard running || !(0...2).contains(version) else {
+        let (version, status) = head.withUnsafeBytes {
+            (IRSDKParser.int32($0, IRSDK.HeaderField.version), IRSDKParser.int32($0, IRSDK.HeaderField.status))
+        }
+        guard status & IRSDK.connectedStatusBit != 0 || !(0...2).contains(version) else {
             lastTick = nil
             lastSessionInfoUpdate = nil
             needsLayoutCheck = true
@@ -82,11 +84,11 @@ public struct IRSDKLiveReader: Sendable {
         }
         let header: IRSDKHeader
         do {
-            header = try IRSDKParser.header(in: bytes)
+            header = try head.withUnsafeBytes { try IRSDKParser.header(in: $0, regionSize: memory.size) }
         } catch {
             return unreadable(poll, error)
         }
-        let newest = Self.newestBuffer(bytes, header)
+        guard let newest = Self.newestBuffer(memory, header) else { return shrank(poll) }
         if let last = lastTick, newest.tick < last {
             poll.restartedFrom = last
             restarts += 1
@@ -96,14 +98,14 @@ public struct IRSDKLiveReader: Sendable {
         }
         if needsLayoutCheck || description?.header.layoutKey != header.layoutKey {
             do {
-                try checkLayout(bytes, header: header, poll: &poll)
+                guard try checkLayout(memory, header: header, poll: &poll) else { return shrank(poll) }
             } catch {
                 return unreadable(poll, error)
             }
         }
-        readSessionInfo(memory, header: header, poll: &poll)
+        guard readSessionInfo(memory, header: header, poll: &poll) else { return shrank(poll) }
         if lastTick.map({ newest.tick > $0 }) ?? true {
-            copyNewestRow(memory, header: header, poll: &poll)
+            guard copyNewestRow(memory, header: header, poll: &poll) else { return shrank(poll) }
         }
         if poll.row != nil {
             lastNewRowTime = now
@@ -124,79 +126,118 @@ public struct IRSDKLiveReader: Sendable {
         return poll
     }
 
+    /// A copy came back short: the region shrank under the reader (a memory file truncated by its
+    /// writer). Nothing from this poll is used; the follower notices the new size and opens it again.
+    private mutating func shrank(_ poll: Poll) -> Poll {
+        needsLayoutCheck = true
+        lastSessionInfoUpdate = nil
+        disconnect(reason: "the map shrank while it was being read (truncated by its writer?)")
+        var empty = Poll()
+        empty.tornCopies = poll.tornCopies
+        return empty
+    }
+
     private mutating func disconnect(reason: String) {
         isConnected = false
         self.reason = reason
     }
 
-    /// Reads the variable table; reports it as declared when it differs from the one in use.
-    private mutating func checkLayout(_ bytes: UnsafeRawBufferPointer, header: IRSDKHeader, poll: inout Poll) throws {
-        let fresh = try IRSDKParser.description(in: bytes, header: header)
-        let start = header.variableHeaderOffset
-        let table = Array(bytes[start..<(start + header.variableCount * IRSDK.variableHeaderSize)])
+    /// Reads the variable table; reports it as declared when it differs from the one in use. Returns
+    /// false when the table could not be copied whole.
+    private mutating func checkLayout(_ memory: some IRSDKSharedMemory, header: IRSDKHeader, poll: inout Poll) throws -> Bool {
+        let length = header.variableCount * IRSDK.variableHeaderSize
+        let table = memory.copyBytes(from: header.variableHeaderOffset, count: length)
+        guard table.count == length else { return false }
+        let fresh = try table.withUnsafeBytes { try IRSDKParser.description(table: $0, header: header) }
         if description == nil || table != variableTable || description?.header.layoutKey != header.layoutKey {
             poll.declared = fresh
         }
         description = fresh
         variableTable = table
         needsLayoutCheck = false
+        return true
     }
 
-    static func newestBuffer(_ bytes: UnsafeRawBufferPointer, _ header: IRSDKHeader) -> (index: Int, tick: Int32) {
+    /// The slot holding the largest tickCount, nil when the region no longer holds the header.
+    static func newestBuffer(_ memory: some IRSDKSharedMemory, _ header: IRSDKHeader) -> (index: Int, tick: Int32)? {
         var best = (index: 0, tick: Int32.min)
         for index in header.buffers.indices {
-            let tick = IRSDKParser.int32(bytes, IRSDK.bufferTableOffset + index * IRSDK.bufferEntrySize)
+            guard let tick = memory.int32(at: IRSDK.bufferTableOffset + index * IRSDK.bufferEntrySize) else { return nil }
             if tick > best.tick { best = (index, tick) }
         }
         return best
     }
 
-    /// The SDK's copy step: pick the newest buffer (newer than `lastTick`), copy it, accept it if its
-    /// tickCount did not change meanwhile, else try again; nil row when nothing newer is there or every
-    /// attempt tore. `header` must have been validated against `memory`.
-    static func copyNewestRow(
-        _ memory: some IRSDKSharedMemory, header: IRSDKHeader, newerThan lastTick: Int32?
-    ) -> (row: [UInt8]?, tick: Int32, tornCopies: Int) {
-        var torn = 0
-        for _ in 0..<copyAttempts {
-            let newest = newestBuffer(memory.bytes, header)
-            if let lastTick, newest.tick <= lastTick { return (nil, 0, torn) }
-            let row = memory.copyBytes(from: header.buffers[newest.index].offset, count: header.bufferLength)
-            let tickAfter = IRSDKParser.int32(memory.bytes, IRSDK.bufferTableOffset + newest.index * IRSDK.bufferEntrySize)
-            if tickAfter == newest.tick { return (row, newest.tick, torn) }
-            torn += 1
-        }
-        return (nil, 0, torn)
+    /// What one attempt at copying the newest row gave.
+    struct RowCopy {
+        /// The row, nil when nothing newer was there, every attempt tore, or the region shrank.
+        var row: [UInt8]?
+        var tick: Int32 = 0
+        var tornCopies = 0
+        /// A copy came back short.
+        var shrank = false
     }
 
-    private mutating func copyNewestRow(_ memory: some IRSDKSharedMemory, header: IRSDKHeader, poll: inout Poll) {
+    /// The SDK's copy step: pick the newest buffer (newer than `lastTick`), copy it, accept it if its
+    /// tickCount did not change meanwhile, else try again. `header` must have been validated against
+    /// `memory`.
+    static func copyNewestRow(_ memory: some IRSDKSharedMemory, header: IRSDKHeader, newerThan lastTick: Int32?) -> RowCopy {
+        var copy = RowCopy()
+        for _ in 0..<copyAttempts {
+            guard let newest = newestBuffer(memory, header) else {
+                copy.shrank = true
+                return copy
+            }
+            if let lastTick, newest.tick <= lastTick { return copy }
+            let row = memory.copyBytes(from: header.buffers[newest.index].offset, count: header.bufferLength)
+            let tickAfter = memory.int32(at: IRSDK.bufferTableOffset + newest.index * IRSDK.bufferEntrySize)
+            guard row.count == header.bufferLength, let tickAfter else {
+                copy.shrank = true
+                return copy
+            }
+            if tickAfter == newest.tick {
+                copy.row = row
+                copy.tick = newest.tick
+                return copy
+            }
+            copy.tornCopies += 1
+        }
+        return copy
+    }
+
+    /// Returns false when the region shrank during the copy.
+    private mutating func copyNewestRow(_ memory: some IRSDKSharedMemory, header: IRSDKHeader, poll: inout Poll) -> Bool {
         let copied = Self.copyNewestRow(memory, header: header, newerThan: lastTick)
         poll.tornCopies += copied.tornCopies
+        guard !copied.shrank else { return false }
         guard let row = copied.row else {
             if copied.tornCopies == Self.copyAttempts { tornSkips += 1 }
-            return
+            return true
         }
         lastTick = copied.tick
         poll.row = row
         poll.tick = copied.tick
+        return true
     }
 
-    private mutating func readSessionInfo(_ memory: some IRSDKSharedMemory, header: IRSDKHeader, poll: inout Poll) {
-        guard header.sessionInfoUpdate != lastSessionInfoUpdate else { return }
-        let start = header.sessionInfoOffset
-        let end = start + header.sessionInfoLength
+    /// Copies the session text when `sessionInfoUpdate` changed, again if the counter moved during
+    /// the copy. Returns false when the region shrank during the copy.
+    private mutating func readSessionInfo(_ memory: some IRSDKSharedMemory, header: IRSDKHeader, poll: inout Poll) -> Bool {
+        guard header.sessionInfoUpdate != lastSessionInfoUpdate else { return true }
         for _ in 0..<Self.copyAttempts {
-            let update = IRSDKParser.int32(memory.bytes, IRSDK.HeaderField.sessionInfoUpdate)
-            let length = (memory.bytes[start..<end].firstIndex(of: 0) ?? end) - start
-            let text = memory.copyBytes(from: start, count: length)
-            if IRSDKParser.int32(memory.bytes, IRSDK.HeaderField.sessionInfoUpdate) == update {
+            guard let update = memory.int32(at: IRSDK.HeaderField.sessionInfoUpdate),
+                let text = IRSDKParser.sessionInfoBytes(of: memory, header: header),
+                let after = memory.int32(at: IRSDK.HeaderField.sessionInfoUpdate)
+            else { return false }
+            if after == update {
                 lastSessionInfoUpdate = update
                 poll.sessionInfo = text
                 poll.sessionInfoUpdate = update
-                return
+                return true
             }
             poll.tornCopies += 1
         }
+        return true
     }
 }
 

@@ -12,10 +12,14 @@ public enum IRSDKParser {
 
     // MARK: - Header
 
-    public static func header(in bytes: UnsafeRawBufferPointer) throws -> IRSDKHeader {
+    /// Reads and checks the header at the start of `bytes`. Offsets and lengths are checked against
+    /// `regionSize` (default: `bytes.count`), so the header copied out of a larger map or file can be
+    /// checked against the whole.
+    public static func header(in bytes: UnsafeRawBufferPointer, regionSize: Int? = nil) throws -> IRSDKHeader {
         guard bytes.count >= IRSDK.headerSize else {
             throw IRSDKFormatError("only \(bytes.count) bytes: shorter than the \(IRSDK.headerSize)-byte irsdk header")
         }
+        let available = regionSize ?? bytes.count
         typealias F = IRSDK.HeaderField
         let version = int32(bytes, F.version)
         guard version == 1 || version == 2 else {
@@ -32,33 +36,33 @@ public enum IRSDKParser {
         }
         let variableHeaderOffset = Int(int32(bytes, F.variableHeaderOffset))
         let tableEnd = variableHeaderOffset + variableCount * IRSDK.variableHeaderSize
-        guard variableHeaderOffset >= 0, tableEnd <= bytes.count else {
+        guard variableHeaderOffset >= 0, tableEnd <= available else {
             throw IRSDKFormatError(
-                "the variable header table (varHeaderOffset \(variableHeaderOffset), \(variableCount) x \(IRSDK.variableHeaderSize) bytes, ending at \(tableEnd)) does not fit in the \(bytes.count) bytes available")
+                "the variable header table (varHeaderOffset \(variableHeaderOffset), \(variableCount) x \(IRSDK.variableHeaderSize) bytes, ending at \(tableEnd)) does not fit in the \(available) bytes available")
         }
         let bufferCount = Int(int32(bytes, F.bufferCount))
         guard (1...IRSDK.maxBuffers).contains(bufferCount) else {
             throw IRSDKFormatError("numBuf \(bufferCount) is out of range (1...\(IRSDK.maxBuffers))")
         }
         let bufferLength = Int(int32(bytes, F.bufferLength))
-        guard bufferLength >= 1, bufferLength <= bytes.count else {
-            throw IRSDKFormatError("bufLen \(bufferLength) is out of range (1...\(bytes.count), the bytes available)")
+        guard bufferLength >= 1, bufferLength <= available else {
+            throw IRSDKFormatError("bufLen \(bufferLength) is out of range (1...\(available), the bytes available)")
         }
         var buffers: [IRSDKBuffer] = []
         for index in 0..<bufferCount {
             let entry = IRSDK.bufferTableOffset + index * IRSDK.bufferEntrySize
             let offset = Int(int32(bytes, entry + 4))
-            guard offset >= 0, offset + bufferLength <= bytes.count else {
+            guard offset >= 0, offset + bufferLength <= available else {
                 throw IRSDKFormatError(
-                    "row buffer \(index) at offset \(offset) with bufLen \(bufferLength) ends at \(offset + bufferLength), past the \(bytes.count) bytes available")
+                    "row buffer \(index) at offset \(offset) with bufLen \(bufferLength) ends at \(offset + bufferLength), past the \(available) bytes available")
             }
             buffers.append(IRSDKBuffer(tickCount: int32(bytes, entry), offset: offset))
         }
         let sessionInfoOffset = Int(int32(bytes, F.sessionInfoOffset))
         let sessionInfoLength = Int(int32(bytes, F.sessionInfoLength))
-        guard sessionInfoOffset >= 0, sessionInfoLength >= 0, sessionInfoOffset + sessionInfoLength <= bytes.count else {
+        guard sessionInfoOffset >= 0, sessionInfoLength >= 0, sessionInfoOffset + sessionInfoLength <= available else {
             throw IRSDKFormatError(
-                "the session info (sessionInfoOffset \(sessionInfoOffset), sessionInfoLen \(sessionInfoLength)) does not fit in the \(bytes.count) bytes available")
+                "the session info (sessionInfoOffset \(sessionInfoOffset), sessionInfoLen \(sessionInfoLength)) does not fit in the \(available) bytes available")
         }
         return IRSDKHeader(
             version: version, status: int32(bytes, F.status), tickRate: tickRate,
@@ -98,25 +102,50 @@ public enum IRSDKParser {
 
     /// Reads, validates and repairs the variable header table that `header` points at.
     public static func description(in bytes: UnsafeRawBufferPointer, header: IRSDKHeader) throws -> IRSDKDescription {
+        let start = header.variableHeaderOffset
+        let end = start + header.variableCount * IRSDK.variableHeaderSize
+        guard start >= 0, end <= bytes.count else {
+            throw IRSDKFormatError("the variable header table (offset \(start), ending at \(end)) is past the \(bytes.count) bytes available")
+        }
+        return try description(table: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), header: header)
+    }
+
+    /// Reads the header and the variable table of a region by copying them out of it (so a region
+    /// that shrinks meanwhile gives an error, never a read past its end).
+    public static func description(of memory: some IRSDKSharedMemory) throws -> IRSDKDescription {
+        let head = memory.copyBytes(from: 0, count: min(memory.size, IRSDK.headerSize))
+        let header = try head.withUnsafeBytes { try Self.header(in: $0, regionSize: memory.size) }
+        let tableLength = header.variableCount * IRSDK.variableHeaderSize
+        let table = memory.copyBytes(from: header.variableHeaderOffset, count: tableLength)
+        guard table.count == tableLength else {
+            throw IRSDKFormatError("the variable header table could not be read: the data ends \(tableLength - table.count) bytes early (it shrank while being read)")
+        }
+        return try table.withUnsafeBytes { try description(table: $0, header: header) }
+    }
+
+    /// Validates and repairs a variable header table: `table` holds exactly the `numVars` x 144 bytes
+    /// `header` points at, copied out of their map or file.
+    public static func description(table: UnsafeRawBufferPointer, header: IRSDKHeader) throws -> IRSDKDescription {
         var variables: [IRSDKVariable] = []
         var notes: [String] = []
         var seen = Set<String>()
         typealias V = IRSDK.VariableHeaderField
         for index in 0..<header.variableCount {
-            let base = header.variableHeaderOffset + index * IRSDK.variableHeaderSize
-            guard base >= 0, base + IRSDK.variableHeaderSize <= bytes.count else {
-                throw IRSDKFormatError("variable header \(index) at offset \(base) is past the \(bytes.count) bytes available")
+            let base = index * IRSDK.variableHeaderSize
+            guard base + IRSDK.variableHeaderSize <= table.count else {
+                throw IRSDKFormatError(
+                    "variable header \(index) at offset \(header.variableHeaderOffset + base) is past the end of the \(table.count)-byte table")
             }
-            let name = text(bytes, at: base + V.name, length: V.nameLength)
+            let name = text(table, at: base + V.name, length: V.nameLength)
             guard !name.isEmpty else {
-                throw IRSDKFormatError("variable header \(index) (at offset \(base)) has an empty name")
+                throw IRSDKFormatError("variable header \(index) (at offset \(header.variableHeaderOffset + base)) has an empty name")
             }
-            let rawType = int32(bytes, base + V.type)
+            let rawType = int32(table, base + V.type)
             guard let declaredType = IRSDKVarType(rawValue: rawType) else {
                 throw IRSDKFormatError("variable '\(name)' has unknown type \(rawType) (expected 0...5)")
             }
-            let offset = Int(int32(bytes, base + V.offset))
-            let count = Int(int32(bytes, base + V.count))
+            let offset = Int(int32(table, base + V.offset))
+            let count = Int(int32(table, base + V.count))
             guard count >= 1, count <= header.bufferLength else {
                 throw IRSDKFormatError("variable '\(name)' has count \(count), expected 1...\(header.bufferLength)")
             }
@@ -125,11 +154,11 @@ public enum IRSDKParser {
                 throw IRSDKFormatError(
                     "variable '\(name)' at row offset \(offset) (\(count) x \(declaredType.byteSize) bytes) ends at \(end), past the row length bufLen \(header.bufferLength)")
             }
-            let unit = text(bytes, at: base + V.unit, length: V.unitLength)
+            let unit = text(table, at: base + V.unit, length: V.unitLength)
             var variable = IRSDKVariable(
-                name: name, description: text(bytes, at: base + V.description, length: V.descriptionLength), unit: unit,
+                name: name, description: text(table, at: base + V.description, length: V.descriptionLength), unit: unit,
                 type: declaredType, declaredType: declaredType, declaredName: name, offset: offset, count: count,
-                countAsTime: bytes[base + V.countAsTime] != 0)
+                countAsTime: table[base + V.countAsTime] != 0)
             if let fixed = correctedType(declared: declaredType, unit: unit) {
                 variable.type = fixed
                 notes.append("'\(name)' is declared \(declaredType) but its unit \(unit) says \(fixed): read as \(fixed)")
@@ -173,13 +202,12 @@ public enum IRSDKParser {
 
     // MARK: - Session info
 
-    /// The session-info bytes `header` points at, up to the first NUL.
-    public static func sessionInfoBytes(in bytes: UnsafeRawBufferPointer, header: IRSDKHeader) -> [UInt8] {
-        let start = header.sessionInfoOffset
-        let end = min(start + header.sessionInfoLength, bytes.count)
-        guard start >= 0, start < end else { return [] }
-        let area = bytes[start..<end]
-        return Array(area[..<(area.firstIndex(of: 0) ?? end)])
+    /// A copy of the session-info text `header` points at, up to the first NUL; nil when the region
+    /// no longer holds the whole area (it shrank).
+    public static func sessionInfoBytes(of memory: some IRSDKSharedMemory, header: IRSDKHeader) -> [UInt8]? {
+        let area = memory.copyBytes(from: header.sessionInfoOffset, count: header.sessionInfoLength)
+        guard area.count == header.sessionInfoLength else { return nil }
+        return Array(area[..<(area.firstIndex(of: 0) ?? area.endIndex)])
     }
 
     // MARK: - Primitive reads

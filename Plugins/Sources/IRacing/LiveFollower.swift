@@ -20,17 +20,17 @@ struct MemoryFileProvider: LiveMemoryProvider {
     let path: String
     var mode: String { "memory_file" }
 
-    func open() throws -> MappedFile {
-        let file = try MappedFile(path: path)
-        guard file.bytes.count >= IRSDK.headerSize else {
-            throw MappedFileError(description: "\(path): \(file.bytes.count) bytes, too short for an irsdk map (waiting for it to be written)")
+    func open() throws -> TelemetryFile {
+        let file = try TelemetryFile(path: path)
+        guard file.size >= IRSDK.headerSize else {
+            throw MemoryOpenError(description: "\(path): \(file.size) bytes, too short for an irsdk map (waiting for it to be written)")
         }
         return file
     }
 
-    func hasChanged(_ memory: MappedFile) -> Bool { memory.hasChanged() }
+    func hasChanged(_ memory: TelemetryFile) -> Bool { memory.hasChanged() }
 
-    func waitForData(in memory: MappedFile?, until deadline: Double, clock: any BrokerClock) async throws {
+    func waitForData(in memory: TelemetryFile?, until deadline: Double, clock: any BrokerClock) async throws {
         try await clock.sleep(until: deadline)
     }
 }

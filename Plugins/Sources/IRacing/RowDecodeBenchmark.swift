@@ -17,7 +17,7 @@ public struct IRSDKRowDecodeBenchmark {
 
     /// Reads the map's layout; throws when it is malformed or lacks one of `variableNames`.
     public init(memory: any IRSDKSharedMemory, variableNames: [String] = typicalVariables) throws {
-        let description = try IRSDKParser.description(in: memory.bytes)
+        let description = try IRSDKParser.description(of: memory)
         var chosen: [IRSDKVariable] = []
         for name in variableNames {
             guard let variable = description.variable(named: name) else {

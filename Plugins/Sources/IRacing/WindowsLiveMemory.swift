@@ -4,7 +4,7 @@ import WinSDK
 
 /// The running sim's memory map (`Local\IRSDKMemMapFileName`) and its data-valid event, opened by
 /// name. Read in place by the same `IRSDKLiveReader` that follows memory files.
-final class WindowsLiveMap: IRSDKSharedMemory, @unchecked Sendable {
+final class WindowsLiveMap: IRSDKInPlaceMemory, @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
     private let mapping: HANDLE
     /// Signalled by the sim after each row; nil when it could not be opened (then the reader polls).
@@ -14,13 +14,13 @@ final class WindowsLiveMap: IRSDKSharedMemory, @unchecked Sendable {
         // FILE_MAP_READ is defined as SECTION_MAP_READ.
         let access = DWORD(SECTION_MAP_READ)
         guard let mapping = IRSDK.memoryMapName.withCString(encodedAs: UTF16.self, { OpenFileMappingW(access, false, $0) }) else {
-            throw MappedFileError(
+            throw MemoryOpenError(
                 description: "the sim's shared memory is not there (error \(GetLastError())): is iRacing running, with irsdkEnableMem=1 in app.ini?")
         }
         guard let view = MapViewOfFile(mapping, access, 0, 0, 0) else {
             let code = GetLastError()
             CloseHandle(mapping)
-            throw MappedFileError(description: "cannot map the sim's shared memory (error \(code))")
+            throw MemoryOpenError(description: "cannot map the sim's shared memory (error \(code))")
         }
         var region = MEMORY_BASIC_INFORMATION()
         let queried = VirtualQuery(view, &region, SIZE_T(MemoryLayout<MEMORY_BASIC_INFORMATION>.size))

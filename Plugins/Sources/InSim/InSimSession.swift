@@ -77,9 +77,12 @@ struct InSimSession: Sendable {
         badDatagramsLogged = 0
     }
 
-    /// The connection is gone: report it; the model stays visible until the next handshake.
+    /// The connection is gone: report it; the model stays visible until the next handshake. Its
+    /// handshake time goes too, so attempts that fail before a new handshake (LFS not listening)
+    /// are not counted as time the old connection stayed healthy, which would reset the backoff.
     mutating func endConnection(reason: String) {
         handshakeComplete = false
+        handshakeCompletedAt = nil
         multiCarSetOpen = false
         hub.setConnected(false, details: [("host", .string(settings.endpoint)), ("reason", .string(reason))])
     }

@@ -58,6 +58,8 @@ enum MockSessionInfo {
             ("DriverInfo", .object([
                 ("DriverCarIdx", 0),
                 ("DriverUserID", 100_000),
+                ("DriverCarIdleRPM", .double(MockSimulation.idleRPM)),
+                ("DriverCarRedLine", .double(MockSimulation.redlineRPM)),
                 ("Drivers", .array(drivers)),
             ])),
         ])

@@ -8,12 +8,16 @@ public struct Frame: Sendable {
     public let timestamp: Double
     public let layout: FrameLayout
     public let row: [UInt8]
+    /// When the frame was made (monotonic): for a hub's frames, when the source published it, so
+    /// sinks can measure their delay from a frame's arrival to its delivery (SPEC 9).
+    public let arrival: ContinuousClock.Instant
 
-    public init(seq: UInt64, timestamp: Double, layout: FrameLayout, row: [UInt8]) {
+    public init(seq: UInt64, timestamp: Double, layout: FrameLayout, row: [UInt8], arrival: ContinuousClock.Instant = .now) {
         self.seq = seq
         self.timestamp = timestamp
         self.layout = layout
         self.row = row
+        self.arrival = arrival
     }
 
     /// Appends the JSON value of field `index` (a scalar, an array, or a string) to `writer`.

@@ -27,29 +27,65 @@ public struct JSONWriter: Sendable {
     public mutating func bool(_ value: Bool) { value ? raw("true") : raw("false") }
 
     public mutating func int<T: BinaryInteger>(_ value: T) {
-        if value == 0 { bytes.append(UInt8(ascii: "0")); return }
-        var magnitude = value.magnitude
+        if let small = Int64(exactly: value) { return int(small) }
+        if let large = UInt64(exactly: value) { return int(large) }
+        appendNumberText(String(value))
+    }
+
+    // Concrete overloads: the telemetry hot path writes millions of these a second, and the
+    // generic version above would go through protocol witnesses for every digit.
+    @inlinable public mutating func int(_ value: Int32) { int(Int64(value)) }
+    @inlinable public mutating func int(_ value: UInt32) { int(UInt64(value)) }
+    @inlinable public mutating func int(_ value: Int) { int(Int64(value)) }
+
+    public mutating func int(_ value: Int64) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        int(value.magnitude)
+    }
+
+    public mutating func int(_ value: UInt64) {
+        if value < 10 {
+            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value))
+            return
+        }
+        var magnitude = value
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // scratch for up to 20 digits
         withUnsafeMutableBytes(of: &digits) { scratch in
             var index = scratch.count
             while magnitude > 0 {
                 index -= 1
-                scratch[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
-                magnitude /= 10
+                let (quotient, remainder) = magnitude.quotientAndRemainder(dividingBy: 10)
+                scratch[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remainder)
+                magnitude = quotient
             }
-            bytes.append(contentsOf: scratch[index...])
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[index...]))
         }
     }
 
     public mutating func float(_ value: Float) {
         guard value.isFinite else { return null() }
+        // Whole numbers up to 2^24 print as Swift prints them (`3.0`, `-1.0`, `-0.0`) without
+        // going through a String: arrays of car slots are mostly such values.
+        if value == value.rounded(.towardZero), value.magnitude <= 16_777_216 {
+            return wholeNumber(Int64(value), negativeZero: value == 0 && value.sign == .minus)
+        }
         appendNumberText(value.description)
     }
 
     public mutating func double(_ value: Double) {
         guard value.isFinite else { return null() }
+        if value == value.rounded(.towardZero), value.magnitude <= 9_007_199_254_740_992 {
+            return wholeNumber(Int64(value), negativeZero: value == 0 && value.sign == .minus)
+        }
         appendNumberText(value.description)
+    }
+
+    /// `N.0`, as Swift's `description` prints a whole float below its exponent threshold.
+    private mutating func wholeNumber(_ value: Int64, negativeZero: Bool) {
+        if negativeZero { bytes.append(UInt8(ascii: "-")) }
+        int(value)
+        bytes.append(UInt8(ascii: "."))
+        bytes.append(UInt8(ascii: "0"))
     }
 
     /// Swift prints whole floats as `3.0` and exponents as `1e-05`: both are valid JSON as they are.

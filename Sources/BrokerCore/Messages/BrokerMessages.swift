@@ -72,11 +72,19 @@ public enum BrokerMessages {
         return encode(.object(fields))
     }
 
-    /// The `vars` catalogue entries: name, type, count, unit, desc, and the source ids providing each.
+    /// The `vars` catalogue entries: name, type, count, unit, desc, the plausible range as `min` and
+    /// `max` where the catalogue has one (dashboards scale bars with it), and the source ids providing
+    /// each.
     public static func variableCatalogue(_ registry: VariableRegistry) -> JSONValue {
         .array(registry.entries().map { entry in
-            .object(entry.info.jsonFields() + [("sources", .array(entry.providers.map { .string($0) }))])
+            .object(entry.info.jsonFields() + rangeFields(entry.info) + [("sources", .array(entry.providers.map { .string($0) }))])
         })
+    }
+
+    /// `min` and `max` of a variable's range, or nothing when it has none.
+    public static func rangeFields(_ info: VariableInfo) -> [(String, JSONValue)] {
+        guard let range = info.range else { return [] }
+        return [("min", .double(range.lowerBound)), ("max", .double(range.upperBound))]
     }
 
     public static func encode(_ value: JSONValue) -> [UInt8] {

@@ -194,7 +194,7 @@ protocol ByteDestination: AnyObject {
 
 /// Mutable memory that the live reader reads, with a hook that runs during a row copy (to play a
 /// sim that rewrites the buffer while it is being copied).
-final class TestMemory: IRSDKSharedMemory, ByteDestination, @unchecked Sendable {
+final class TestMemory: IRSDKInPlaceMemory, ByteDestination, @unchecked Sendable {
     private let storage: UnsafeMutableRawBufferPointer
     let bytes: UnsafeRawBufferPointer
     /// Called with the copy's offset and length, after the copy, before the reader re-checks.

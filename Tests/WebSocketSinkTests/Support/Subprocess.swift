@@ -6,28 +6,31 @@ import Glibc
 import Darwin
 #endif
 
-/// Runs a helper program (the Python client, the mDNS script) for a test, bounded in time.
+/// Runs a helper program (the Python client, the mDNS script, a browser, the broker) for a test,
+/// bounded in time.
 ///
 /// Spawned with `posix_spawn` rather than Foundation's `Process` for two reasons: the child starts
 /// with no signals blocked (this process's threads block some, and a child inheriting that mask
 /// cannot be stopped with SIGTERM), and its output goes to files, so a grandchild that outlives it
 /// cannot hold a pipe open and hang the test. Only the spawned process is ever signalled, by PID.
-enum Subprocess {
+final class Subprocess: @unchecked Sendable {
     struct Result: Sendable {
         var status: Int32?
         var output: String
         var errors: String
     }
 
-    /// Runs `arguments` (looked up in PATH); after `timeout` seconds sends SIGTERM, then SIGKILL.
-    static func run(_ arguments: [String], timeout: Double) throws -> Result {
+    let pid: pid_t
+    let outputPath: String
+    let errorPath: String
+    private let lock = NSLock()
+    private var exitStatus: Int32?
+
+    /// Starts `arguments` (looked up in PATH); `stop` or `wait` ends it.
+    init(_ arguments: [String]) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("subprocess-\(UUID().uuidString)").path
-        let outputPath = base + ".out"
-        let errorPath = base + ".err"
-        defer {
-            unlink(outputPath)
-            unlink(errorPath)
-        }
+        outputPath = base + ".out"
+        errorPath = base + ".err"
 
         #if canImport(Glibc)
         var actions = posix_spawn_file_actions_t()
@@ -56,17 +59,47 @@ enum Subprocess {
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
-        guard spawned == 0 else { throw HarnessError("cannot start \(arguments[0]): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else {
+            unlink(outputPath)
+            unlink(errorPath)
+            throw HarnessError("cannot start \(arguments[0]): \(String(cString: strerror(spawned)))")
+        }
+        self.pid = pid
+    }
 
-        var status: Int32?
+    deinit {
+        if exitStatus == nil {
+            kill(pid, SIGKILL)
+            var raw: Int32 = 0
+            waitpid(pid, &raw, 0)
+        }
+        unlink(outputPath)
+        unlink(errorPath)
+    }
+
+    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+    var errors: String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
+
+    /// The exit status (128 + signal when killed), or nil while it runs. Reaps the process.
+    var status: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        if exitStatus == nil {
+            var raw: Int32 = 0
+            if waitpid(pid, &raw, WNOHANG) == pid {
+                exitStatus = (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
+            }
+        }
+        return exitStatus
+    }
+
+    /// Waits up to `timeout` seconds for the process to exit by itself; then SIGTERM, and SIGKILL
+    /// 3 s later. Returns the exit status, or nil when it had to be stopped.
+    @discardableResult
+    func wait(timeout: Double) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         var killAt: Date?
         while status == nil {
-            var raw: Int32 = 0
-            if waitpid(pid, &raw, WNOHANG) == pid {
-                status = (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
-                break
-            }
             if killAt == nil, Date() > deadline {
                 kill(pid, SIGTERM)
                 killAt = Date().addingTimeInterval(3)
@@ -75,8 +108,30 @@ enum Subprocess {
             }
             usleep(20_000)
         }
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let errors = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-        return Result(status: killAt == nil ? status : nil, output: output, errors: errors)
+        return killAt == nil ? status : nil
+    }
+
+    /// Sends SIGTERM now and waits for the exit (SIGKILL after `grace` seconds).
+    @discardableResult
+    func stop(grace: Double = 5) -> Int32? {
+        if status == nil { kill(pid, SIGTERM) }
+        let deadline = Date().addingTimeInterval(grace)
+        var killed = false
+        while status == nil {
+            if !killed, Date() > deadline {
+                kill(pid, SIGKILL)
+                killed = true
+            }
+            usleep(20_000)
+        }
+        return status
+    }
+
+    /// Runs `arguments` (looked up in PATH) to its end; after `timeout` seconds sends SIGTERM, then
+    /// SIGKILL.
+    static func run(_ arguments: [String], timeout: Double) throws -> Result {
+        let process = try Subprocess(arguments)
+        let status = process.wait(timeout: timeout)
+        return Result(status: status, output: process.output, errors: process.errors)
     }
 }

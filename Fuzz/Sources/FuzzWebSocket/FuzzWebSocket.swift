@@ -1,0 +1,101 @@
+import BrokerCore
+import FuzzSupport
+import NIOHTTP1
+
+@testable import WebSocketSink
+
+/// Two sources with a frame each (a catalogue layout with a 64-slot array, a string and a NaN; an
+/// LFS-like one with names of its own), shared by every input like a sink's sources are.
+private let registry = VariableRegistry()
+private let hubs: [SourceHub] = {
+    let mock = SourceHub(id: "mock", typeName: "mock", registry: registry)
+    let names = ["Speed", "RPM", "Gear", "Throttle", "CarIdxLapDistPct", "SessionFlags", "OnPitRoad", "SessionTime"]
+    let known = Dictionary(VariableCatalogue.all.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    var declarations = names.compactMap { known[$0] }.map { VariableDeclaration($0) }
+    declarations.append(VariableDeclaration(VariableInfo(name: "DriverName", type: .string, description: "a string"), stringCapacity: 16))
+    let mockLayout = mock.declare(declarations)
+    var row = FrameRow(layout: mockLayout)
+    if let speed = mockLayout.fieldIndex(named: "Speed") { row.set(speed, Double.nan) }
+    if let name = mockLayout.fieldIndex(named: "DriverName") { row.setString(name, "Ana \u{1F3CE}\"\\") }
+    if let distance = mockLayout.fieldIndex(named: "CarIdxLapDistPct") {
+        for element in 0..<64 { row.set(distance, Double(element) / 64, element: element) }
+    }
+    mock.publish(row)
+    let lfs = SourceHub(id: "lfs", typeName: "insim", registry: registry)
+    let lfsLayout = lfs.declare([
+        VariableDeclaration(known["Speed"] ?? VariableInfo(name: "Speed", type: .float)),
+        VariableDeclaration(VariableInfo(name: "CarIdxX", type: .float, count: 64, unit: "m", description: "an LFS name")),
+    ])
+    lfs.publish(FrameRow(layout: lfsLayout))
+    return [mock, lfs]
+}()
+private let fanout = Fanout(sinkID: "ws", hubs: hubs, variables: registry, sinkRate: 60, clock: SystemClock(), logger: renderingLogger)
+private let admission = AdmissionPolicy(
+    path: "/", token: Array("s3cret".utf8), maxClients: 4, slots: ConnectionSlots(), metrics: fanout.metrics, logger: renderingLogger)
+
+/// Fuzzes what a WebSocket client controls: the upgrade request (path, `?token=` query, headers,
+/// judged by the sink's admission policy) and the text commands (the sink's parser, the did-you-mean
+/// hint, `sub`/`unsub`/`read` applied to a subscription request as a client session applies them,
+/// the resulting subscriptions resolved and encoded against real frames). Every message the sink
+/// would send must be valid JSON.
+///
+/// Input: the first line is the upgrade URI, the lines holding `: ` are also its headers, and every
+/// line is also a command.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzWebSocket(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let text = String(decoding: fuzzInput(data, size), as: UTF8.self)
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+
+    var headers = HTTPHeaders()
+    for line in lines.dropFirst() {
+        guard let colon = line.firstIndex(of: ":") else { continue }
+        headers.add(name: String(line[..<colon]), value: String(line[line.index(after: colon)...]))
+    }
+    if case .admit = admission.verdict(uri: lines.first ?? "", headers: headers) { admission.slots.release() }
+
+    var request = SubscriptionRequest()
+    for line in lines {
+        guard let command = ClientCommand(parsing: line) else { continue }
+        _ = closestMatches(to: command.word, in: ClientSession.commands)
+        switch command.word {
+        case "sub", "unsub", "read":
+            for argument in command.arguments {
+                if argument.lowercased() == "all" {
+                    command.word == "unsub" ? request.unsubscribeAll() : request.subscribeAll()
+                } else if command.word == "unsub" {
+                    request.unsubscribe(argument, sourceIDs: fanout.sourceIDs)
+                } else {
+                    request.subscribe(argument, sourceIDs: fanout.sourceIDs)
+                }
+            }
+            requireValidJSON(BrokerMessages.error("unknown variables", command: command.word, unknown: command.arguments), "an error reply")
+            encodeSubscriptions(request)
+        case "rate":
+            if let requested = command.arguments.first.flatMap(Double.init), requested.isFinite, requested > 0 {
+                _ = fanout.effectiveRate(requested)
+            }
+        default:
+            requireValidJSON(BrokerMessages.error("unknown command '\(command.word)'", command: command.word), "an error reply")
+        }
+    }
+    return 0
+}
+
+/// Each source's slice of `request`, acquired from its table as a client would, encoded for the
+/// source's frame, and released.
+private func encodeSubscriptions(_ request: SubscriptionRequest) {
+    for (index, hub) in hubs.enumerated() {
+        guard let key = request.key(for: hub.id) else { continue }
+        let subscription = fanout.tables[index].acquire(key)
+        if let frame = hub.latestFrame, let message = subscription.message(for: frame, metrics: fanout.metrics) {
+            requireValidJSON(Array(message.readableBytesView), "a telemetry message")
+        }
+        fanout.tables[index].release(subscription)
+    }
+}
+
+/// The program's entry (SwiftPM links `main` to `FuzzWebSocket_main`): libFuzzer's driver on this target.
+@_cdecl("FuzzWebSocket_main")
+public func fuzzWebSocketMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv, fuzzWebSocket)
+}

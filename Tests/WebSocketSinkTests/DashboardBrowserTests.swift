@@ -1,0 +1,315 @@
+import BrokerCore
+import BrokerTestSupport
+import Foundation
+import Testing
+
+/// The dashboard page in a real browser (headless Chromium over DevTools) against a real `broker`
+/// process running the mock source: the page connects, shows live values, standings and session
+/// info, remembers picks, honours the token, and reconnects when the broker comes back.
+///
+/// Skipped with a message when no Chromium is installed, except under CI (`CI=true`), where it
+/// runs and a missing browser fails it. `DASHBOARD_SCREENSHOT=path.png` keeps the first test's
+/// screenshot (that is how `docs/dashboard.png` is made).
+@Suite(
+    "Dashboard page in headless Chromium", .serialized,
+    .enabled(if: HeadlessChromium.isAvailable, "needs Chromium: install the Debian package 'chromium' (or set CHROMIUM)"))
+struct DashboardBrowserTests {
+    @Test("first visit: the default tiles go live, standings list every car by name, the screenshot is not blank")
+    func liveTilesStandingsAndScreenshot() async throws {
+        let broker = try await DashboardBroker.start()
+        defer { broker.stop() }
+        let chromium = try await HeadlessChromium()
+        let screenshot = try await chromium.withPage { page in
+            try await page.call(
+                "Emulation.setDeviceMetricsOverride", ["width": 1024, "height": 768, "deviceScaleFactor": 1, "mobile": false])
+            try await page.navigate("http://127.0.0.1:\(broker.port)/")
+            let first = try await page.waitFor("the page to go live with standings", expression: DashboardProbe.state) { state in
+                state["conn"] == "live" && DashboardProbe.updates(state, "Speed") >= 2 && state["rows"]?.arrayValue?.count == 20
+            }
+            let tiles = first["tiles"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+            #expect(Array(tiles.prefix(4)) == ["Speed", "Gear", "RPM", "Throttle"], "default tiles: \(tiles)")
+            #expect(DashboardProbe.tile(first, "Speed")?["unit"] == "km/h")
+            #expect(DashboardProbe.tile(first, "RPM")?["unit"] == "rpm")
+            #expect(first["track"] == "Mock Ring")
+            #expect(first["sources"] == .array([.object([("on", true), ("text", "mock")])]))
+
+            // Values keep coming: Speed's tile changes again and again, RPM's text moves on.
+            let later = try await page.waitFor("Speed and RPM to keep changing", timeout: 15, expression: DashboardProbe.state) { state in
+                DashboardProbe.updates(state, "Speed") >= DashboardProbe.updates(first, "Speed") + 5
+                    && DashboardProbe.text(state, "RPM") != DashboardProbe.text(first, "RPM")
+            }
+            let speed = Double(DashboardProbe.text(later, "Speed")) ?? -1
+            #expect((0...400).contains(speed), "Speed shows \(DashboardProbe.text(later, "Speed"))")
+            let rpm = Double(DashboardProbe.text(later, "RPM")) ?? -1
+            #expect((500...15000).contains(rpm), "RPM shows \(DashboardProbe.text(later, "RPM"))")
+            // The RPM bar runs up to the session info's DriverCarRedLine (the mock's engine: 7,800).
+            let rpmBar = DashboardProbe.barFraction(DashboardProbe.tile(later, "RPM"))
+            #expect(abs((rpmBar ?? -1) - min(rpm / 7800, 1)) < 0.01, "RPM \(rpm) with bar \(String(describing: rpmBar))")
+            #expect(["R", "N", "1", "2", "3", "4", "5", "6", "7", "8", "9"].contains(DashboardProbe.text(later, "Gear")))
+            let throttle = try #require(DashboardProbe.tile(later, "Throttle"))
+            #expect((0...100).contains(Double(throttle["text"]?.stringValue ?? "") ?? -1))
+            #expect(throttle["bar"]?.stringValue?.hasPrefix("scaleX(") == true)
+
+            // Standings: positions 1...20 in order, driver names from the session info, the player marked.
+            let rows = later["rows"]?.arrayValue ?? []
+            #expect(rows.compactMap { $0["pos"]?.stringValue } == (1...20).map(String.init))
+            #expect(rows.allSatisfy { ($0["name"]?.stringValue ?? "").range(of: #"^[A-Z][a-z]+ [A-Z][a-z]+$"#, options: .regularExpression) != nil })
+            #expect(rows.allSatisfy { $0["number"]?.stringValue?.hasPrefix("#") == true })
+            #expect(rows.filter { $0["me"] == true }.count == 1)
+            #expect(page.scriptErrors.isEmpty, "\(page.scriptErrors)")
+
+            // For the documentation, let the sparklines fill their 24 s first.
+            if DashboardProbe.keepScreenshot != nil { try await Task.sleep(for: .seconds(25)) }
+            let shot = try await page.call("Page.captureScreenshot", ["format": "png"])
+            let png = try #require(Data(base64Encoded: shot["data"]?.stringValue ?? ""))
+            let stats = try await page.evaluate(DashboardProbe.imageStatistics(pngBase64: png.base64EncodedString()))
+            return (png, stats)
+        }
+        let (png, stats) = screenshot
+        #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "not a PNG")
+        let size = DashboardProbe.pngSize(png)
+        #expect(size?.width == 1024 && size?.height == 768, "PNG size \(String(describing: size))")
+        // Not blank: many colours, no single colour covering nearly everything, bright text present.
+        #expect((stats["colours"]?.intValue ?? 0) >= 24, "\(stats.jsonString)")
+        #expect((stats["dominantShare"]?.doubleValue ?? 1) < 0.85, "\(stats.jsonString)")
+        #expect((stats["brightShare"]?.doubleValue ?? 0) > 0.01, "\(stats.jsonString)")
+        if let keep = DashboardProbe.keepScreenshot { try png.write(to: URL(fileURLWithPath: keep)) }
+    }
+
+    @Test("?vars= picks tiles; a token-protected sink on another path needs ?token=; picks and units are remembered")
+    func picksTokenAndMemory() async throws {
+        let broker = try await DashboardBroker.start(token: "s3cret", path: "/live")
+        defer { broker.stop() }
+        let chromium = try await HeadlessChromium()
+        try await chromium.withPage { page in
+            let base = "http://127.0.0.1:\(broker.port)/"
+
+            // Without the token the page says so and does not connect.
+            try await page.navigate(base + "?vars=Speed,Gear")
+            let refused = try await page.waitFor("the token prompt", expression: DashboardProbe.state) { state in
+                state["connText"] == "Token needed" && state["notice"]?.stringValue?.contains("needs a token") == true
+            }
+            #expect(refused["conn"] == "off")
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(DashboardProbe.updates(try await page.evaluate(DashboardProbe.state), "Speed") == 0)
+
+            // With it, the picked tiles (and only those) go live.
+            try await page.navigate(base + "?token=s3cret&vars=Speed,Gear")
+            let live = try await page.waitFor("live tiles with the token", expression: DashboardProbe.state) { state in
+                state["conn"] == "live" && DashboardProbe.updates(state, "Speed") >= 2
+            }
+            #expect(DashboardProbe.names(live) == ["Speed", "Gear"])
+
+            // The picker: search narrows the list, a tap adds a tile, the speed unit switches.
+            let found = try await page.evaluate(
+                """
+                (() => {
+                  document.getElementById('edit').click();
+                  const search = document.getElementById('search');
+                  search.value = 'fuel level';
+                  search.dispatchEvent(new Event('input'));
+                  return [...document.querySelectorAll('#list .opt')].map((o) => o.dataset.name);
+                })()
+                """)
+            let options = found.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(options.contains("FuelLevel"))
+            #expect(!options.isEmpty && options.allSatisfy { $0.lowercased().contains("fuel") }, "\(options)")
+            try await page.evaluate(
+                """
+                (() => {
+                  document.querySelector('#list .opt[data-name="FuelLevel"]').click();
+                  document.querySelector('#speed button[data-unit="mph"]').click();
+                  document.getElementById('done').click();
+                })()
+                """)
+            let picked = try await page.waitFor("the new tile to show a value", expression: DashboardProbe.state) { state in
+                DashboardProbe.names(state) == ["Speed", "Gear", "FuelLevel"] && DashboardProbe.updates(state, "FuelLevel") >= 1
+                    && DashboardProbe.tile(state, "Speed")?["unit"] == "mph"
+            }
+            #expect(Double(DashboardProbe.text(picked, "FuelLevel")) != nil)
+
+            // Reloaded without ?vars: the picks and the unit come back from local storage.
+            try await page.navigate(base + "?token=s3cret")
+            let remembered = try await page.waitFor("remembered picks", expression: DashboardProbe.state) { state in
+                state["conn"] == "live" && DashboardProbe.updates(state, "Speed") >= 1
+            }
+            #expect(DashboardProbe.names(remembered) == ["Speed", "Gear", "FuelLevel"])
+            #expect(DashboardProbe.tile(remembered, "Speed")?["unit"] == "mph")
+            #expect(page.scriptErrors.isEmpty, "\(page.scriptErrors)")
+        }
+    }
+
+    @Test("the page reconnects by itself when the broker goes away and comes back")
+    func reconnects() async throws {
+        let broker = try await DashboardBroker.start()
+        defer { broker.stop() }
+        let port = broker.port
+        let chromium = try await HeadlessChromium()
+        let restarted = try await chromium.withPage { page in
+            try await page.navigate("http://127.0.0.1:\(port)/?vars=Speed,RPM")
+            _ = try await page.waitFor("live values", expression: DashboardProbe.state) { state in
+                state["conn"] == "live" && DashboardProbe.updates(state, "Speed") >= 2
+            }
+            broker.stop()
+            let offline = try await page.waitFor("the page to notice", timeout: 10, expression: DashboardProbe.state) { state in
+                state["conn"] == "off"
+            }
+            #expect(offline["connText"]?.stringValue?.hasPrefix("Offline · retry in") == true)
+            let frozen = DashboardProbe.updates(offline, "Speed")
+
+            let again = try await DashboardBroker.start(port: port)
+            _ = try await page.waitFor("the page to reconnect and update", timeout: 30, expression: DashboardProbe.state) { state in
+                state["conn"] == "live" && DashboardProbe.updates(state, "Speed") >= frozen + 3
+            }
+            #expect(page.scriptErrors.isEmpty, "\(page.scriptErrors)")
+            return again
+        }
+        restarted.stop()
+    }
+}
+
+/// What the tests read from the page, and how they read it.
+enum DashboardProbe {
+    /// Where to keep the first test's screenshot (`DASHBOARD_SCREENSHOT`), if anywhere.
+    static var keepScreenshot: String? {
+        ProcessInfo.processInfo.environment["DASHBOARD_SCREENSHOT"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The page's visible state as JSON: connection pill, sources, tiles, standings, notice.
+    static let state = """
+        (() => {
+          const text = (e, s) => { const x = e.querySelector(s); return x ? x.textContent : null; };
+          const conn = document.getElementById('conn');
+          const notice = document.getElementById('notice');
+          return {
+            conn: conn.dataset.state,
+            connText: conn.textContent,
+            notice: notice.hidden ? '' : notice.textContent,
+            track: document.getElementById('track').textContent,
+            sources: [...document.querySelectorAll('#sources .src')].map((s) => ({text: s.textContent, on: s.classList.contains('on')})),
+            tiles: [...document.querySelectorAll('#tiles .tile')].map((t) => {
+              const bar = t.querySelector('.bar i');
+              return {name: t.dataset.var, updates: Number(t.dataset.updates), text: text(t, '.val'), unit: text(t, '.unit'),
+                bar: bar ? bar.style.transform : null};
+            }),
+            rows: [...document.querySelectorAll('#rows .row')].map((r) => ({pos: text(r, '.pos'), number: text(r, '.num'),
+              name: text(r, '.name'), me: r.classList.contains('me')})),
+          };
+        })()
+        """
+
+    static func tile(_ state: JSONValue, _ name: String) -> JSONValue? {
+        state["tiles"]?.arrayValue?.first { $0["name"]?.stringValue == name }
+    }
+
+    static func names(_ state: JSONValue) -> [String] {
+        state["tiles"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+    }
+
+    static func updates(_ state: JSONValue, _ name: String) -> Int64 {
+        tile(state, name)?["updates"]?.intValue ?? 0
+    }
+
+    /// The fill of a tile's bar, from its `scaleX(...)` transform.
+    static func barFraction(_ tile: JSONValue?) -> Double? {
+        guard let transform = tile?["bar"]?.stringValue, transform.hasPrefix("scaleX("), transform.hasSuffix(")") else { return nil }
+        return Double(transform.dropFirst(7).dropLast())
+    }
+
+    static func text(_ state: JSONValue, _ name: String) -> String {
+        tile(state, name)?["text"]?.stringValue ?? ""
+    }
+
+    /// A script that decodes a PNG in the page and measures it: size, distinct colours (4 bits per
+    /// channel), the share of the most common colour, and the share of bright (text) pixels.
+    static func imageStatistics(pngBase64: String) -> String {
+        """
+        (async (data) => {
+          const image = new Image();
+          image.src = 'data:image/png;base64,' + data;
+          await image.decode();
+          const canvas = document.createElement('canvas');
+          canvas.width = image.naturalWidth;
+          canvas.height = image.naturalHeight;
+          const context = canvas.getContext('2d');
+          context.drawImage(image, 0, 0);
+          const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+          const counts = new Map();
+          let bright = 0;
+          for (let i = 0; i < pixels.length; i += 4) {
+            const key = ((pixels[i] >> 4) << 8) | ((pixels[i + 1] >> 4) << 4) | (pixels[i + 2] >> 4);
+            counts.set(key, (counts.get(key) || 0) + 1);
+            if (0.2126 * pixels[i] + 0.7152 * pixels[i + 1] + 0.0722 * pixels[i + 2] > 160) bright++;
+          }
+          const total = pixels.length / 4;
+          let top = 0;
+          for (const n of counts.values()) top = Math.max(top, n);
+          return {width: canvas.width, height: canvas.height, colours: counts.size, dominantShare: top / total, brightShare: bright / total};
+        })(\(JSONValue.string(pngBase64).jsonString))
+        """
+    }
+
+    /// Width and height from a PNG's IHDR chunk.
+    static func pngSize(_ png: Data) -> (width: Int, height: Int)? {
+        let bytes = [UInt8](png.prefix(24))
+        guard bytes.count == 24, Array(bytes[12..<16]) == Array("IHDR".utf8) else { return nil }
+        let number = { (at: Int) in bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
+        return (number(16), number(20))
+    }
+}
+
+/// A `broker` process (the built executable) with the mock source and a WebSocket sink on a
+/// loopback port, mDNS off.
+final class DashboardBroker: Sendable {
+    let process: Subprocess
+    let port: Int
+    let configFile: URL
+
+    private init(process: Subprocess, port: Int, configFile: URL) {
+        self.process = process
+        self.port = port
+        self.configFile = configFile
+    }
+
+    /// Starts the broker and waits until `GET /healthz` answers.
+    static func start(port: Int? = nil, token: String? = nil, path: String = "/") async throws -> DashboardBroker {
+        let port = try port ?? FreePort.pick()
+        let configFile = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString).yaml")
+        try """
+            sources:
+              - type: mock
+                seed: 11
+            sinks:
+              - type: websocket
+                host: 127.0.0.1
+                port: \(port)
+                path: \(path)
+                mdns:
+                  enabled: false
+            \(token.map { "    token: \($0)" } ?? "")
+            """.write(to: configFile, atomically: true, encoding: .utf8)
+        let process = try Subprocess([BrokerProcess.executable.path, "--config", configFile.path, "--log-level", "warning"])
+        let broker = DashboardBroker(process: process, port: port, configFile: configFile)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while (try? AccessAndLimitsTests.get("/healthz", port: port).status) != 200 {
+            if let status = process.status {
+                throw HarnessError("broker exited with status \(status): \(process.errors)")
+            }
+            if ContinuousClock.now > deadline {
+                broker.stop()
+                throw HarnessError("broker did not answer /healthz on port \(port) within 20 s: \(process.errors)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return broker
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: configFile)
+    }
+
+    /// SIGTERM (the broker's graceful shutdown), SIGKILL if it takes over 5 s.
+    func stop() {
+        process.stop(grace: 5)
+    }
+}

@@ -1,0 +1,35 @@
+import BrokerCore
+import Foundation
+import Testing
+
+@testable import WebSocketSink
+
+/// The dashboard page as served: self-contained, small, and configured for the sink it comes from.
+/// (What it does in a browser is `DashboardBrowserTests`.)
+@Suite("Dashboard page")
+struct DashboardPageTests {
+    @Test("the page is self-contained and well under 60 KB")
+    func selfContained() throws {
+        let page = DashboardPage.html(webSocketPath: "/", tokenRequired: false, maxMessageBytes: 4096)
+        #expect(page.utf8.count < 60_000, "\(page.utf8.count) bytes")
+        // Nothing loaded from elsewhere: no URLs, no external scripts, styles or fonts.
+        for reference in ["http://", "https://", "src=", "<link", "@import", "url("] {
+            #expect(!page.contains(reference), "the page refers to '\(reference)'")
+        }
+        #expect(page.hasPrefix("<!doctype html>"))
+        #expect(page.contains("<style>") && page.contains("<script>") && page.hasSuffix("</html>\n"))
+    }
+
+    @Test("the body carries the WebSocket path (escaped), whether a token is needed and the message limit; never the token")
+    func connectionSettings() async throws {
+        let odd = DashboardPage.html(webSocketPath: "/a\"<b>&c", tokenRequired: true, maxMessageBytes: 128)
+        #expect(odd.contains(#"data-ws-path="/a&quot;&lt;b&gt;&amp;c" data-auth="token" data-max-message="128""#))
+
+        let harness = try await SinkHarness.start(SinkHarness.config(path: "/live", maxMessageBytes: 512, token: "s3cret"))
+        let page = try AccessAndLimitsTests.get("/", port: harness.port)
+        #expect(page.status == 200)
+        #expect(page.body.contains(#"data-ws-path="/live" data-auth="token" data-max-message="512""#))
+        #expect(!page.body.contains("s3cret"))
+        try await harness.stop()
+    }
+}
