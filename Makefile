@@ -11,7 +11,8 @@ BUILD_PACKAGES := libyaml-dev libavahi-compat-libdnssd-dev pkg-config
 TEST_PACKAGES := iproute2 dbus avahi-daemon avahi-utils mosquitto mosquitto-clients chromium python3 python3-pip
 PYTHON_PACKAGES := websockets
 
-.PHONY: run build setup setup-test test test-only bench fuzz clean
+.PHONY: run build setup setup-test test test-only soak bench fuzz clean
+SOAK_SECONDS ?= 60
 
 run: setup build
 	.build/release/broker --config $(CONFIG)
@@ -27,12 +28,16 @@ setup-test: setup
 	@python3 -c "import websockets" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check $(PYTHON_PACKAGES) \
 		|| python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $(PYTHON_PACKAGES)
 
-test: setup-test test-only
+test: setup-test test-only soak
 
 # Serial: on a 2-core machine, CPU-heavy tests running beside timing-sensitive ones starve them.
 test-only:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
+
+# The release broker under 200 clients of every kind for 60 s (scripts/soak.sh; 600 s by default).
+soak: build
+	scripts/soak.sh $(SOAK_SECONDS)
 
 # Benchmarks (BENCHMARKS.md): release builds in their own scratch path, then each benchmark in turn.
 BENCH_BUILD := $(SWIFT) build -c release --scratch-path .build-release

@@ -56,7 +56,10 @@ for target in "${targets[@]}"; do
     mkdir -p "$corpus" "$findings"
     echo "fuzz: $target for ${seconds} s (corpus $(ls "$corpus" | wc -l) inputs, seeds $(ls "$seeds/$target" | wc -l))"
     log=$scratch/$target.log
-    "$bin/$target" "$corpus" "$seeds/$target" \
+    # Inputs that once found a bug (Fuzz/regressions/<Target>/) are run first, every time.
+    regressions=()
+    [ -d "$root/Fuzz/regressions/$target" ] && regressions=("$root/Fuzz/regressions/$target")
+    "$bin/$target" "$corpus" "$seeds/$target" "${regressions[@]}" \
         -max_total_time="$seconds" -max_len="${max_len[$target]}" -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$findings/" -print_final_stats=1 >"$log" 2>&1
     status=$?

@@ -134,6 +134,7 @@ func startBroker(path: String, port: Int) -> Process {
             host: 127.0.0.1
             port: \(port)
             max_clients: 20000
+            max_connects_per_s: 100000
             mdns:
               enabled: false
             dashboard: false

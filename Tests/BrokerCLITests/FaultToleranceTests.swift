@@ -78,6 +78,7 @@ import Testing
                 host: 127.0.0.1
                 port: \(port)
                 max_clients: \(clients)
+                max_connects_per_s: \(clients)   # every client connects from 127.0.0.1 at once
                 mdns: {enabled: false}
             """.utf8
         ).write(to: URL(fileURLWithPath: config))

@@ -38,6 +38,9 @@ struct ConfigTests {
         #expect(config.token == nil)
         #expect(config.mdns == .init(enabled: true, type: "_iracingws._tcp", name: nil))
         #expect(config.dashboard == true)
+        #expect(config.maxCommandsPerSecond == 50)
+        #expect(config.maxSubscriptions == 1000)
+        #expect(config.maxConnectsPerSecond == 20)
         #expect(config.drainTimeout == 10)
         #expect(config.listeningPorts == [ListeningPort(.tcp, 8765)])
     }
@@ -57,6 +60,9 @@ struct ConfigTests {
                   type: _telemetry._tcp
                   name: pit-wall
                 dashboard: false
+                max_commands_per_s: 10
+                max_subscriptions: 40
+                max_connects_per_s: 5
 
             """)
         #expect(config.host == "127.0.0.1")
@@ -67,6 +73,9 @@ struct ConfigTests {
         #expect(config.token == "from-env")
         #expect(config.mdns == .init(enabled: false, type: "_telemetry._tcp", name: "pit-wall"))
         #expect(config.dashboard == false)
+        #expect(config.maxCommandsPerSecond == 10)
+        #expect(config.maxSubscriptions == 40)
+        #expect(config.maxConnectsPerSecond == 5)
         #expect(config.listeningPorts == [ListeningPort(.tcp, 9000)])
     }
 
@@ -79,6 +88,9 @@ struct ConfigTests {
         ("    mdns:\n      type: iracingws\n", "test.yaml:6:13: type must look like '_name._tcp'"),
         ("    mdns:\n      enabled: maybe\n", "test.yaml:6:16: expected true or false"),
         ("    dashbord: true\n", "test.yaml:5:5: unknown key 'dashbord'"),
+        ("    max_commands_per_s: 0\n", "test.yaml:5:25: max_commands_per_s must be between 1 and 100000, found 0"),
+        ("    max_subscriptions: -1\n", "test.yaml:5:24: max_subscriptions must be between 1 and 1000000, found -1"),
+        ("    max_connects_per_s: 1.5\n", "test.yaml:5:25: "),
     ])
     func badValues(lines: String, expected: String) {
         let errors = Self.errors(lines)

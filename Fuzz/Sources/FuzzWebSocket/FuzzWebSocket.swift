@@ -31,7 +31,9 @@ private let hubs: [SourceHub] = {
 }()
 private let fanout = Fanout(sinkID: "ws", hubs: hubs, variables: registry, sinkRate: 60, clock: SystemClock(), logger: renderingLogger)
 private let admission = AdmissionPolicy(
-    path: "/", token: Array("s3cret".utf8), maxClients: 4, slots: ConnectionSlots(), metrics: fanout.metrics, logger: renderingLogger)
+    path: "/", token: Array("s3cret".utf8), maxClients: 4, slots: ConnectionSlots(),
+    throttle: ConnectionThrottle(rate: 1_000_000), clock: SystemClock(), requestHeadTimeout: 10, metrics: fanout.metrics,
+    logger: renderingLogger)
 
 /// Fuzzes what a WebSocket client controls: the upgrade request (path, `?token=` query, headers,
 /// judged by the sink's admission policy) and the text commands (the sink's parser, the did-you-mean
@@ -49,9 +51,12 @@ public func fuzzWebSocket(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     var headers = HTTPHeaders()
     for line in lines.dropFirst() {
         guard let colon = line.firstIndex(of: ":") else { continue }
-        headers.add(name: String(line[..<colon]), value: String(line[line.index(after: colon)...]))
+        let name = line[..<colon]
+        // NIO's HTTP parser only ever produces token names (and HTTPHeaders traps on others).
+        guard !name.isEmpty, name.utf8.allSatisfy(isHeaderNameByte) else { continue }
+        headers.add(name: String(name), value: String(line[line.index(after: colon)...]))
     }
-    if case .admit = admission.verdict(uri: lines.first ?? "", headers: headers) { admission.slots.release() }
+    if case .admit = admission.verdict(uri: lines.first ?? "", headers: headers, address: "127.0.0.1") { admission.slots.release() }
 
     var request = SubscriptionRequest()
     for line in lines {
@@ -62,10 +67,13 @@ public func fuzzWebSocket(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             for argument in command.arguments {
                 if argument.lowercased() == "all" {
                     command.word == "unsub" ? request.unsubscribeAll() : request.subscribeAll()
-                } else if command.word == "unsub" {
-                    request.unsubscribe(argument, sourceIDs: fanout.sourceIDs)
                 } else {
-                    request.subscribe(argument, sourceIDs: fanout.sourceIDs)
+                    // With a small `max_subscriptions`, so inputs reach the refusal path too.
+                    let before = request
+                    if !request.apply(argument, subscribing: command.word != "unsub", sourceIDs: fanout.sourceIDs, limit: 8) {
+                        precondition(request == before, "a refused name changed the subscription")
+                    }
+                    precondition(request.names.count <= max(8, before.names.count), "the subscription grew past its limit")
                 }
             }
             requireValidJSON(BrokerMessages.error("unknown variables", command: command.word, unknown: command.arguments), "an error reply")
@@ -79,6 +87,14 @@ public func fuzzWebSocket(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         }
     }
     return 0
+}
+
+/// An RFC 9110 token character: what a header name is made of.
+private func isHeaderNameByte(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
+    default: return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+    }
 }
 
 /// Each source's slice of `request`, acquired from its table as a client would, encoded for the

@@ -28,23 +28,40 @@ final class ConnectionSlots: Sendable {
     var inUse: Int { used.load(ordering: .relaxed) }
 }
 
-/// Decides, from the request head of a WebSocket upgrade, whether the client may connect: the
-/// right path, the token when one is configured (SPEC 5: 401 otherwise), and a free slot (503).
+/// Decides, from the request head of a WebSocket upgrade, whether the client may connect: not
+/// too many attempts from its address (429), the right path, the token when one is configured
+/// (SPEC 5: 401 otherwise), and a free slot (503).
 struct AdmissionPolicy: Sendable {
     let path: String
     let token: [UInt8]?
     let maxClients: Int
     let slots: ConnectionSlots
+    /// `max_connects_per_s`, per remote address.
+    let throttle: ConnectionThrottle
+    let clock: any BrokerClock
+    /// Seconds from accepting a connection to having its first request head (then 408).
+    let requestHeadTimeout: Double
     let metrics: SinkMetrics
     let logger: Logger
 
     enum Verdict: Equatable {
         case admit
-        case refuse(HTTPResponseStatus, message: String)
+        /// `retryAfter`: seconds, for the `Retry-After` header.
+        case refuse(HTTPResponseStatus, message: String, retryAfter: Int? = nil)
     }
 
-    /// The verdict for an upgrade request; `.admit` has reserved a slot the caller must release.
-    func verdict(uri: String, headers: HTTPHeaders) -> Verdict {
+    /// The verdict for an upgrade request from `address` (the remote IP); `.admit` has reserved a
+    /// slot the caller must release. Attempts are counted first, whatever their token, so the
+    /// limit also slows down anyone guessing tokens.
+    func verdict(uri: String, headers: HTTPHeaders, address: String) -> Verdict {
+        if let wait = throttle.admit(address: address, now: clock.now()) {
+            metrics.upgradesThrottled.add(1, ordering: .relaxed)
+            let message = "too many connection attempts from \(address) (max_connects_per_s is \(Int(throttle.rate))); try again later"
+            if !throttle.refusalLogged.exchange(true, ordering: .relaxed) {
+                logger.warning("\(message) (further refusals are logged at debug level and counted in metrics)")
+            }
+            return .refuse(.tooManyRequests, message: message, retryAfter: max(1, Int(wait.rounded(.up))))
+        }
         let (requestPath, query) = Self.splitURI(uri)
         guard requestPath == path else {
             return .refuse(.notFound, message: "no WebSocket endpoint at \(requestPath); connect to \(path)")
@@ -53,7 +70,7 @@ struct AdmissionPolicy: Sendable {
             return .refuse(.unauthorized, message: "missing or wrong token: pass it as ?token= or 'Authorization: Bearer'")
         }
         guard slots.tryReserve(limit: maxClients) else {
-            return .refuse(.serviceUnavailable, message: "too many clients (max_clients is \(maxClients)); try again later")
+            return .refuse(.serviceUnavailable, message: "too many clients (max_clients is \(maxClients)); try again later", retryAfter: 5)
         }
         return .admit
     }
@@ -95,6 +112,12 @@ struct AdmissionPolicy: Sendable {
 /// Sits between the HTTP decoder and the WebSocket upgrader and applies `AdmissionPolicy` to an
 /// upgrade request, answering a refusal with a real HTTP status (hummingbird-websocket's own
 /// refusal is always 400). It leaves the pipeline after the first request head.
+///
+/// Until then it also guards the connection's first moments, which nothing else does (the HTTP
+/// idle timeout starts only after a first request): a connection that has not sent a whole
+/// request head within `AdmissionPolicy.requestHeadTimeout` gets 408 and is closed, and one whose
+/// first bytes are not HTTP gets 400 and is closed. Without this, silent, half-sent or garbage
+/// connections stayed open for good, each holding a file descriptor.
 final class AdmissionGate: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -102,9 +125,36 @@ final class AdmissionGate: ChannelInboundHandler, RemovableChannelHandler {
 
     private let policy: AdmissionPolicy
     private var refused = false
+    private var deadline: Scheduled<Void>?
 
     init(policy: AdmissionPolicy) {
         self.policy = policy
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let timeout = policy.requestHeadTimeout
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(timeout * 1000))) { [self] in
+            guard !refused else { return }
+            refused = true
+            policy.metrics.badRequests.add(1, ordering: .relaxed)
+            let seconds = timeout.rounded() == timeout ? "\(Int(timeout))" : "\(timeout)"
+            refuse(status: .requestTimeout, message: "no request within \(seconds) s", retryAfter: nil, version: .http1_1, context: context)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+    }
+
+    /// A request the HTTP decoder cannot parse: 400, then the connection closes. (The error is not
+    /// passed on: the upgrader would wait on for a request head that never comes.)
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError else { return context.fireErrorCaught(error) }
+        guard !refused else { return }
+        refused = true
+        policy.metrics.badRequests.add(1, ordering: .relaxed)
+        refuse(status: .badRequest, message: "malformed HTTP request", retryAfter: nil, version: .http1_1, context: context)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -113,33 +163,36 @@ final class AdmissionGate: ChannelInboundHandler, RemovableChannelHandler {
         guard case let .head(head) = unwrapInboundIn(data), Self.isWebSocketUpgrade(head) else {
             return pass(data, context: context)
         }
-        switch policy.verdict(uri: head.uri, headers: head.headers) {
+        let address = context.channel.remoteAddress?.ipAddress ?? "unknown address"
+        switch policy.verdict(uri: head.uri, headers: head.headers, address: address) {
         case .admit:
             let slots = policy.slots
             context.channel.closeFuture.whenComplete { _ in slots.release() }
             pass(data, context: context)
-        case let .refuse(status, message):
+        case let .refuse(status, message, retryAfter):
             refused = true
             policy.metrics.upgradesRefused.add(1, ordering: .relaxed)
             let remote = context.channel.remoteAddress.map { "\($0)" } ?? "a client"
             policy.logger.debug("refused WebSocket upgrade from \(remote): \(status.code) \(message)")
-            refuse(status: status, message: message, version: head.version, context: context)
+            refuse(status: status, message: message, retryAfter: retryAfter, version: head.version, context: context)
         }
     }
 
     private func pass(_ data: NIOAny, context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
         context.fireChannelRead(data)
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
-    private func refuse(status: HTTPResponseStatus, message: String, version: HTTPVersion, context: ChannelHandlerContext) {
+    private func refuse(status: HTTPResponseStatus, message: String, retryAfter: Int?, version: HTTPVersion, context: ChannelHandlerContext) {
         var body = context.channel.allocator.buffer(capacity: message.utf8.count + 1)
         body.writeString(message + "\n")
         var headers = HTTPHeaders([
             ("content-type", "text/plain; charset=utf-8"), ("content-length", "\(body.readableBytes)"), ("connection", "close"),
         ])
         if status == .unauthorized { headers.add(name: "www-authenticate", value: "Bearer realm=\"telemetry broker\"") }
-        if status == .serviceUnavailable { headers.add(name: "retry-after", value: "5") }
+        if let retryAfter { headers.add(name: "retry-after", value: "\(retryAfter)") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         // Once the response is out, tell the upgrader the request is over: it closes the

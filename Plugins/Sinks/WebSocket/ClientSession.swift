@@ -1,5 +1,6 @@
 import BrokerCore
 import Foundation
+import HummingbirdWebSocket
 import NIOCore
 
 /// A client command as typed: the command word (matched case-insensitively) and its
@@ -20,13 +21,52 @@ struct ClientCommand: Equatable, Sendable {
     }
 }
 
+/// What one client may ask of the sink: `max_commands_per_s` and `max_subscriptions`.
+struct ClientLimits: Sendable {
+    var commandsPerSecond: Int
+    var subscriptions: Int
+}
+
 /// Carries out one client's commands and writes the replies (SPEC 5, the Python bridge's protocol
 /// plus `vars`, `rate` and `events`). Errors are replies; they never close the connection.
 struct ClientSession: Sendable {
     let client: ClientConnection
     let fanout: Fanout
+    let limits: ClientLimits
+    /// Every message the client sends takes a token; one that finds none is answered with an
+    /// error and not carried out.
+    private var commandBudget: TokenBucket
 
     static let commands = ["status", "sub", "unsub", "read", "sessioninfo", "metrics", "ping", "vars", "rate", "events"]
+    /// The longest command word an error reply repeats back.
+    static let echoedWordLimit = 32
+
+    init(client: ClientConnection, fanout: Fanout, limits: ClientLimits) {
+        self.client = client
+        self.fanout = fanout
+        self.limits = limits
+        commandBudget = TokenBucket(rate: Double(limits.commandsPerSecond))
+    }
+
+    /// One message from the client, within its command budget.
+    mutating func receive(_ message: WebSocketMessage) async throws {
+        guard commandBudget.take(at: fanout.clock.now()) else {
+            fanout.metrics.commandsRefused.add(1, ordering: .relaxed)
+            var word: String?
+            if case let .text(text) = message, let command = ClientCommand(parsing: text) {
+                word = command.word.count > Self.echoedWordLimit ? String(command.word.prefix(Self.echoedWordLimit)) + "..." : command.word
+            }
+            return try await reply(
+                BrokerMessages.error(
+                    "too many commands: at most \(limits.commandsPerSecond) per second per client (max_commands_per_s); "
+                        + "this one was not carried out, send it again later",
+                    command: word))
+        }
+        switch message {
+        case let .text(text): try await handle(text: text)
+        case .binary: try await handleBinary()
+        }
+    }
 
     func handle(text: String) async throws {
         guard let command = ClientCommand(parsing: text) else {
@@ -104,19 +144,41 @@ struct ClientSession: Sendable {
         try await reply(BrokerMessages.error(message + applied + "; 'vars' lists them", command: command, unknown: arguments.unknown))
     }
 
+    /// Replies with the names `max_subscriptions` kept from being applied, if any.
+    private func reportRefused(_ refused: [String], command: String) async throws {
+        guard !refused.isEmpty else { return }
+        fanout.metrics.subscriptionsRefused.add(refused.count, ordering: .relaxed)
+        let shown = refused.prefix(10).joined(separator: ", ") + (refused.count > 10 ? " and \(refused.count - 10) more" : "")
+        let verb = command == "sub" ? "not subscribed" : "not unsubscribed"
+        let message =
+            "too many subscriptions: at most \(limits.subscriptions) variable names per client (max_subscriptions); "
+            + "\(verb): \(shown) (the others were applied)"
+        try await reply(
+            BrokerMessages.encode(
+                .object([
+                    ("type", "error"), ("message", .string(message)), ("command", .string(command)),
+                    ("refused", .array(refused.map { .string($0) })),
+                ])))
+    }
+
     private func subscribe(_ command: ClientCommand) async throws {
         guard let raw = try await requireArguments(command, usage: "a comma-separated list of variables, or 'all'") else { return }
         let arguments = classify(raw)
         try await reportUnknown(arguments, command: command.word)
         guard arguments.isUsable else { return }
         let sourceIDs = fanout.sourceIDs
+        let limit = limits.subscriptions
+        var refused: [String] = []
         client.updateSubscription(sourceIDs: sourceIDs, tables: fanout.tables) { request in
             if arguments.all {
                 request.subscribeAll()
             } else {
-                for name in arguments.known { request.subscribe(name, sourceIDs: sourceIDs) }
+                for name in arguments.known where !request.apply(name, subscribing: true, sourceIDs: sourceIDs, limit: limit) {
+                    refused.append(name)
+                }
             }
         }
+        try await reportRefused(refused, command: command.word)
         // The first telemetry message goes out at once, with the whole selection.
         var batches = LoopBatches()
         for (index, hub) in fanout.hubs.enumerated() {
@@ -134,13 +196,19 @@ struct ClientSession: Sendable {
         try await reportUnknown(arguments, command: command.word)
         guard arguments.isUsable else { return }
         let sourceIDs = fanout.sourceIDs
+        let limit = limits.subscriptions
+        var refused: [String] = []
         client.updateSubscription(sourceIDs: sourceIDs, tables: fanout.tables) { request in
             if arguments.all {
                 request.unsubscribeAll()
             } else {
-                for name in arguments.known { request.unsubscribe(name, sourceIDs: sourceIDs) }
+                // After `sub all`, each name unsubscribed is one more the request lists as excluded.
+                for name in arguments.known where !request.apply(name, subscribing: false, sourceIDs: sourceIDs, limit: limit) {
+                    refused.append(name)
+                }
             }
         }
+        try await reportRefused(refused, command: command.word)
     }
 
     /// One `read` message per source the names concern: `{"type":"read","source":"ID","data":{...}}`.

@@ -101,6 +101,14 @@ final class SinkMetrics: Sendable {
     let clientsEvicted = Atomic<Int>(0)
     let clientsAccepted = Atomic<Int>(0)
     let upgradesRefused = Atomic<Int>(0)
+    /// Upgrades refused with 429 (`max_connects_per_s`); also counted in `upgradesRefused`.
+    let upgradesThrottled = Atomic<Int>(0)
+    /// Connections closed before their first request: malformed (400) or too slow (408).
+    let badRequests = Atomic<Int>(0)
+    /// Commands refused for going over `max_commands_per_s`.
+    let commandsRefused = Atomic<Int>(0)
+    /// Variable names refused for going over `max_subscriptions`.
+    let subscriptionsRefused = Atomic<Int>(0)
     let framesScheduled = Atomic<Int>(0)
     let framesSkipped = Atomic<Int>(0)
 
@@ -164,6 +172,11 @@ final class SinkMetrics: Sendable {
             ("messages_sent", .int(Int64(messagesSent.load(ordering: .relaxed)))),
             ("messages_replaced", .int(Int64(messagesReplaced.load(ordering: .relaxed)))),
             ("clients_evicted", .int(Int64(clientsEvicted.load(ordering: .relaxed)))),
+            ("upgrades_refused", .int(Int64(upgradesRefused.load(ordering: .relaxed)))),
+            ("upgrades_throttled", .int(Int64(upgradesThrottled.load(ordering: .relaxed)))),
+            ("bad_requests", .int(Int64(badRequests.load(ordering: .relaxed)))),
+            ("commands_refused", .int(Int64(commandsRefused.load(ordering: .relaxed)))),
+            ("subscriptions_refused", .int(Int64(subscriptionsRefused.load(ordering: .relaxed)))),
             ("client_buffer_max_bytes", .int(Int64(largestClientBuffer))),
             ("rate_hz", .double(clientRate)),
         ])
@@ -192,7 +205,21 @@ final class SinkMetrics: Sendable {
         }
         metric("clients", "gauge", "Connected WebSocket clients.", clients)
         metric("clients_accepted_total", "counter", "WebSocket upgrades accepted.", clientsAccepted.load(ordering: .relaxed))
-        metric("upgrades_refused_total", "counter", "Upgrades refused (bad token, full, wrong path).", upgradesRefused.load(ordering: .relaxed))
+        metric(
+            "upgrades_refused_total", "counter", "Upgrades refused (too many attempts, bad token, full, wrong path).",
+            upgradesRefused.load(ordering: .relaxed))
+        metric(
+            "upgrades_throttled_total", "counter", "Upgrades refused with 429 for too many attempts from one address.",
+            upgradesThrottled.load(ordering: .relaxed))
+        metric(
+            "bad_requests_total", "counter", "Connections closed before a first request: malformed (400) or none within 10 s (408).",
+            badRequests.load(ordering: .relaxed))
+        metric(
+            "commands_refused_total", "counter", "Client commands refused for going over max_commands_per_s.",
+            commandsRefused.load(ordering: .relaxed))
+        metric(
+            "subscriptions_refused_total", "counter", "Variable names refused for going over max_subscriptions.",
+            subscriptionsRefused.load(ordering: .relaxed))
         metric("messages_sent_total", "counter", "Messages written to clients.", messagesSent.load(ordering: .relaxed))
         metric(
             "messages_replaced_total", "counter", "Pending messages replaced by a newer one before a slow client drained.",

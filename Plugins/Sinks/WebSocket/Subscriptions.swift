@@ -43,6 +43,23 @@ struct SubscriptionRequest: Sendable, Equatable {
         }
     }
 
+    /// `sub NAME` (`unsub NAME` when `subscribing` is false) unless it would make the list longer
+    /// than `limit` names (`max_subscriptions`); returns false, changing nothing, when refused.
+    /// A change that does not lengthen the list always applies.
+    mutating func apply(_ name: String, subscribing: Bool, sourceIDs: [String], limit: Int) -> Bool {
+        // One name lengthens the list by at most one, or (removing `ID/Name` from a plain `Name`)
+        // by the number of other sources: far from the limit there is nothing to check.
+        if names.count + sourceIDs.count <= limit {
+            if subscribing { subscribe(name, sourceIDs: sourceIDs) } else { unsubscribe(name, sourceIDs: sourceIDs) }
+            return true
+        }
+        var changed = self
+        if subscribing { changed.subscribe(name, sourceIDs: sourceIDs) } else { changed.unsubscribe(name, sourceIDs: sourceIDs) }
+        guard changed.names.count <= max(limit, names.count) else { return false }
+        self = changed
+        return true
+    }
+
     /// The part of this request that concerns `sourceID`, or nil when it wants nothing from it.
     func key(for sourceID: String) -> SubscriptionKey? {
         var seen = Set<String>()

@@ -36,6 +36,9 @@ public struct WebSocketSink: Sink {
             path: /                   # URL path of the WebSocket endpoint
             max_clients: 256          # clients beyond this are refused with HTTP 503
             max_message_bytes: 4096   # a longer client message closes the connection (1009)
+            max_commands_per_s: 50    # per client; the excess gets an error reply, the connection stays
+            max_subscriptions: 1000   # variable names one client may subscribe to; beyond, an error
+            max_connects_per_s: 20    # upgrades per second from one address; beyond, HTTP 429
             # token: ${BROKER_TOKEN}  # when set, clients must send ?token= or Authorization: Bearer
             mdns:
               enabled: true           # advertise on the local network (DNS-SD)
@@ -85,7 +88,7 @@ public struct WebSocketSink: Sink {
         let failure = await Task.detached {
             await fanout.closeAllClients(grace: 0.4)
             await advertiser?.withdraw()
-            return await server.stop()
+            return await server.stop(logger: logger)
         }.value
         if let failure { throw PluginError("websocket sink '\(id)': the server stopped: \(failure)") }
     }
@@ -114,14 +117,38 @@ public struct WebSocketSink: Sink {
             failure.withLock { $0 = $0 ?? "\(error)" }
         }
 
+        /// How long `stop` waits for the server: its group's graceful period, then cancellation.
+        /// With the 0.4 s the clients get for their close handshakes, the sink is done within the
+        /// broker's shutdown grace even when the machine is too busy for the server to finish.
+        static let stopDeadline = 0.8
+
         /// Stops the server (its group cancels it if the graceful stop takes too long) and returns
-        /// why it had stopped by itself, if it had.
-        func stop() async -> String? {
+        /// why it had stopped by itself, if it had. Waits at most `stopDeadline`: a server still
+        /// winding down then is left to finish on its own rather than holding up the shutdown.
+        func stop(logger: Logger) async -> String? {
             let early = failure.withLock { $0 }
             stopping.value.store(true, ordering: .relaxed)
             await group.triggerGracefulShutdown()
-            _ = await task.result
+            if await !Self.waitForEnd(of: task, atMost: Self.stopDeadline) {
+                logger.debug("the server had not stopped \(Self.stopDeadline) s after shutdown began; leaving it to finish")
+            }
             return early
+        }
+
+        /// Whether `task` ended within `seconds`. (Waiting on a task's result cannot be cancelled,
+        /// so the two waits race, and the first to finish answers.)
+        private static func waitForEnd(of task: Task<Void, any Error>, atMost seconds: Double) async -> Bool {
+            await withCheckedContinuation { continuation in
+                let answer = FirstAnswer(continuation)
+                Task {
+                    _ = await task.result
+                    answer.resume(returning: true)
+                }
+                Task {
+                    try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                    answer.resume(returning: false)
+                }
+            }
         }
     }
 
@@ -131,8 +158,10 @@ public struct WebSocketSink: Sink {
         let router = HTTPEndpoints.router(fanout: fanout, config: config)
         let policy = AdmissionPolicy(
             path: config.path, token: config.token.map { Array($0.utf8) }, maxClients: config.maxClients, slots: ConnectionSlots(),
-            metrics: fanout.metrics, logger: context.logger)
+            throttle: ConnectionThrottle(rate: Double(config.maxConnectsPerSecond)), clock: fanout.clock,
+            requestHeadTimeout: config.requestHeadTimeout, metrics: fanout.metrics, logger: context.logger)
         let maxMessageBytes = config.maxMessageBytes
+        let limits = ClientLimits(commandsPerSecond: config.maxCommandsPerSecond, subscriptions: config.maxSubscriptions)
         let clock = fanout.clock
         let webSocket = WebSocketServerConfiguration(
             maxFrameSize: maxMessageBytes, autoPing: .enabled(timePeriod: .seconds(30)), closeTimeout: .seconds(2), validateUTF8: true)
@@ -144,7 +173,7 @@ public struct WebSocketSink: Sink {
                     .upgrade([:]) { inbound, outbound, _ in
                         try await Self.serve(
                             channel: channel, inbound: inbound, outbound: outbound, fanout: fanout, clock: clock,
-                            maxMessageBytes: maxMessageBytes)
+                            maxMessageBytes: maxMessageBytes, limits: limits)
                     }
                 },
                 policy: policy)
@@ -162,7 +191,9 @@ public struct WebSocketSink: Sink {
             logger: serverLogger)
         var groupConfiguration = ServiceGroupConfiguration(services: [app], logger: serverLogger)
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(400)
-        groupConfiguration.maximumCancellationDuration = .milliseconds(200)
+        // No cancellation deadline: ServiceLifecycle enforces one with a fatal error, which on a
+        // busy machine crashed the broker at shutdown. `RunningServer.stop` bounds the wait instead.
+        groupConfiguration.maximumCancellationDuration = nil
         let group = ServiceGroup(configuration: groupConfiguration)
         // Detached: the server must not see the broker's graceful shutdown before the sink has
         // sent its own close frames (1001); `RunningServer.stop()` shuts it down afterwards.
@@ -203,7 +234,7 @@ public struct WebSocketSink: Sink {
     /// carried out until it leaves or is closed.
     private static func serve(
         channel: any Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, fanout: Fanout,
-        clock: any BrokerClock, maxMessageBytes: Int
+        clock: any BrokerClock, maxMessageBytes: Int, limits: ClientLimits
     ) async throws {
         let client = ClientConnection(
             id: fanout.registry.makeID(), channel: channel, outbound: outbound, hubs: fanout.hubs, rate: fanout.sinkRate,
@@ -217,13 +248,10 @@ public struct WebSocketSink: Sink {
             client.detach(tables: fanout.tables)
             fanout.logger.debug("client \(client.id) disconnected")
         }
-        let session = ClientSession(client: client, fanout: fanout)
+        var session = ClientSession(client: client, fanout: fanout, limits: limits)
         try await client.sendReply(fanout.statusMessage())
         for try await message in inbound.messages(maxSize: maxMessageBytes) {
-            switch message {
-            case let .text(text): try await session.handle(text: text)
-            case .binary: try await session.handleBinary()
-            }
+            try await session.receive(message)
         }
     }
 
@@ -234,6 +262,19 @@ public struct WebSocketSink: Sink {
             name: config.mdns.name ?? MDNSAdvertiser.hostName(), type: config.mdns.type, port: port,
             txt: [("path", config.path), ("version", "1"), ("sources", sources.joined(separator: ","))])
         return MDNSAdvertiser.advertise(service, logger: context.logger)
+    }
+}
+
+/// A continuation that several racing tasks may try to resume: the first one does.
+private final class FirstAnswer: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
+
+    init(_ continuation: CheckedContinuation<Bool, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(returning value: Bool) {
+        continuation.withLock { $0.take() }?.resume(returning: value)
     }
 }
 

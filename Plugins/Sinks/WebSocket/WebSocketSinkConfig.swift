@@ -60,13 +60,24 @@ public struct WebSocketSinkConfig: PluginConfig, Equatable {
     public var token: String?
     public var mdns: MDNS
     public var dashboard: Bool
+    /// Commands one client may send per second (a burst of as many at once); the excess gets an
+    /// `error` reply and is not carried out.
+    public var maxCommandsPerSecond: Int
+    /// Variable names one client's subscription may list (after `sub all`: names it excludes).
+    public var maxSubscriptions: Int
+    /// WebSocket upgrades one remote address may attempt per second; beyond, HTTP 429.
+    public var maxConnectsPerSecond: Int
     /// Seconds a client may stay undrained before it is closed with 1008 (not a config key: SPEC 5
     /// fixes it at 10 s; tests shorten it).
     public var drainTimeout: Double
+    /// Seconds a new connection may take to send its first request head before it gets 408 and is
+    /// closed (not a config key; tests shorten it).
+    public var requestHeadTimeout: Double
 
     public init(
         host: String = "0.0.0.0", port: Int = 8765, path: String = "/", maxClients: Int = 256, maxMessageBytes: Int = 4096,
-        token: String? = nil, mdns: MDNS = MDNS(), dashboard: Bool = true, drainTimeout: Double = 10
+        token: String? = nil, mdns: MDNS = MDNS(), dashboard: Bool = true, maxCommandsPerSecond: Int = 50,
+        maxSubscriptions: Int = 1000, maxConnectsPerSecond: Int = 20, drainTimeout: Double = 10, requestHeadTimeout: Double = 10
     ) {
         self.host = host
         self.port = port
@@ -76,13 +87,20 @@ public struct WebSocketSinkConfig: PluginConfig, Equatable {
         self.token = token
         self.mdns = mdns
         self.dashboard = dashboard
+        self.maxCommandsPerSecond = maxCommandsPerSecond
+        self.maxSubscriptions = maxSubscriptions
+        self.maxConnectsPerSecond = maxConnectsPerSecond
         self.drainTimeout = drainTimeout
+        self.requestHeadTimeout = requestHeadTimeout
     }
 
     enum CodingKeys: String, CodingKey {
         case host, port, path, token, mdns, dashboard
         case maxClients = "max_clients"
         case maxMessageBytes = "max_message_bytes"
+        case maxCommandsPerSecond = "max_commands_per_s"
+        case maxSubscriptions = "max_subscriptions"
+        case maxConnectsPerSecond = "max_connects_per_s"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -96,7 +114,11 @@ public struct WebSocketSinkConfig: PluginConfig, Equatable {
         token = try c.decodeIfPresent(String.self, forKey: .token)
         mdns = try c.value(.mdns, default: defaults.mdns)
         dashboard = try c.value(.dashboard, default: defaults.dashboard)
+        maxCommandsPerSecond = try c.value(.maxCommandsPerSecond, default: defaults.maxCommandsPerSecond, in: 1...100_000)
+        maxSubscriptions = try c.value(.maxSubscriptions, default: defaults.maxSubscriptions, in: 1...1_000_000)
+        maxConnectsPerSecond = try c.value(.maxConnectsPerSecond, default: defaults.maxConnectsPerSecond, in: 1...100_000)
         drainTimeout = defaults.drainTimeout
+        requestHeadTimeout = defaults.requestHeadTimeout
         if host.isEmpty {
             try c.reportOrThrow("host must not be empty (use 0.0.0.0 for every interface)", key: .host)
             host = defaults.host
@@ -121,7 +143,8 @@ extension WebSocketSinkConfig: CustomStringConvertible, CustomDebugStringConvert
     public var description: String {
         let mdnsText = mdns.enabled ? "\(mdns.name ?? "<host name>").\(mdns.type)" : "off"
         return "websocket on \(host):\(port)\(path), max_clients \(maxClients), max_message_bytes \(maxMessageBytes), "
-            + "token \(token == nil ? "none" : "<set>"), mdns \(mdnsText), dashboard \(dashboard)"
+            + "max_commands_per_s \(maxCommandsPerSecond), max_subscriptions \(maxSubscriptions), "
+            + "max_connects_per_s \(maxConnectsPerSecond), token \(token == nil ? "none" : "<set>"), mdns \(mdnsText), dashboard \(dashboard)"
     }
 
     public var debugDescription: String { description }

@@ -12,8 +12,9 @@ final class RawSocket {
     let descriptor: Int32
 
     /// Connects; `receiveBuffer` shrinks the kernel's receive buffer (set before connecting, so the
-    /// TCP window is small too) to make a non-reading client fill up quickly.
-    init(port: Int, receiveBuffer: Int32? = nil, timeout: Int = 5) throws {
+    /// TCP window is small too) to make a non-reading client fill up quickly. `from` binds the
+    /// local end to another loopback address (127.0.0.0/8), so the server sees another machine.
+    init(port: Int, receiveBuffer: Int32? = nil, timeout: Int = 5, from sourceAddress: String? = nil) throws {
         #if canImport(Glibc)
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -25,6 +26,19 @@ final class RawSocket {
         }
         var time = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        if let sourceAddress {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(sourceAddress)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                let error = errno
+                close(descriptor)
+                throw HarnessError("bind to \(sourceAddress) failed: errno \(error)")
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -67,6 +81,11 @@ final class RawSocket {
 
     /// Reads everything until the peer closes (or the timeout), as text.
     func readAll() -> String {
+        String(decoding: readAllBytes(), as: UTF8.self)
+    }
+
+    /// Reads everything until the peer closes (or the timeout).
+    func readAllBytes() -> [UInt8] {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -74,7 +93,7 @@ final class RawSocket {
             guard count > 0 else { break }
             received += buffer[..<count]
         }
-        return String(decoding: received, as: UTF8.self)
+        return received
     }
 
     /// Whether the peer has closed the connection (a read returns end-of-stream or a reset).

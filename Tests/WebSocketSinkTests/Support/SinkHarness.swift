@@ -20,28 +20,33 @@ struct SinkHarness {
         "ws://127.0.0.1:\(port)\(path)\(query.isEmpty ? "" : "?" + query)"
     }
 
-    /// A config for tests: loopback, a free port, no mDNS.
+    /// A config for tests: loopback, a free port, no mDNS. Every test client comes from 127.0.0.1,
+    /// so `max_connects_per_s` is high unless a test is about it.
     static func config(
         path: String = "/", maxClients: Int = 256, maxMessageBytes: Int = 4096, token: String? = nil, dashboard: Bool = true,
-        drainTimeout: Double = 10
+        maxCommandsPerSecond: Int = 50, maxSubscriptions: Int = 1000, maxConnectsPerSecond: Int = 10_000, drainTimeout: Double = 10,
+        requestHeadTimeout: Double = 10
     ) -> WebSocketSinkConfig {
         WebSocketSinkConfig(
             host: "127.0.0.1", port: 0, path: path, maxClients: maxClients, maxMessageBytes: maxMessageBytes, token: token,
-            mdns: .init(enabled: false), dashboard: dashboard, drainTimeout: drainTimeout)
+            mdns: .init(enabled: false), dashboard: dashboard, maxCommandsPerSecond: maxCommandsPerSecond,
+            maxSubscriptions: maxSubscriptions, maxConnectsPerSecond: maxConnectsPerSecond, drainTimeout: drainTimeout,
+            requestHeadTimeout: requestHeadTimeout)
     }
 
     /// Starts a sink over one hub per entry of `sources` (id, type) and waits until it listens.
+    /// `logger` replaces the default one (stderr, level from `TEST_LOG_LEVEL`, else warning).
     static func start(
         _ config: WebSocketSinkConfig = config(), sources: [(id: String, type: String)] = [("mock", "mock")], rate: Double = 60,
-        id: String = "ws"
+        id: String = "ws", clock: any BrokerClock = SystemClock(), logger: Logger? = nil
     ) async throws -> SinkHarness {
         let registry = VariableRegistry()
         let hubs = sources.map { SourceHub(id: $0.id, typeName: $0.type, registry: registry) }
-        var logger = Logger(label: "websocket-sink-test")
-        logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-        let context = PluginContext(logger: logger, registry: registry)
+        var defaultLogger = Logger(label: "websocket-sink-test")
+        defaultLogger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        let context = PluginContext(logger: logger ?? defaultLogger, registry: registry)
         let sink = try WebSocketSink(id: id, config: config, context: context)
-        let input = SinkInput(sinkID: id, sources: hubs, rate: rate)
+        let input = SinkInput(sinkID: id, sources: hubs, rate: rate, clock: clock)
         let failure = Mutex<(any Error)?>(nil)
         let task = Task {
             do {
