@@ -177,18 +177,20 @@ struct ClientLimitsTests {
         #expect(one.admit(address: "b", now: 10.25) == nil)
     }
 
-    /// A masked client frame: FIN, `opcode`, and `payload`, or only a header claiming `claimedLength`.
-    static func clientFrame(opcode: UInt8, payload: [UInt8], claimedLength: UInt64? = nil) -> [UInt8] {
-        let mask: [UInt8] = [0x21, 0x43, 0x65, 0x87]
+    /// A client frame: FIN, `opcode`, and `payload`, or only a header claiming `claimedLength`;
+    /// masked as clients must, unless `masked` is false.
+    static func clientFrame(opcode: UInt8, payload: [UInt8], claimedLength: UInt64? = nil, masked: Bool = true) -> [UInt8] {
+        let mask: [UInt8] = masked ? [0x21, 0x43, 0x65, 0x87] : []
+        let maskBit: UInt8 = masked ? 0x80 : 0
         var frame: [UInt8] = [0x80 | opcode]
         let length = claimedLength ?? UInt64(payload.count)
         if length < 126 {
-            frame.append(0x80 | UInt8(length))
+            frame.append(maskBit | UInt8(length))
         } else {
-            frame.append(0x80 | 127)
+            frame.append(maskBit | 127)
             frame += withUnsafeBytes(of: length.bigEndian, Array.init)
         }
-        return frame + mask + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        return frame + mask + (masked ? payload.enumerated().map { $0.element ^ mask[$0.offset % 4] } : payload)
     }
 
     @Test(
@@ -197,12 +199,16 @@ struct ClientLimitsTests {
             ("a header claiming 1 TiB", clientFrame(opcode: 0x1, payload: [1, 2, 3, 4], claimedLength: 1 << 40), 1009),
             ("invalid UTF-8 in a text frame", clientFrame(opcode: 0x1, payload: Array("sub ".utf8) + [0xFF, 0xFE, 0xC3, 0x28]), 1007),
             ("a reserved opcode", clientFrame(opcode: 0x3, payload: Array("ping".utf8)), 1002),
+            ("an unmasked frame (RFC 6455 5.1: a server must close)", clientFrame(opcode: 0x1, payload: Array("ping".utf8), masked: false), 1002),
         ] as [(String, [UInt8], UInt16)])
     func malformedFrame(name: String, frame: [UInt8], code: UInt16) async throws {
         let harness = try await SinkHarness.start()
         let socket = try RawSocket(port: harness.port)
         try socket.send(RawSocket.upgradeRequest(port: harness.port))
         #expect(RawSocket.status(of: try socket.readHead()) == 101)
+        // The mask check starts with the client's session, a moment after the 101 (see
+        // UnmaskedFrameGuard); a client that waits for the 101, as clients do, is covered.
+        try await Task.sleep(for: .milliseconds(500))
         try socket.send(frame)
         let received = socket.readAllBytes()
         // The server's close frame: opcode close, then the code first in its payload.
