@@ -135,7 +135,6 @@ do {
     let all = VariableSelection.all.resolve(sourceID: "mock", layout: layout, registry: registry)
     var sample = JSONWriter(capacity: 1024)
     all.writeData(of: frame, to: &sample)
-    try? Data(sample.bytes).write(to: URL(fileURLWithPath: "/tmp/json-read-all-sample.json"))
     print("json-read-all: \(all.entries.count) variables (\(layout.fields.reduce(0) { $0 + $1.count }) values), \(sample.bytes.count + 32) bytes per message")
     measure("json-read-all", unit: "messages") { n in
         var total = 0

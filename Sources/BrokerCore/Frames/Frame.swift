@@ -81,23 +81,25 @@ extension JSONCursor {
             var text = FrameRowReader.string(field, from: row)
             return text.withUTF8 { string($0) }
         }
-        if field.count == 1 { return element(field.type, at: field.offset, in: row) }
+        switch field.type {
+        case .bool: elements(of: field) { $0.bool(row[$1] != 0) }
+        case .int: elements(of: field) { $0.int(Int64(row.loadUnaligned(fromByteOffset: $1, as: Int32.self).littleEndian)) }
+        case .bitfield: elements(of: field) { $0.int(UInt64(row.loadUnaligned(fromByteOffset: $1, as: UInt32.self).littleEndian)) }
+        case .float: elements(of: field) { $0.float(Float(bitPattern: row.loadUnaligned(fromByteOffset: $1, as: UInt32.self).littleEndian)) }
+        case .double: elements(of: field) { $0.double(Double(bitPattern: row.loadUnaligned(fromByteOffset: $1, as: UInt64.self).littleEndian)) }
+        case .string: null()
+        }
+    }
+
+    /// The field's one value, or its elements as an array, each written by `element` from its
+    /// offset in the row. A loop per type: the type is not switched on per element.
+    private mutating func elements(of field: FieldPlacement, _ element: (inout JSONCursor, Int) -> Void) {
+        if field.count == 1 { return element(&self, field.offset) }
         byte(UInt8(ascii: "["))
         for i in 0..<field.count {
             if i > 0 { byte(UInt8(ascii: ",")) }
-            element(field.type, at: field.offset + i * field.type.elementSize, in: row)
+            element(&self, field.offset + i * field.type.elementSize)
         }
         byte(UInt8(ascii: "]"))
-    }
-
-    private mutating func element(_ type: VariableType, at offset: Int, in row: UnsafeRawBufferPointer) {
-        switch type {
-        case .bool: bool(row[offset] != 0)
-        case .int: int(Int64(row.loadUnaligned(fromByteOffset: offset, as: Int32.self).littleEndian))
-        case .bitfield: int(UInt64(row.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian))
-        case .float: float(Float(bitPattern: row.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian))
-        case .double: double(Double(bitPattern: row.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian))
-        case .string: null()
-        }
     }
 }

@@ -38,33 +38,48 @@ struct JSONCursor {
         int(value.magnitude)
     }
 
-    /// Digits are written from the last, at the end of the number's counted width.
-    mutating func int(_ value: UInt64) {
+    mutating func int(_ value: UInt64) { digits(value, count: Self.decimalDigitCount(value)) }
+
+    /// Writes the `count` digits of `value`, two at a time from the last: each step divides by
+    /// 100, halving the chain of dependent divisions a digit at a time would make.
+    private mutating func digits(_ value: UInt64, count: Int) {
         var rest = value
-        var digit = position + Self.decimalDigitCount(value)
-        position = digit
-        repeat {
-            digit -= 1
-            digit.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
-        } while rest > 0
+        var end = position + count
+        position = end
+        while rest >= 100 {
+            let pair = rest % 100
+            rest /= 100
+            end -= 2
+            end[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: pair / 10)
+            end[1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: pair % 10)
+        }
+        if rest >= 10 {
+            end[-2] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest / 10)
+            end[-1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+        } else {
+            end[-1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest)
+        }
     }
 
+    /// 10^0 ... 10^19, as a literal the compiler lays out statically.
+    private static let powersOfTen: [UInt64] = [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
+        10_000_000_000, 100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+        10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
+    ]
+
+    /// From the bit length: a number of b bits has ⌊b × log10 2⌋ or one more digits.
     static func decimalDigitCount(_ value: UInt64) -> Int {
-        var count = 1
-        var limit: UInt64 = 10
-        while count < 20 && value >= limit {
-            count += 1
-            limit &*= 10
-        }
-        return count
+        if value < 10 { return 1 }
+        let estimate = ((64 - value.leadingZeroBitCount) * 1233) >> 12  // 1233 / 4096 ≈ log10 2
+        return estimate + (value >= powersOfTen[estimate] ? 1 : 0)
     }
 
     mutating func float(_ value: Float) {
         guard value.isFinite else { return null() }
         // Whole numbers up to 2^24 (car slot arrays are mostly these) skip the digit search.
-        if value == value.rounded(.towardZero), value.magnitude <= 16_777_216 {
-            return wholeNumber(UInt64(value.magnitude), negative: value.sign == .minus)
+        if value.magnitude <= 16_777_216, value == Float(Int32(value)) {
+            return wholeNumber(UInt64(Int32(value).magnitude), negative: value.sign == .minus)
         }
         if value.sign == .minus { byte(UInt8(ascii: "-")) }
         let (significand, exponent) = ShortestFloat.digits(of: value.magnitude)
@@ -74,8 +89,8 @@ struct JSONCursor {
     /// Doubles with a fraction go through `description`: telemetry has few of them (session times).
     mutating func double(_ value: Double) {
         guard value.isFinite else { return null() }
-        if value == value.rounded(.towardZero), value.magnitude <= 9_007_199_254_740_992 {
-            return wholeNumber(UInt64(value.magnitude), negative: value.sign == .minus)
+        if value.magnitude <= 9_007_199_254_740_992, value == Double(Int64(value)) {
+            return wholeNumber(Int64(value).magnitude, negative: value.sign == .minus)
         }
         var text = value.description
         text.withUTF8 { copy($0) }

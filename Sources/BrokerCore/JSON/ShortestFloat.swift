@@ -13,8 +13,20 @@
 /// rounds); then decimal digits are dropped while the scaled interval still holds a number with
 /// fewer digits, and the last kept digit is rounded to nearest (an exact half to even).
 enum ShortestFloat {
-    /// 5^0 ... 5^47, for scaling every float exactly (47 = ⌈151 × log10 2⌉ + 1 for the subnormals).
-    static let powersOfFive: [UInt128] = (0...47).reduce(into: []) { powers, n in powers.append(n == 0 ? 1 : powers[n - 1] * 5) }
+    /// 5^0 ... 5^27, the powers of five a UInt64 holds. A literal of plain integers, so the
+    /// compiler lays it out statically (a computed table costs a lazy-initialisation check per use).
+    static let powersOfFive: [UInt64] = [
+        1, 5, 25, 125, 625, 3_125, 15_625, 78_125, 390_625, 1_953_125, 9_765_625, 48_828_125, 244_140_625, 1_220_703_125,
+        6_103_515_625, 30_517_578_125, 152_587_890_625, 762_939_453_125, 3_814_697_265_625, 19_073_486_328_125,
+        95_367_431_640_625, 476_837_158_203_125, 2_384_185_791_015_625, 11_920_928_955_078_125, 59_604_644_775_390_625,
+        298_023_223_876_953_125, 1_490_116_119_384_765_625, 7_450_580_596_923_828_125,
+    ]
+
+    /// 5^p for p ≤ 47 (⌈151 × log10 2⌉ + 1, what the smallest subnormals need).
+    static func powerOfFive(_ p: Int) -> UInt128 {
+        let low = min(p, 27)
+        return UInt128(powersOfFive[low]) &* UInt128(powersOfFive[p - low])
+    }
 
     /// `significand × 10^exponent` is the shortest, closest decimal for a positive finite `value`.
     /// `significand` may end in zeros.
@@ -28,9 +40,10 @@ enum ShortestFloat {
         let e2 = max(biasedExponent, 1) - 152
         let includesBounds = m & 1 == 0
         let exponent = decimalExponent(ofPowerOfTwo: e2) - 1
-        var (vr, vrIsExact) = scaled(4 * m, e2: e2, q: exponent)
-        var (vp, vpIsExact) = scaled(4 * m + 2, e2: e2, q: exponent)
-        var (vm, vmIsExact) = scaled(fraction == 0 && biasedExponent > 1 ? 4 * m - 1 : 4 * m - 2, e2: e2, q: exponent)
+        let power = powerOfFive(abs(exponent))
+        var (vr, vrIsExact) = scaled(4 * m, e2: e2, q: exponent, powerOfFive: power)
+        var (vp, vpIsExact) = scaled(4 * m + 2, e2: e2, q: exponent, powerOfFive: power)
+        var (vm, vmIsExact) = scaled(fraction == 0 && biasedExponent > 1 ? 4 * m - 1 : 4 * m - 2, e2: e2, q: exponent, powerOfFive: power)
         if vpIsExact && !includesBounds { vp -= 1 }
 
         var removed = 0
@@ -60,21 +73,22 @@ enum ShortestFloat {
     /// ⌊e2 × log10 2⌋ for -151 ≤ e2 ≤ 102 (a test checks the whole range).
     static func decimalExponent(ofPowerOfTwo e2: Int) -> Int { (e2 * 315_653) >> 20 }
 
-    /// ⌊n × 2^e2 / 10^q⌋ for n < 2^27, and whether the division is exact. With q one below
-    /// `decimalExponent(ofPowerOfTwo:)`, 2^e2 / 10^q is in [10, 100), so the result is below 2^34.
-    private static func scaled(_ n: UInt64, e2: Int, q: Int) -> (UInt64, isExact: Bool) {
+    /// ⌊n × 2^e2 / 10^q⌋ for n < 2^27, and whether the division is exact; `powerOfFive` is
+    /// 5^|q|. With q one below `decimalExponent(ofPowerOfTwo:)`, 2^e2 / 10^q is in [10, 100), so
+    /// the result is below 2^34.
+    @inline(__always)  // three calls with the same e2 and q: inlined, they share their branches
+    private static func scaled(_ n: UInt64, e2: Int, q: Int, powerOfFive: UInt128) -> (UInt64, isExact: Bool) {
         if q >= 0 {
             // n × 2^(e2-q) / 5^q: the numerator stays under 2^27 × 2^73.
-            let (quotient, remainder) = (UInt128(n) &<< (e2 - q)).quotientAndRemainder(dividingBy: powersOfFive[q])
+            let (quotient, remainder) = (UInt128(n) &<< (e2 - q)).quotientAndRemainder(dividingBy: powerOfFive)
             return (UInt64(truncatingIfNeeded: quotient), remainder == 0)
         }
-        // n × 5^p × 2^-s
-        let p = -q
-        let s = -e2 - p
-        if s <= 0 { return ((n * UInt64(powersOfFive[p])) << -s, true) }  // 0 ≤ e2 ≤ 3, p = 1
+        // n × 5^-q / 2^s
+        let s = q - e2
+        if s <= 0 { return ((n * UInt64(powerOfFive)) << -s, true) }  // 0 ≤ e2 ≤ 3, p = 1
         // The product (up to 2^137) in two 128-bit halves.
-        let low = UInt128(n) &* (powersOfFive[p] & UInt128(UInt64.max))
-        let high = UInt128(n) &* (powersOfFive[p] &>> 64)
+        let low = UInt128(n) &* (powerOfFive & UInt128(UInt64.max))
+        let high = UInt128(n) &* (powerOfFive &>> 64)
         let quotient = s >= 64 ? (high &+ (low &>> 64)) &>> (s - 64) : (high &<< (64 - s)) &+ (low &>> s)
         return (UInt64(truncatingIfNeeded: quotient), n.trailingZeroBitCount >= s)
     }
