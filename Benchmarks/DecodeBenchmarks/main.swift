@@ -7,8 +7,9 @@ import MockSource
 
 // Decode and encode micro-benchmarks (issue 7, SPEC 9).
 //
-//   swift run -c release decode-benchmarks [batches]
+//   swift run -c release decode-benchmarks [batches] [case-prefix]
 //
+// With a case prefix (e.g. `json`), only the cases whose names start with it run (for profiling).
 // Each case runs `batches` timed batches (default 200) after a warm-up; a batch repeats the
 // operation enough times to last about a millisecond. Per operation it prints the min, median and
 // p99 over the batches, and the rate the median implies. Cases:
@@ -21,6 +22,7 @@ import MockSource
 //   json-telemetry-20   a 20-variable telemetry message (what each subscription encodes per frame)
 
 let batches = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 200
+let casePrefix = CommandLine.arguments.dropFirst(2).first ?? ""
 
 /// Min, median and p99 of a list of per-operation times in seconds.
 struct Spread {
@@ -42,6 +44,7 @@ func seconds(_ duration: Duration) -> Double {
 /// Times `operation(n)` (which does the work `n` times and returns something to keep the work
 /// alive) in batches sized to about a millisecond; prints the spread per operation.
 func measure(_ name: String, unit: String, _ operation: (Int) -> Double) {
+    guard name.hasPrefix(casePrefix) else { return }
     var sink = 0.0
     // Size a batch: double until one takes >= 1 ms.
     var perBatch = 1
@@ -156,7 +159,8 @@ do {
 
 // iRacing .ibt replay at `speed: 0`: the whole source (file rows -> hub frames), timed from
 // `run` until the hub holds the file's last row and reports the end of the file.
-do {
+replay: do {
+    guard "ibt-replay-speed0".hasPrefix(casePrefix) else { break replay }
     let path = dataFolder.appendingPathComponent("iracing/formulavee_tsukuba.ibt").path
     var logger = Logger(label: "decode-benchmarks")
     logger.logLevel = .warning

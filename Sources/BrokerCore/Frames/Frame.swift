@@ -21,7 +21,6 @@ public struct Frame: Sendable {
     }
 
     /// Appends the JSON value of field `index` (a scalar, an array, or a string) to `writer`.
-    @inlinable
     public func writeValue(ofField index: Int, to writer: inout JSONWriter) {
         row.withUnsafeBytes { FrameRowReader.write(layout.fields[index], from: $0, to: &writer) }
     }
@@ -39,36 +38,14 @@ public struct Frame: Sendable {
 
 /// Reads typed values out of a little-endian row with unaligned loads, and never past its end.
 public enum FrameRowReader {
-    @inlinable
     public static func write(_ field: FrameField, from row: UnsafeRawBufferPointer, to writer: inout JSONWriter) {
-        guard field.offset >= 0, field.offset + field.byteSize <= row.count else { return writer.null() }
-        if field.type == .string {
-            return writer.string(string(field, from: row))
-        }
-        if field.count == 1 { return writeElement(field.type, at: field.offset, from: row, to: &writer) }
-        writer.byte(UInt8(ascii: "["))
-        for i in 0..<field.count {
-            if i > 0 { writer.byte(UInt8(ascii: ",")) }
-            writeElement(field.type, at: field.offset + i * field.type.elementSize, from: row, to: &writer)
-        }
-        writer.byte(UInt8(ascii: "]"))
-    }
-
-    @inlinable
-    static func writeElement(_ type: VariableType, at offset: Int, from row: UnsafeRawBufferPointer, to writer: inout JSONWriter) {
-        switch type {
-        case .bool: writer.bool(row[offset] != 0)
-        case .int: writer.int(row.loadUnaligned(fromByteOffset: offset, as: Int32.self).littleEndian)
-        case .bitfield: writer.int(row.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
-        case .float: writer.float(Float(bitPattern: row.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian))
-        case .double: writer.double(Double(bitPattern: row.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian))
-        case .string: writer.null()
-        }
+        let placement = field.placement
+        writer.withCursor(reserving: placement.maxJSONLength) { $0.value(placement, in: row) }
     }
 
     public static func value(_ field: FrameField, from row: UnsafeRawBufferPointer) -> JSONValue {
         guard field.offset >= 0, field.offset + field.byteSize <= row.count else { return .null }
-        if field.type == .string { return .string(string(field, from: row)) }
+        if field.type == .string { return .string(string(field.placement, from: row)) }
         let values = (0..<field.count).map { element(field.type, at: field.offset + $0 * field.type.elementSize, from: row) }
         return field.count == 1 ? values[0] : .array(values)
     }
@@ -89,10 +66,40 @@ public enum FrameRowReader {
     }
 
     /// A NUL-terminated string field: UTF-8 when valid, else Windows-1252.
-    @usableFromInline
-    static func string(_ field: FrameField, from row: UnsafeRawBufferPointer) -> String {
+    static func string(_ field: FieldPlacement, from row: UnsafeRawBufferPointer) -> String {
         let bytes = row[field.offset..<(field.offset + field.byteSize)]
         let text = bytes.prefix { $0 != 0 }
         return TextDecoding.utf8OrWindows1252(Array(text))
+    }
+}
+
+extension JSONCursor {
+    /// Writes the value at `field` in `row`: `null` when the row is too short to hold it.
+    mutating func value(_ field: FieldPlacement, in row: UnsafeRawBufferPointer) {
+        guard field.offset >= 0, field.offset + field.byteSize <= row.count else { return null() }
+        if field.type == .string {
+            var text = FrameRowReader.string(field, from: row)
+            return text.withUTF8 { string($0) }
+        }
+        switch field.type {
+        case .bool: elements(of: field) { $0.bool(row[$1] != 0) }
+        case .int: elements(of: field) { $0.int(Int64(row.loadUnaligned(fromByteOffset: $1, as: Int32.self).littleEndian)) }
+        case .bitfield: elements(of: field) { $0.int(UInt64(row.loadUnaligned(fromByteOffset: $1, as: UInt32.self).littleEndian)) }
+        case .float: elements(of: field) { $0.float(Float(bitPattern: row.loadUnaligned(fromByteOffset: $1, as: UInt32.self).littleEndian)) }
+        case .double: elements(of: field) { $0.double(Double(bitPattern: row.loadUnaligned(fromByteOffset: $1, as: UInt64.self).littleEndian)) }
+        case .string: null()
+        }
+    }
+
+    /// The field's one value, or its elements as an array, each written by `element` from its
+    /// offset in the row. A loop per type: the type is not switched on per element.
+    private mutating func elements(of field: FieldPlacement, _ element: (inout JSONCursor, Int) -> Void) {
+        if field.count == 1 { return element(&self, field.offset) }
+        byte(UInt8(ascii: "["))
+        for i in 0..<field.count {
+            if i > 0 { byte(UInt8(ascii: ",")) }
+            element(&self, field.offset + i * field.type.elementSize)
+        }
+        byte(UInt8(ascii: "]"))
     }
 }

@@ -11,6 +11,31 @@ public struct FrameField: Sendable {
     public let byteSize: Int
     /// `"Name":` as UTF-8, precomputed so encoders copy it instead of escaping it per frame.
     public let jsonKey: [UInt8]
+
+    var placement: FieldPlacement { FieldPlacement(type: type, count: count, offset: offset, byteSize: byteSize) }
+}
+
+/// Where a field's value sits in a row and how to read it: what encoders need of a `FrameField`,
+/// without its strings, so encoding loops copy it with no reference counting.
+struct FieldPlacement {
+    let type: VariableType
+    let count: Int
+    let offset: Int
+    let byteSize: Int
+
+    /// The most bytes the value's JSON can take (`null` included).
+    var maxJSONLength: Int {
+        let element: Int
+        switch type {
+        case .string: return max(4, JSONCursor.maxStringLength(utf8Count: byteSize))  // a byte may decode to 3, or escape to 6
+        case .bool: element = 5
+        case .int: element = 11
+        case .bitfield: element = 10
+        case .float: element = JSONCursor.maxFloatLength
+        case .double: element = JSONCursor.maxDoubleLength
+        }
+        return count == 1 ? element : 2 + count * (element + 1)
+    }
 }
 
 /// One variable a source declares, with its place in the source's row if the source has one.

@@ -29,7 +29,7 @@ public struct JSONWriter: Sendable {
     public mutating func int<T: BinaryInteger>(_ value: T) {
         if let small = Int64(exactly: value) { return int(small) }
         if let large = UInt64(exactly: value) { return int(large) }
-        appendNumberText(String(value))
+        bytes.append(contentsOf: String(value).utf8)  // wider than 64 bits: rare enough for a String
     }
 
     // Concrete overloads: the telemetry hot path writes millions of these a second, and the
@@ -38,75 +38,17 @@ public struct JSONWriter: Sendable {
     @inlinable public mutating func int(_ value: UInt32) { int(UInt64(value)) }
     @inlinable public mutating func int(_ value: Int) { int(Int64(value)) }
 
-    public mutating func int(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        int(value.magnitude)
-    }
+    public mutating func int(_ value: Int64) { withCursor(reserving: JSONCursor.maxIntegerLength) { $0.int(value) } }
 
-    public mutating func int(_ value: UInt64) {
-        if value < 10 {
-            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value))
-            return
-        }
-        var magnitude = value
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // scratch for up to 20 digits
-        withUnsafeMutableBytes(of: &digits) { scratch in
-            var index = scratch.count
-            while magnitude > 0 {
-                index -= 1
-                let (quotient, remainder) = magnitude.quotientAndRemainder(dividingBy: 10)
-                scratch[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remainder)
-                magnitude = quotient
-            }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[index...]))
-        }
-    }
+    public mutating func int(_ value: UInt64) { withCursor(reserving: JSONCursor.maxIntegerLength) { $0.int(value) } }
 
-    public mutating func float(_ value: Float) {
-        guard value.isFinite else { return null() }
-        // Whole numbers up to 2^24 print as Swift prints them (`3.0`, `-1.0`, `-0.0`) without
-        // going through a String: arrays of car slots are mostly such values.
-        if value == value.rounded(.towardZero), value.magnitude <= 16_777_216 {
-            return wholeNumber(Int64(value), negativeZero: value == 0 && value.sign == .minus)
-        }
-        appendNumberText(value.description)
-    }
+    public mutating func float(_ value: Float) { withCursor(reserving: JSONCursor.maxFloatLength) { $0.float(value) } }
 
-    public mutating func double(_ value: Double) {
-        guard value.isFinite else { return null() }
-        if value == value.rounded(.towardZero), value.magnitude <= 9_007_199_254_740_992 {
-            return wholeNumber(Int64(value), negativeZero: value == 0 && value.sign == .minus)
-        }
-        appendNumberText(value.description)
-    }
-
-    /// `N.0`, as Swift's `description` prints a whole float below its exponent threshold.
-    private mutating func wholeNumber(_ value: Int64, negativeZero: Bool) {
-        if negativeZero { bytes.append(UInt8(ascii: "-")) }
-        int(value)
-        bytes.append(UInt8(ascii: "."))
-        bytes.append(UInt8(ascii: "0"))
-    }
-
-    /// Swift prints whole floats as `3.0` and exponents as `1e-05`: both are valid JSON as they are.
-    private mutating func appendNumberText(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes.append(contentsOf: $0) }
-    }
+    public mutating func double(_ value: Double) { withCursor(reserving: JSONCursor.maxDoubleLength) { $0.double(value) } }
 
     public mutating func string(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
         var value = value
-        value.withUTF8 { utf8 in
-            var runStart = 0
-            for (i, c) in utf8.enumerated() where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") {
-                bytes.append(contentsOf: utf8[runStart..<i])
-                escape(c)
-                runStart = i + 1
-            }
-            bytes.append(contentsOf: utf8[runStart...])
-        }
-        bytes.append(UInt8(ascii: "\""))
+        value.withUTF8 { utf8 in withCursor(reserving: JSONCursor.maxStringLength(utf8Count: utf8.count)) { $0.string(utf8) } }
     }
 
     /// A string whose bytes are known to need no escaping (registry names, source ids checked at load).
@@ -114,21 +56,6 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
         bytes.append(contentsOf: utf8)
         bytes.append(UInt8(ascii: "\""))
-    }
-
-    private mutating func escape(_ c: UInt8) {
-        switch c {
-        case UInt8(ascii: "\""): raw("\\\"")
-        case UInt8(ascii: "\\"): raw("\\\\")
-        case 0x0A: raw("\\n")
-        case 0x0D: raw("\\r")
-        case 0x09: raw("\\t")
-        default:
-            let hex: [UInt8] = Array("0123456789abcdef".utf8)
-            raw("\\u00")
-            bytes.append(hex[Int(c >> 4)])
-            bytes.append(hex[Int(c & 0xF)])
-        }
     }
 
     /// `"key":`
@@ -161,5 +88,20 @@ public struct JSONWriter: Sendable {
             }
             byte(UInt8(ascii: "}"))
         }
+    }
+
+    /// Makes room for `maxCount` bytes and lets `body` write up to that many through a cursor,
+    /// then keeps what it wrote. Encoders format straight into the buffer this way instead of
+    /// appending byte by byte, which cost more than the formatting itself.
+    mutating func withCursor(reserving maxCount: Int, _ body: (inout JSONCursor) -> Void) {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: maxCount))
+        let end = bytes.withUnsafeMutableBufferPointer { buffer in
+            var cursor = JSONCursor(position: buffer.baseAddress! + start)
+            body(&cursor)
+            return cursor.position - buffer.baseAddress!
+        }
+        precondition(end <= bytes.count, "JSON text overran the room reserved for it")
+        bytes.removeLast(bytes.count - end)
     }
 }

@@ -57,25 +57,58 @@ public struct ResolvedSelection: Sendable {
         public let field: Int?
     }
 
+    /// One entry as `writeData` walks it: its `,"Name":` (no comma for the first) as a range of
+    /// `keyText`, and its field's placement. Plain values: the loop copies no strings or arrays.
+    private struct Step {
+        let key: Range<Int>
+        let placement: FieldPlacement?
+    }
+
     public let layout: FrameLayout
     public let entries: [Entry]
+    private let steps: [Step]
+    private let keyText: [UInt8]
+    /// The most bytes `writeData` can write, so it reserves its room once.
+    private let maxDataLength: Int
+
+    init(layout: FrameLayout, entries: [Entry]) {
+        self.layout = layout
+        self.entries = entries
+        var keyText: [UInt8] = []
+        var steps: [Step] = []
+        var maxDataLength = 2
+        for (i, entry) in entries.enumerated() {
+            let start = keyText.count
+            if i > 0 { keyText.append(UInt8(ascii: ",")) }
+            keyText.append(contentsOf: entry.jsonKey)
+            let placement = entry.field.map { layout.fields[$0].placement }
+            steps.append(Step(key: start..<keyText.count, placement: placement))
+            maxDataLength += keyText.count - start + (placement?.maxJSONLength ?? 4)
+        }
+        self.steps = steps
+        self.keyText = keyText
+        self.maxDataLength = maxDataLength
+    }
 
     public var isEmpty: Bool { entries.isEmpty }
 
     /// Writes `{"Name":value,...}` for `frame`, which must be in this selection's layout.
     public func writeData(of frame: Frame, to writer: inout JSONWriter) {
-        writer.byte(UInt8(ascii: "{"))
-        frame.row.withUnsafeBytes { row in
-            for (i, entry) in entries.enumerated() {
-                if i > 0 { writer.byte(UInt8(ascii: ",")) }
-                writer.bytes.append(contentsOf: entry.jsonKey)
-                if let field = entry.field {
-                    FrameRowReader.write(frame.layout.fields[field], from: row, to: &writer)
-                } else {
-                    writer.null()
+        writer.withCursor(reserving: maxDataLength) { cursor in
+            cursor.byte(UInt8(ascii: "{"))
+            keyText.withUnsafeBufferPointer { keys in
+                frame.row.withUnsafeBytes { row in
+                    for step in steps {
+                        cursor.copy(UnsafeBufferPointer(rebasing: keys[step.key]))
+                        if let placement = step.placement {
+                            cursor.value(placement, in: row)
+                        } else {
+                            cursor.null()
+                        }
+                    }
                 }
             }
+            cursor.byte(UInt8(ascii: "}"))
         }
-        writer.byte(UInt8(ascii: "}"))
     }
 }
