@@ -86,7 +86,7 @@ struct BuildingBlockTests {
         let frame = try #require(hub.latestFrame)
         let first = try #require(subscription.message(for: frame, metrics: metrics))
         let again = try #require(subscription.message(for: frame, metrics: metrics))
-        #expect(String(buffer: first) == #"{"type":"telemetry","source":"sim","seq":1,"data":{"RPM":1010.0,"Gear":null}}"#)
+        #expect(first == TextFrame.encode(Array(#"{"type":"telemetry","source":"sim","seq":1,"data":{"RPM":1010.0,"Gear":null}}"#.utf8)))
         #expect(first == again)
         #expect(metrics.encodeSamples == 1)
 
@@ -94,7 +94,20 @@ struct BuildingBlockTests {
         wider.publish(11)
         let newer = try #require(hub.latestFrame)
         let next = try #require(subscription.message(for: newer, metrics: metrics))
-        #expect(String(buffer: next) == #"{"type":"telemetry","source":"sim","seq":2,"data":{"RPM":1011.0,"Gear":3}}"#)
+        #expect(next == TextFrame.encode(Array(#"{"type":"telemetry","source":"sim","seq":2,"data":{"RPM":1011.0,"Gear":3}}"#.utf8)))
+    }
+
+    @Test("messages are encoded as whole text frames, with the length in 7, 16 or 64 bits")
+    func textFrames() {
+        for (length, header) in [
+            (0, [0x81, 0]), (125, [0x81, 125]), (126, [0x81, 126, 0, 126]), (65535, [0x81, 126, 0xFF, 0xFF]),
+            (65536, [0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0]),
+        ] as [(Int, [UInt8])] {
+            let payload = (0..<length).map { UInt8(truncatingIfNeeded: $0) }
+            let frame = TextFrame.encode(payload)
+            #expect(frame.getBytes(at: 0, length: header.count) == header, "length \(length)")
+            #expect(frame.getBytes(at: header.count, length: frame.readableBytes - header.count) == payload, "length \(length)")
+        }
     }
 
     @Test("tokens: ?token= (percent-decoded) and Bearer, compared in full")

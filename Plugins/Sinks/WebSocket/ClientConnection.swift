@@ -10,7 +10,8 @@ import Glibc
 import Darwin
 #endif
 
-/// A message on its way to one client's socket.
+/// A message on its way to one client's socket; its bytes are a whole WebSocket frame
+/// (`TextFrame.encode`), shared by every client it goes to.
 enum OutgoingMessage: Sendable {
     /// A frame's telemetry for one source. `resend` lets the message sent right after `sub` repeat
     /// the sequence number already delivered (the client's selection changed, the frame did not).
@@ -45,6 +46,8 @@ enum ScheduleDecision: Sendable {
 final class ClientConnection: Sendable {
     let id: Int
     let channel: any Channel
+    /// Where telemetry, status and events are written (added to the pipeline by the sink).
+    let frameWriter = DirectFrameWriter()
     /// Where the WebSocket close handshake goes through hummingbird-websocket's state machine.
     let outbound: WebSocketOutboundWriter
     let remoteDescription: String
@@ -245,7 +248,8 @@ final class ClientConnection: Sendable {
         }
         switch action {
         case let .write(bytes):
-            channel.writeAndFlush(Self.textFrame(bytes), promise: nil)
+            guard frameWriter.write(bytes) else { return (0, 0) }
+            frameWriter.flush()
             return (1, 0)
         case let .queued(replaced):
             return (0, replaced)
@@ -293,7 +297,10 @@ final class ClientConnection: Sendable {
                 full = true
                 return false
             }
-            channel.write(Self.textFrame(bytes), promise: nil)
+            guard frameWriter.write(bytes) else {
+                full = true
+                return false
+            }
             written += 1
             return true
         }
@@ -304,7 +311,7 @@ final class ClientConnection: Sendable {
         for item in telemetry {
             if write(item.bytes) { delivered.append((item.source, item.seq)) } else { unsentSources.append(item.source) }
         }
-        channel.flush()
+        frameWriter.flush()
         metrics.messagesSent.add(written, ordering: .relaxed)
         state.withLock { state in
             for item in delivered { state.deliveredSeq[item.source] = max(state.deliveredSeq[item.source], item.seq) }
@@ -322,7 +329,7 @@ final class ClientConnection: Sendable {
     /// Writes a reply and waits until the socket took it: a client that does not read stops
     /// having its commands processed, so replies never pile up.
     func sendReply(_ bytes: [UInt8]) async throws {
-        try await channel.writeAndFlush(Self.textFrame(ByteBuffer(bytes: bytes))).get()
+        try await channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: bytes))).get()
         metrics.messagesSent.add(1, ordering: .relaxed)
     }
 
@@ -342,10 +349,6 @@ final class ClientConnection: Sendable {
                 ?? channel.eventLoop.makeSucceededVoidFuture()
             reset.whenComplete { _ in channel.close(promise: nil) }
         }
-    }
-
-    static func textFrame(_ bytes: ByteBuffer) -> WebSocketFrame {
-        WebSocketFrame(fin: true, opcode: .text, data: bytes)
     }
 }
 

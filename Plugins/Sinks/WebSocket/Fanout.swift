@@ -39,7 +39,7 @@ final class Fanout: Sendable {
 
     /// Pushes the current status to every client.
     func broadcastStatus() {
-        let message = ByteBuffer(bytes: statusMessage())
+        let message = TextFrame.encode(statusMessage())
         var batches = LoopBatches()
         for client in registry.clients { batches.add(client, .status(message)) }
         batches.dispatch(metrics: metrics, clock: clock)
@@ -55,7 +55,7 @@ final class Fanout: Sendable {
             let eventIndex = firstIndex + UInt64(offset)
             let listeners = clients.filter { $0.wantsEvent(source: index, index: eventIndex) }
             guard !listeners.isEmpty else { continue }
-            let message = ByteBuffer(bytes: BrokerMessages.event(sourceID: hubs[index].id, event: event))
+            let message = TextFrame.encode(BrokerMessages.event(sourceID: hubs[index].id, event: event))
             for client in listeners { batches.add(client, .event(message)) }
         }
         batches.dispatch(metrics: metrics, clock: clock)

@@ -128,8 +128,9 @@ final class SharedSubscription: Sendable {
         self.registry = registry
     }
 
-    /// The `telemetry` message of `frame` for this subscription, encoding it on the first request
-    /// only; nil when the subscription selects nothing in this frame's layout.
+    /// The `telemetry` message of `frame` for this subscription, as a whole WebSocket frame,
+    /// encoding it on the first request only; nil when the subscription selects nothing in this
+    /// frame's layout.
     func message(for frame: Frame, metrics: SinkMetrics) -> ByteBuffer? {
         cache.withLock { cache in
             if cache.seq == frame.seq, let selection = cache.selection, selection.layout === frame.layout {
@@ -143,7 +144,7 @@ final class SharedSubscription: Sendable {
             }
             let started = ContinuousClock.now
             let bytes = BrokerMessages.telemetry(sourceID: sourceID, frame: frame, selection: selection)
-            let message = ByteBuffer(bytes: bytes)
+            let message = TextFrame.encode(bytes)
             metrics.recordEncode(seconds: (ContinuousClock.now - started).seconds, variables: selection.entries.count)
             cache.message = message
             return message
