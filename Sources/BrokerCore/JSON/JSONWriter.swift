@@ -92,16 +92,17 @@ public struct JSONWriter: Sendable {
 
     /// Makes room for `maxCount` bytes and lets `body` write up to that many through a cursor,
     /// then keeps what it wrote. Encoders format straight into the buffer this way instead of
-    /// appending byte by byte, which cost more than the formatting itself.
+    /// appending byte by byte, which cost more than the formatting itself. The room is spare
+    /// capacity, not zero-filled first (a `read all` reserves some 45 KB).
     mutating func withCursor(reserving maxCount: Int, _ body: (inout JSONCursor) -> Void) {
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: maxCount))
-        let end = bytes.withUnsafeMutableBufferPointer { buffer in
-            var cursor = JSONCursor(position: buffer.baseAddress! + start)
-            body(&cursor)
-            return cursor.position - buffer.baseAddress!
+        bytes.append(addingCapacity: maxCount) { span in
+            span.withUnsafeMutableBufferPointer { room, written in
+                var cursor = JSONCursor(position: room.baseAddress!)
+                body(&cursor)
+                let count = cursor.position - room.baseAddress!
+                precondition(count <= room.count, "JSON text overran the room reserved for it")
+                written = count
+            }
         }
-        precondition(end <= bytes.count, "JSON text overran the room reserved for it")
-        bytes.removeLast(bytes.count - end)
     }
 }

@@ -28,9 +28,10 @@ enum ShortestFloat {
         return UInt128(powersOfFive[low]) &* UInt128(powersOfFive[p - low])
     }
 
-    /// `significand × 10^exponent` is the shortest, closest decimal for a positive finite `value`.
-    /// `significand` may end in zeros.
-    static func digits(of value: Float) -> (significand: UInt64, exponent: Int) {
+    /// `significand × 10^exponent` is the shortest, closest decimal for a positive finite `value`;
+    /// `significand` has `digitCount` digits and may end in zeros.
+    @inline(__always)  // the encoders' one call site: no call, and the common path stays short
+    static func digits(of value: Float) -> (significand: UInt64, exponent: Int, digitCount: Int) {
         let bits = value.bitPattern
         let fraction = UInt64(bits & 0x7F_FFFF)
         let biasedExponent = Int(bits >> 23 & 0xFF)
@@ -40,34 +41,106 @@ enum ShortestFloat {
         let e2 = max(biasedExponent, 1) - 152
         let includesBounds = m & 1 == 0
         let exponent = decimalExponent(ofPowerOfTwo: e2) - 1
-        let power = powerOfFive(abs(exponent))
-        var (vr, vrIsExact) = scaled(4 * m, e2: e2, q: exponent, powerOfFive: power)
-        var (vp, vpIsExact) = scaled(4 * m + 2, e2: e2, q: exponent, powerOfFive: power)
-        var (vm, vmIsExact) = scaled(fraction == 0 && biasedExponent > 1 ? 4 * m - 1 : 4 * m - 2, e2: e2, q: exponent, powerOfFive: power)
+        let lowerGap: UInt64 = fraction == 0 && biasedExponent > 1 ? 1 : 2
+        var vr: UInt64, vp: UInt64, vm: UInt64
+        var vrIsExact: Bool, vpIsExact: Bool, vmIsExact: Bool
+        let shift = exponent - e2
+        if exponent >= -15 && exponent < 0 && shift > 0 {
+            // Values from about 5e-7 to 8e6 (nearly all telemetry): 4m × 5^-exponent stays under
+            // 2^62, so one 64-bit product serves the value and both midpoints, and a shift divides.
+            let power = powersOfFive[-exponent]
+            let scaledValue = 4 * m * power
+            let upper = scaledValue + 2 * power
+            let lower = scaledValue - lowerGap * power
+            let droppedBits = UInt64.max >> (64 - shift)
+            vr = scaledValue >> shift
+            vp = upper >> shift
+            vm = lower >> shift
+            vrIsExact = scaledValue & droppedBits == 0
+            vpIsExact = upper & droppedBits == 0
+            vmIsExact = lower & droppedBits == 0
+        } else {
+            (vr, vrIsExact, vp, vpIsExact, vm, vmIsExact) = scaledOutsideFastRange(m: m, lowerGap: lowerGap, e2: e2, q: exponent)
+        }
         if vpIsExact && !includesBounds { vp -= 1 }
 
         var removed = 0
         var lastRemovedDigit: UInt64 = 0
-        func dropDigit() {
-            vrIsExact = vrIsExact && lastRemovedDigit == 0
-            lastRemovedDigit = vr % 10
-            vr /= 10
-            vp /= 10
-            vm /= 10
-            removed += 1
+        let lowerBoundIsCandidate: Bool
+        // The digit count, when known without counting: a normal float's scaled value has 9 or
+        // 10 digits (it is 10 to 100 times 4m, and 2^25 ≤ 4m < 2^26), less those dropped. Known
+        // early, it spares the layout a count that would wait on the finished digits.
+        var scaledDigitCount = 0  // 0: not known
+        if !vrIsExact && !(includesBounds && vmIsExact) {
+            // The common case: no exact value or usable lower bound to track, only the first
+            // dropped digit (for rounding). The interval is at least 28 wide, so one digit always
+            // goes; whether a second and a third go too is worked out side by side and picked
+            // without branches (how many go varies value to value, so a loop mispredicts), and
+            // only values with still fewer digits loop on.
+            let (r1, p1, m1) = (vr / 10, vp / 10, vm / 10)
+            let (r2, p2, m2) = (vr / 100, vp / 100, vm / 100)
+            let (r3, p3, m3) = (vr / 1000, vp / 1000, vm / 1000)
+            let second = p2 > m2
+            let third = p3 > m3  // implies `second`: when the thousands differ so do the hundreds
+            lastRemovedDigit = third ? r2 &- r3 &* 10 : second ? r1 &- r2 &* 10 : vr &- r1 &* 10
+            vr = third ? r3 : second ? r2 : r1
+            vp = third ? p3 : second ? p2 : p1
+            vm = third ? m3 : second ? m2 : m1
+            removed = third ? 3 : second ? 2 : 1
+            if biasedExponent != 0 { scaledDigitCount = r1 >= 100_000_000 ? 10 : 9 }
+            if third {
+                while vp / 10 > vm / 10 {
+                    lastRemovedDigit = vr % 10
+                    vr /= 10
+                    vp /= 10
+                    vm /= 10
+                    removed += 1
+                }
+            }
+            lowerBoundIsCandidate = false
+        } else {
+            // Exact values (ties round to even) and an exact lower bound (itself a candidate with
+            // fewer digits): a digit at a time, tracking whether everything dropped was zero.
+            func dropDigit() {
+                vrIsExact = vrIsExact && lastRemovedDigit == 0
+                lastRemovedDigit = vr % 10
+                vr /= 10
+                vp /= 10
+                vm /= 10
+                removed += 1
+            }
+            while vp / 10 > vm / 10 {
+                vmIsExact = vmIsExact && vm % 10 == 0
+                dropDigit()
+            }
+            lowerBoundIsCandidate = includesBounds && vmIsExact
+            if lowerBoundIsCandidate {
+                while vm % 10 == 0 { dropDigit() }
+            }
+            if vrIsExact && lastRemovedDigit == 5 && vr % 2 == 0 { lastRemovedDigit = 4 }
         }
-        while vp / 10 > vm / 10 {
-            vmIsExact = vmIsExact && vm % 10 == 0
-            dropDigit()
-        }
-        // The lower midpoint itself, when it is allowed and has fewer digits still.
-        let lowerBoundIsCandidate = includesBounds && vmIsExact
-        if lowerBoundIsCandidate {
-            while vm % 10 == 0 { dropDigit() }
-        }
-        if vrIsExact && lastRemovedDigit == 5 && vr % 2 == 0 { lastRemovedDigit = 4 }
         let roundUp = (vr == vm && !lowerBoundIsCandidate) || lastRemovedDigit >= 5
-        return (vr + (roundUp ? 1 : 0), exponent + removed)
+        let significand = vr + (roundUp ? 1 : 0)
+        var digitCount = scaledDigitCount - removed
+        if scaledDigitCount == 0 {
+            digitCount = JSONCursor.decimalDigitCount(significand)
+        } else if _slowPath(significand == JSONCursor.powersOfTen[digitCount]) {
+            digitCount += 1  // rounding up carried into a new digit (a branch, not a data dependency)
+        }
+        return (significand, exponent + removed, digitCount)
+    }
+
+    /// The value and its midpoints scaled as `scaled` does, for the rare values (tiny or huge) the
+    /// 64-bit product does not cover; kept out of line so the common path stays small.
+    @inline(never)
+    private static func scaledOutsideFastRange(m: UInt64, lowerGap: UInt64, e2: Int, q: Int)
+        -> (UInt64, Bool, UInt64, Bool, UInt64, Bool)
+    {
+        let power = powerOfFive(abs(q))
+        let (vr, vrIsExact) = scaled(4 * m, e2: e2, q: q, powerOfFive: power)
+        let (vp, vpIsExact) = scaled(4 * m + 2, e2: e2, q: q, powerOfFive: power)
+        let (vm, vmIsExact) = scaled(4 * m - lowerGap, e2: e2, q: q, powerOfFive: power)
+        return (vr, vrIsExact, vp, vpIsExact, vm, vmIsExact)
     }
 
     /// ⌊e2 × log10 2⌋ for -151 ≤ e2 ≤ 102 (a test checks the whole range).
