@@ -126,7 +126,9 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v5)]),
 
         // Tests.
-        .target(name: "BrokerTestSupport", dependencies: ["BrokerCore"], path: "Tests/BrokerTestSupport"),
+        .target(
+            name: "BrokerTestSupport", dependencies: ["BrokerCore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/BrokerTestSupport"),
         .target(
             name: "InSimTestSupport",
             dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTestSupport
 import Foundation
 import InSimSource
 import InSimTestSupport
@@ -14,40 +15,6 @@ func waitUntil(timeout: Double = 20, _ condition: () -> Bool) async -> Bool {
         try? await Task.sleep(for: .milliseconds(10))
     }
     return condition()
-}
-
-/// Keeps every log line, so tests can count them (one line per connection failure, no floods).
-final class RecordingLog: Sendable {
-    struct Line: Sendable {
-        var level: Logger.Level
-        var message: String
-    }
-
-    private let lines = Mutex<[Line]>([])
-
-    var all: [Line] { lines.withLock { $0 } }
-    var warnings: [String] { all.filter { $0.level >= .warning }.map(\.message) }
-
-    func append(_ line: Line) { lines.withLock { $0.append(line) } }
-
-    var logger: Logger {
-        Logger(label: "insim-test") { _ in Handler(log: self) }
-    }
-
-    private struct Handler: LogHandler {
-        let log: RecordingLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            log.append(Line(level: event.level, message: "\(event.message)"))
-        }
-    }
 }
 
 /// The real clock, recording how long each `sleep` was asked to last (the reconnect delays).
@@ -69,14 +36,14 @@ final class RecordingClock: BrokerClock {
 /// An InSim source running against a hub in a task, for one test.
 struct RunningSource {
     let hub: SourceHub
-    let log: RecordingLog
+    let log: LogCapture
     let clock: RecordingClock
     let task: Task<Void, any Error>
 
     static let fastTimeouts = InSimSource.Timeouts(connect: 2, handshake: 2, idle: 5, sessionInfoFlush: 0.02)
 
     static func start(_ config: InSimSourceConfig, timeouts: InSimSource.Timeouts = fastTimeouts) -> RunningSource {
-        let log = RecordingLog()
+        let log = LogCapture()
         let clock = RecordingClock()
         let registry = VariableRegistry()
         let hub = SourceHub(id: "lfs", typeName: InSimSource.typeName, registry: registry)

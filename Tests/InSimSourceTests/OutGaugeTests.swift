@@ -149,7 +149,7 @@ import Testing
                 gear: 2, plid: 11, speed: 3, rpm: 3000, engineTemp: 80, fuel: 0.5, oilPressure: 3, oilTemp: 90, dashLights: 0, showLights: 0,
                 throttle: 0.5, brake: 0, clutch: 0))
         #expect(await waitUntil { source.value("RPM") == .float(3000) })
-        let dropped = source.log.all.filter { $0.message.contains("dropped a UDP datagram") }
+        let dropped = source.log.lines.filter { $0.message.contains("dropped a UDP datagram") }
         #expect(dropped.count == 4)
         #expect(dropped.filter { $0.level >= .warning }.count == 1)
         #expect(host.connectionCount == 1)

@@ -1,50 +1,11 @@
 import BrokerCore
+import BrokerTestSupport
 import Foundation
 import Logging
 import Synchronization
 import Testing
 
 @testable import MQTTSink
-
-/// Records log lines so tests can check what a user would read.
-final class LogRecorder: Sendable {
-    private let entries = Mutex<[(level: Logger.Level, message: String)]>([])
-
-    var logger: Logger {
-        var logger = Logger(label: "mqtt-test") { _ in RecordingHandler(recorder: self) }
-        logger.logLevel = .debug
-        return logger
-    }
-
-    func record(_ level: Logger.Level, _ message: String) {
-        entries.withLock { $0.append((level, message)) }
-    }
-
-    /// Messages at `level` or above.
-    func messages(atLeast level: Logger.Level) -> [String] {
-        entries.withLock { $0.filter { $0.level >= level }.map(\.message) }
-    }
-
-    func messages(exactly level: Logger.Level) -> [String] {
-        entries.withLock { $0.filter { $0.level == level }.map(\.message) }
-    }
-}
-
-private struct RecordingHandler: LogHandler {
-    let recorder: LogRecorder
-    var metadata: Logger.Metadata = [:]
-    var metadataProvider: Logger.MetadataProvider?
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        recorder.record(event.level, event.message.description)
-    }
-}
 
 /// A source hub with a few catalogue variables, and a task publishing frames into it at 60 Hz.
 final class DrivenHub: Sendable {
@@ -89,12 +50,12 @@ final class DrivenHub: Sendable {
 /// An MQTT sink running in this process against given hubs, with its logs recorded.
 final class SinkRun: Sendable {
     let sink: MQTTSink
-    let logs = LogRecorder()
+    let logs = LogCapture()
     private let task: Task<Void, any Error>
     private let sessionsByID = SessionDirectory()
 
     init(config: MQTTConfig, hubs: [SourceHub], registry: VariableRegistry, rate: Double = 10) {
-        let context = PluginContext(logger: logs.logger, registry: registry)
+        let context = PluginContext(logger: logs.logger(level: .debug), registry: registry)
         let sink = MQTTSink(id: "mqtt", config: config, context: context)
         self.sink = sink
         let input = SinkInput(sinkID: "mqtt", sources: hubs, rate: rate)

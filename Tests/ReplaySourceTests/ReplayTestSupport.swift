@@ -5,38 +5,6 @@ import Logging
 import ReplaySource
 import Synchronization
 
-/// Collects what a plugin logs, so tests can count its warnings.
-final class LogCapture: Sendable {
-    private let entries = Mutex<[(level: Logger.Level, message: String)]>([])
-
-    var logger: Logger {
-        var logger = Logger(label: "replay-test") { _ in Handler(capture: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    var warnings: [String] { entries.withLock { $0.filter { $0.level >= .warning }.map(\.message) } }
-
-    fileprivate func add(_ level: Logger.Level, _ message: String) {
-        entries.withLock { $0.append((level, message)) }
-    }
-
-    private struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            capture.add(event.level, event.message.description)
-        }
-    }
-}
-
 /// A temporary file that removes itself.
 final class TemporaryFile: Sendable {
     let path: String

@@ -170,10 +170,10 @@ import UDPSink
         let receiver = try LoopbackUDPReceiver()
         let registry = VariableRegistry()
         let (hub, layout) = Self.hub(["Speed", "CarIdxLapDistPct", "Gear"], registry: registry)
-        let log = LogRecord()
+        let log = LogCapture()
         let sink = UDPSink(
             id: "udp", config: try Self.config("127.0.0.1:\(receiver.port)", variables: .all, limit: 256),
-            context: PluginContext(logger: log.logger(), registry: registry))
+            context: PluginContext(logger: log.logger, registry: registry))
         let telemetry = try await Self.running(sink, hubs: [hub], rate: 1000, receiver: receiver) {
             hub.setConnected(true)
             for i in 0..<4 {
@@ -192,7 +192,7 @@ import UDPSink
             #expect(object["part"] as? Int == 1 && object["parts"] as? Int == 1)
             #expect(Set((object["data"] as? [String: Any] ?? [:]).keys) == ["Speed", "Gear"])
         }
-        let warnings = log.all.filter { $0.level == .warning }
+        let warnings = log.lines.filter { $0.level == .warning }
         #expect(warnings.count == 1, "\(warnings.map(\.message))")
         #expect(warnings.first?.message.contains("'CarIdxLapDistPct'") == true && warnings.first?.message.contains("max_datagram_bytes 256") == true)
         #expect(sink.counters.current.variablesDropped == 4)

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTestSupport
 import Foundation
 import IRacingSource
 import Logging
@@ -45,39 +46,11 @@ struct SourceHarness {
 
     init(clock: any BrokerClock, configDirectory: String = ".", id: String = "iracing") {
         hub = SourceHub(id: id, typeName: "iracing", registry: registry)
-        let capture = log
-        let logger = Logger(label: "test.iracing") { _ in CapturingLogHandler(capture: capture) }
-        context = PluginContext(logger: logger, registry: registry, clock: clock, configDirectory: configDirectory)
+        context = PluginContext(logger: log.logger, registry: registry, clock: clock, configDirectory: configDirectory)
     }
 
     func source(_ config: IRacingConfig) throws -> IRacingSource {
         try IRacingSource(id: hub.id, config: config, context: context)
-    }
-}
-
-/// Log lines kept for inspection.
-final class LogCapture: Sendable {
-    private let lines = Mutex<[(Logger.Level, String)]>([])
-
-    func append(_ level: Logger.Level, _ message: String) { lines.withLock { $0.append((level, message)) } }
-
-    var messages: [String] { lines.withLock { $0.map(\.1) } }
-
-    func count(at level: Logger.Level) -> Int { lines.withLock { $0.filter { $0.0 == level }.count } }
-}
-
-struct CapturingLogHandler: LogHandler {
-    let capture: LogCapture
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        capture.append(event.level, "\(event.message)")
     }
 }
 
