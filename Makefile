@@ -1,6 +1,6 @@
 # Two commands on a fresh Debian/Ubuntu machine with Swift installed:
 #   make run    installs missing system packages, builds release, runs the broker on config.yaml
-#   make test   the same set-up plus the test tools, then the whole test suite
+#   make test   the same set-up plus the test tools, then the whole test suite and a 60 s soak
 SWIFT ?= swift
 CONFIG ?= config.yaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
