@@ -35,6 +35,7 @@ let package = Package(
             dependencies: [
                 "FuzzSupport",
                 .product(name: "WebSocketSink", package: "telemetry-broker"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
         .executableTarget(

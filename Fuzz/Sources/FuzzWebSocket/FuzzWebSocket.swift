@@ -1,5 +1,6 @@
 import BrokerCore
 import FuzzSupport
+import NIOCore
 import NIOHTTP1
 
 @testable import WebSocketSink
@@ -104,7 +105,7 @@ private func encodeSubscriptions(_ request: SubscriptionRequest) {
         guard let key = request.key(for: hub.id) else { continue }
         let subscription = fanout.tables[index].acquire(key)
         if let frame = hub.latestFrame, let message = subscription.message(for: frame, metrics: fanout.metrics) {
-            requireValidJSON(Array(message.readableBytesView), "a telemetry message")
+            requireValidJSON(textFramePayload(message), "a telemetry message")
         }
         fanout.tables[index].release(subscription)
     }
@@ -114,4 +115,26 @@ private func encodeSubscriptions(_ request: SubscriptionRequest) {
 @_cdecl("FuzzWebSocket_main")
 public func fuzzWebSocketMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     runFuzzer(argc, argv, fuzzWebSocket)
+}
+
+/// The payload of a whole server text frame as `TextFrame.encode` writes it (the sink shares
+/// such frames between clients), after checking its header.
+private func textFramePayload(_ frame: ByteBuffer) -> [UInt8] {
+    let bytes = Array(frame.readableBytesView)
+    precondition(bytes.count >= 2 && bytes[0] == 0x81, "a telemetry message is not a final text frame")
+    let headerLength: Int
+    let payloadLength: Int
+    switch bytes[1] {
+    case 126:
+        headerLength = 4
+        payloadLength = Int(bytes[2]) << 8 | Int(bytes[3])
+    case 127:
+        headerLength = 10
+        payloadLength = bytes[2..<10].reduce(0) { $0 << 8 | Int($1) }
+    default:
+        headerLength = 2
+        payloadLength = Int(bytes[1])
+    }
+    precondition(bytes.count == headerLength + payloadLength, "a telemetry frame's length field is wrong")
+    return Array(bytes[headerLength...])
 }

@@ -21,7 +21,8 @@ final class UnmaskedFrameGuard: ChannelInboundHandler, RemovableChannelHandler {
         var payload = context.channel.allocator.buffer(capacity: 2)
         payload.write(webSocketErrorCode: .protocolError)
         let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)
-        context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Adds a guard after `channel`'s WebSocket frame decoder.
