@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Foundation
 import Testing
 
@@ -6,18 +7,6 @@ import Testing
 /// The writer prints floats with its own shortest-digits search (`ShortestFloat`) instead of
 /// `description`; these hold its text to `description`'s, byte for byte.
 @Suite struct ShortestFloatTests {
-    /// A small seeded generator (SplitMix64), so a failure names values that reproduce.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// The values in `floats` whose JSON is not their `description` (`null` for NaN and infinities).
     func mismatches(_ floats: some Sequence<Float>) -> [String] {
         var found: [String] = []
@@ -62,7 +51,7 @@ import Testing
     }
 
     @Test func randomFloatsPrintAsDescription() {
-        var generator = SeededGenerator(state: 2026_11_21)
+        var generator = SplitMix64(seed: 2026_11_21)
         let bitPatterns = (0..<300_000).map { _ in Float(bitPattern: UInt32.random(in: .min ... .max, using: &generator)) }
         #expect(mismatches(bitPatterns) == [])
         // Telemetry-like values: few decimals, where the interval's ends and ties matter most.
@@ -73,7 +62,7 @@ import Testing
     }
 
     @Test func doublesPrintAsDescription() {
-        var generator = SeededGenerator(state: 42)
+        var generator = SplitMix64(seed: 42)
         var values: [Double] = [0, -0.0, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 0.1, 1e-5, 1e16, 1e-4, .nan, .infinity, -.infinity]
         values += (0..<200_000).map { _ in Double(bitPattern: UInt64.random(in: .min ... .max, using: &generator)) }
         values += (0..<100_000).map { _ in Double(Int.random(in: -1 << 54...1 << 54, using: &generator)) / [1, 2, 10, 1e3].randomElement(using: &generator)! }
@@ -117,7 +106,7 @@ import Testing
                 VariableDeclaration(VariableInfo(name: "CarIdxF2Time", type: .double, count: 8)),
                 VariableDeclaration(VariableInfo(name: "Label", type: .string, unit: "", description: "text"), stringCapacity: 16),
             ], registry: registry, sourceID: "s")
-        var generator = SeededGenerator(state: 7)
+        var generator = SplitMix64(seed: 7)
         for _ in 0..<200 {
             var row = FrameRow(layout: layout)
             for (index, field) in layout.fields.enumerated() {

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTestSupport
 import Testing
 
 @testable import IRacingSource
@@ -181,18 +182,5 @@ struct MalformedInputTests {
         var other = IRSDKLiveReader()
         #expect(other.poll(tiny, now: 0).row == nil)
         #expect(other.reason?.contains("holds 40 bytes, less than the 112-byte irsdk header") == true)
-    }
-}
-
-/// A small deterministic generator, so random tests fail the same way every time.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
