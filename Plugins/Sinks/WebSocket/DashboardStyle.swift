@@ -1,8 +1,8 @@
 /// The dashboard page's style sheet: a dark theme for a cockpit, tiles in a responsive grid beside
 /// the standings in landscape and above them in portrait.
 ///
-/// Values use tabular figures in fixed boxes and bars move with `transform`, so a changing value
-/// never re-flows the page.
+/// Values use tabular figures in fixed, `contain`ed boxes and bars move with `transform`, so a
+/// changing value never re-flows the page: a layout pass stays inside the changed value's box.
 enum DashboardStyle {
     static let source = #"""
 :root{--bg:#06080b;--panel:#10151c;--panel2:#161d26;--line:#222c38;--text:#eef3f8;--muted:#8a98aa;--accent:#4aa3ff;
@@ -47,12 +47,12 @@ background:var(--panel);border:1px solid var(--line);border-radius:.8rem;contain
 .tile.wide{grid-column:span 2}
 .head{display:flex;justify-content:space-between;gap:.5rem;font-size:.85rem;color:var(--muted);white-space:nowrap}
 .head .name{overflow:hidden;text-overflow:ellipsis;font-weight:600;letter-spacing:.03em;text-transform:uppercase}
-.val{flex:none;font-size:clamp(2.2rem,5.2vw,3.6rem);font-weight:700;line-height:1.1;font-variant-numeric:tabular-nums;
-white-space:nowrap;overflow:hidden}
+.val{flex:none;height:1.1em;font-size:clamp(2.2rem,5.2vw,3.6rem);font-weight:700;line-height:1.1;
+font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden;contain:strict}
 .gear .val{flex:1;display:flex;align-items:center;justify-content:center;font-size:clamp(3.6rem,9vw,5.6rem)}
 .wide .val{font-size:clamp(2.4rem,6vw,4rem)}
 .time .val{font-size:clamp(1.7rem,3.9vw,2.6rem);margin-top:.3rem}
-.text .val{font-size:clamp(1.2rem,2.6vw,1.6rem);white-space:normal}
+.text .val{height:auto;font-size:clamp(1.2rem,2.6vw,1.6rem);white-space:normal;contain:none}
 .missing .val{color:var(--muted)}
 .bar,.prog{flex:none;display:block;height:.55rem;background:#05070a;border-radius:.3rem;overflow:hidden}
 .bar i,.prog i{display:block;height:100%;background:var(--accent);transform:scaleX(0);transform-origin:0 50%;will-change:transform}
@@ -107,7 +107,7 @@ main{grid-template-columns:minmax(0,1fr);grid-template-rows:auto minmax(14rem,1f
 @media (max-width:30rem){
 #tiles{grid-template-columns:repeat(2,minmax(0,1fr))}
 .tile{min-height:6.5rem}
-.val{font-size:2rem}
+.val{font-size:2.4rem}
 .brand{display:none}
 }
 """#
