@@ -162,23 +162,7 @@ struct ClientSession: Sendable {
     }
 
     private func subscribe(_ command: ClientCommand) async throws {
-        guard let raw = try await requireArguments(command, usage: "a comma-separated list of variables, or 'all'") else { return }
-        let arguments = classify(raw)
-        try await reportUnknown(arguments, command: command.word)
-        guard arguments.isUsable else { return }
-        let sourceIDs = fanout.sourceIDs
-        let limit = limits.subscriptions
-        var refused: [String] = []
-        client.updateSubscription(sourceIDs: sourceIDs, tables: fanout.tables) { request in
-            if arguments.all {
-                request.subscribeAll()
-            } else {
-                for name in arguments.known where !request.apply(name, subscribing: true, sourceIDs: sourceIDs, limit: limit) {
-                    refused.append(name)
-                }
-            }
-        }
-        try await reportRefused(refused, command: command.word)
+        guard try await changeSubscription(command, subscribing: true) else { return }
         // The first telemetry message goes out at once, with the whole selection.
         var batches = LoopBatches()
         for (index, hub) in fanout.hubs.enumerated() {
@@ -191,24 +175,31 @@ struct ClientSession: Sendable {
     }
 
     private func unsubscribe(_ command: ClientCommand) async throws {
-        guard let raw = try await requireArguments(command, usage: "a comma-separated list of variables, or 'all'") else { return }
+        _ = try await changeSubscription(command, subscribing: false)
+    }
+
+    /// `sub` or `unsub`: applies the names (or `all`) within `max_subscriptions` and reports the
+    /// unknown and refused ones. Returns whether the subscription was changed at all.
+    private func changeSubscription(_ command: ClientCommand, subscribing: Bool) async throws -> Bool {
+        guard let raw = try await requireArguments(command, usage: "a comma-separated list of variables, or 'all'") else { return false }
         let arguments = classify(raw)
         try await reportUnknown(arguments, command: command.word)
-        guard arguments.isUsable else { return }
+        guard arguments.isUsable else { return false }
         let sourceIDs = fanout.sourceIDs
         let limit = limits.subscriptions
         var refused: [String] = []
         client.updateSubscription(sourceIDs: sourceIDs, tables: fanout.tables) { request in
             if arguments.all {
-                request.unsubscribeAll()
+                subscribing ? request.subscribeAll() : request.unsubscribeAll()
             } else {
                 // After `sub all`, each name unsubscribed is one more the request lists as excluded.
-                for name in arguments.known where !request.apply(name, subscribing: false, sourceIDs: sourceIDs, limit: limit) {
+                for name in arguments.known where !request.apply(name, subscribing: subscribing, sourceIDs: sourceIDs, limit: limit) {
                     refused.append(name)
                 }
             }
         }
         try await reportRefused(refused, command: command.word)
+        return true
     }
 
     /// One `read` message per source the names concern: `{"type":"read","source":"ID","data":{...}}`.
