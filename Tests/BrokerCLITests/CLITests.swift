@@ -213,7 +213,7 @@ struct IBTReplayEndToEndTests {
     @Test func builtInDefaultServesTheMockOverHTTP() async throws {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("default-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
-        let port = try freeTCPPort()
+        let port = try freeLoopbackPort()
         let broker = try BrokerProcess(["--port", String(port)], directory: empty)
         var health: String?
         for _ in 0..<100 where health == nil {
@@ -230,7 +230,7 @@ struct IBTReplayEndToEndTests {
 
     /// A port already taken is one clear line and exit code 1.
     @Test func portInUseIsOneClearLine() async throws {
-        let port = try freeTCPPort()
+        let port = try freeLoopbackPort()
         let first = try BrokerProcess(["--port", String(port)], directory: FileManager.default.temporaryDirectory)
         defer { first.signal(SIGTERM) }
         for _ in 0..<100 {
@@ -242,22 +242,6 @@ struct IBTReplayEndToEndTests {
         let errorLines = second.stderr.split(separator: "\n").filter { !$0.contains(" info ") && !$0.contains(" notice ") }
         #expect(errorLines.count == 1 && errorLines.first?.contains("port \(port)") == true && errorLines.first?.contains("already in use") == true, "\(second.stderr)")
     }
-}
-
-/// A TCP port nobody listens on right now (bound to port 0, read back, released).
-func freeTCPPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw CocoaError(.fileWriteUnknown) }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// A plain HTTP/1.0 GET on 127.0.0.1 over a raw socket: the body, or nil on any failure.

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTestSupport
 import Foundation
 import Logging
 import MockSource
@@ -11,7 +12,7 @@ import Testing
 struct BrokerIntegrationTests {
     @Test("read all returns every variable the mock provides; telemetry, session info and shutdown work end to end")
     func mockThroughTheBroker() async throws {
-        let port = try FreePort.pick()
+        let port = try freeLoopbackPort()
         let text = """
             sources:
               - type: mock

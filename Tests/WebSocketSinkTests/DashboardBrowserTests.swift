@@ -273,7 +273,7 @@ final class DashboardBroker: Sendable {
 
     /// Starts the broker and waits until `GET /healthz` answers.
     static func start(port: Int? = nil, token: String? = nil, path: String = "/") async throws -> DashboardBroker {
-        let port = try port ?? FreePort.pick()
+        let port = try port ?? freeLoopbackPort()
         let configFile = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString).yaml")
         try """
             sources:

@@ -47,7 +47,7 @@ struct MDNSTests {
 
     @Test("without an mDNS daemon the broker logs one warning and serves on")
     func noDaemon() async throws {
-        let port = try FreePort.pick()
+        let port = try freeLoopbackPort()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mdns-nodaemon-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -94,23 +94,5 @@ struct MDNSTests {
         let name = MDNSAdvertiser.hostName()
         #expect(!name.isEmpty)
         #expect(!name.contains("."))
-    }
-}
-
-/// A port the kernel says is free on 127.0.0.1 right now, for a config file (which cannot say "any").
-enum FreePort {
-    static func pick() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw HarnessError("socket() failed") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard bound else { throw HarnessError("cannot bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

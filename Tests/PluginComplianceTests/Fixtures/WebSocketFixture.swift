@@ -10,7 +10,7 @@ import Darwin
 /// The WebSocket sink on a free loopback port (mDNS off); the probe is a minimal WebSocket client
 /// on a plain socket that upgrades, sends `sub all` and reads frames until a telemetry message.
 let websocketFixture = PluginCompliance.SinkFixture(typeName: "websocket") {
-    let port = try FreeLoopbackPort.pick()
+    let port = try freeLoopbackPort()
     return PluginCompliance.SinkProbe(
         entry: "type: websocket\nhost: 127.0.0.1\nport: \(port)\nmdns:\n  enabled: false\nrate: 30",
         receiveTelemetry: {
@@ -28,24 +28,6 @@ let websocketFixture = PluginCompliance.SinkFixture(typeName: "websocket") {
 struct FixtureError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// A port the kernel says is free on 127.0.0.1 right now (config files cannot say "any port").
-enum FreeLoopbackPort {
-    static func pick() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw FixtureError("socket() failed") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard bound else { throw FixtureError("cannot bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }
 
 /// Just enough of RFC 6455 to subscribe and read text frames: an upgrade request, one masked text
