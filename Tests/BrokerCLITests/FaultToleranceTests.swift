@@ -59,7 +59,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let recording = directory.appendingPathComponent("load.ndjson").path
         let config = directory.appendingPathComponent("config.yaml").path
-        let port = try unusedPort()
+        let port = try freeLoopbackPort()
         let clients = 100
         try Data(
             """
@@ -222,22 +222,6 @@ import Testing
         }
     }
 
-    /// A TCP port on 127.0.0.1 where nothing listens (bound once to find it, then closed).
-    func unusedPort() throws -> Int {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        #expect(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// Nothing to read anywhere: InSim pointed at a port where nothing listens, a memory file that
     /// does not exist, an .ibt removed after the start. The broker must sit still: about 0% CPU, and
     /// one log line per failure (InSim: one per attempt, paced 1, 2, 4 s...; the files: one per
@@ -248,7 +232,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let ibt = directory.appendingPathComponent("replay.ibt").path
         try FileManager.default.copyItem(atPath: TestData.path("iracing/w13_redbullring.ibt"), toPath: ibt)
-        let port = try unusedPort()
+        let port = try freeLoopbackPort()
         let config = directory.appendingPathComponent("config.yaml").path
         try Data(
             """
