@@ -43,6 +43,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
+        // What several plugins share: the UDP listener with raw forwarding, and host:port addresses.
+        .target(
+            name: "UDPSupport",
+            dependencies: [
+                "BrokerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/Shared/UDPSupport"),
+
         // Source plugins.
         .target(name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock", exclude: ["README.md"]),
         .target(
@@ -67,7 +77,7 @@ let package = Package(
         .target(
             name: "UDPSink",
             dependencies: [
-                "BrokerCore",
+                "BrokerCore", "UDPSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -149,7 +159,8 @@ let package = Package(
             path: "Tests/IRacingSourceTests"),
         .testTarget(name: "StdoutSinkTests", dependencies: ["StdoutSink", "BrokerTestSupport"]),
         .testTarget(name: "ReplaySourceTests", dependencies: ["ReplaySource", "BrokerTestSupport"]),
-        .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "MockSource", "BrokerTestSupport"]),
+        .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "UDPSupport", "MockSource", "BrokerTestSupport"]),
+        .testTarget(name: "UDPSupportTests", dependencies: ["UDPSupport", "BrokerTestSupport"]),
         .testTarget(
             name: "WebSocketSinkTests",
             dependencies: [

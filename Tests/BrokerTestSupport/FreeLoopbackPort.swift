@@ -4,10 +4,10 @@ import Foundation
 import Glibc
 #endif
 
-/// A TCP port nobody listens on at 127.0.0.1 right now (bound to port 0, read back, released), for
-/// config files, which cannot say "any port".
-public func freeLoopbackPort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+/// A TCP (or, with `udp`, UDP) port nobody uses at 127.0.0.1 right now (bound to port 0, read back,
+/// released), for config files, which cannot say "any port".
+public func freeLoopbackPort(udp: Bool = false) throws -> Int {
+    let descriptor = socket(AF_INET, Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else { throw FreePortError(description: "socket() failed: errno \(errno)") }
     defer { close(descriptor) }
     var address = sockaddr_in()

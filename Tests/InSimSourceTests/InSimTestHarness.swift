@@ -7,16 +7,6 @@ import Logging
 import Synchronization
 import Testing
 
-/// Polls `condition` every 10 ms until it holds or `timeout` seconds pass; returns whether it held.
-func waitUntil(timeout: Double = 20, _ condition: () -> Bool) async -> Bool {
-    let deadline = FakeLFSHost.now() + timeout
-    while FakeLFSHost.now() < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
-}
-
 /// The real clock, recording how long each `sleep` was asked to last (the reconnect delays).
 final class RecordingClock: BrokerClock {
     private let base = SystemClock()

@@ -1,4 +1,5 @@
 @testable import InSimSource
+import BrokerTestSupport
 import InSimTestSupport
 import Synchronization
 import Testing

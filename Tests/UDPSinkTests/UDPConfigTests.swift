@@ -2,6 +2,7 @@ import BrokerCore
 import MockSource
 import Testing
 import UDPSink
+import UDPSupport
 
 /// The `target` syntax and the config keys, as `broker validate` reports them.
 @Suite struct UDPConfigTests {

@@ -5,6 +5,7 @@ import Logging
 import MockSource
 import Testing
 import UDPSink
+import UDPSupport
 
 /// The sink sending to a real UDP socket on loopback.
 @Suite struct UDPSinkTests {

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import UDPSupport
 
 #if canImport(Glibc)
 import Glibc

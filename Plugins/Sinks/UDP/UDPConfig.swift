@@ -1,4 +1,5 @@
 import BrokerCore
+import UDPSupport
 
 /// The UDP sink's settings (SPEC 3): where to send, what, and how big a datagram may be.
 public struct UDPConfig: PluginConfig {
@@ -43,10 +44,4 @@ public struct UDPConfig: PluginConfig {
         }
         variables = try c.decode(VariableSelection.self, forKey: .variables)
     }
-}
-
-extension UDPTarget {
-    /// Stands in for a malformed target while the loader goes on checking the rest of the file;
-    /// such a config is never run.
-    static let placeholder = UDPTarget(host: "127.0.0.1", port: 9, isBracketed: false)
 }

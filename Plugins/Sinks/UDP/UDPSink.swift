@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
+import UDPSupport
 
 /// JSON datagrams to one unicast, broadcast or multicast address (SPEC 3, 6): for receivers that
 /// want the newest values with no connection to keep, such as a dashboard on the LAN or a logger.

@@ -1,0 +1,152 @@
+import BrokerCore
+import BrokerTestSupport
+import Foundation
+import Testing
+import UDPSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The shared UDP intake over real sockets on loopback: delivery in order, forwarding byte for
+/// byte to every target (before any decoding), a target that never reads, silence, a port in use.
+@Suite struct DatagramIntakeTests {
+    @Test func deliversAndForwardsEveryDatagramUnchanged() async throws {
+        let first = try LoopbackUDPReceiver()
+        let second = try LoopbackUDPReceiver()
+        let port = try freeLoopbackPort(udp: true)
+        let intake = try await DatagramIntake.start(
+            listen: try UDPTarget(parsing: "127.0.0.1:\(port)"),
+            forward: [try UDPTarget(parsing: "127.0.0.1:\(first.port)"), try UDPTarget(parsing: "localhost:\(second.port)")],
+            label: "test")
+        let sent = (0..<200).map { index in (0..<(1 + index % 97)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) } }
+        let sender = try UDPTestSender(port: port)
+        for datagram in sent { sender.send(datagram) }
+
+        let collector = Task {
+            var received: [[UInt8]] = []
+            for await event in intake.events {
+                if case let .datagram(bytes) = event { received.append(bytes) }
+                if received.count == sent.count { break }
+            }
+            return received
+        }
+        #expect(await waitUntil(timeout: 10) { intake.received == UInt64(sent.count) })
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(5))
+            collector.cancel()
+        }
+        #expect(await collector.value == sent)
+        timeout.cancel()
+        #expect(await waitUntil { first.datagrams.count == sent.count && second.datagrams.count == sent.count })
+        #expect(first.datagrams.map(\.bytes) == sent)
+        #expect(second.datagrams.map(\.bytes) == sent)
+        #expect(intake.forwardCounts.map(\.sent) == [200, 200])
+        #expect(intake.forwardCounts.map(\.failed) == [0, 0])
+        #expect(intake.forwardCounts.map(\.target) == ["127.0.0.1:\(first.port)", "localhost:\(second.port)"])
+        #expect(intake.received == 200)
+        await intake.close()
+    }
+
+    @Test func aTargetThatNeverReadsDoesNotHoldTheSourceBack() async throws {
+        // A bound socket that never reads: the kernel drops what overflows its buffer.
+        let deaf = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(deaf) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(deaf, $0, length) == 0 && getsockname(deaf, $0, &length) == 0 }
+        }
+        let deafPort = Int(UInt16(bigEndian: address.sin_port))
+        let listening = try LoopbackUDPReceiver()
+        let port = try freeLoopbackPort(udp: true)
+        let intake = try await DatagramIntake.start(
+            listen: try UDPTarget(parsing: "127.0.0.1:\(port)"),
+            forward: [try UDPTarget(parsing: "127.0.0.1:\(deafPort)"), try UDPTarget(parsing: "127.0.0.1:\(listening.port)")],
+            label: "test")
+        let sender = try UDPTestSender(port: port)
+        let payload = [UInt8](repeating: 0xAB, count: 1400)
+        let total = 1000
+        let consumer = Task {
+            var count = 0
+            for await event in intake.events {
+                if case .datagram = event { count += 1 }
+                if count == total { break }
+            }
+        }
+        // Paced so that the intake's own receive buffer never overflows; the deaf target's does.
+        for index in 0..<total {
+            sender.send(payload)
+            if index % 20 == 19 { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(await waitUntil(timeout: 10) { intake.received == UInt64(total) })
+        #expect(await waitUntil(timeout: 10) { listening.datagrams.count == total })
+        consumer.cancel()
+        let counts = intake.forwardCounts
+        #expect(counts[1].sent == UInt64(total))
+        #expect(counts[0].sent + counts[0].failed == UInt64(total))
+        await intake.close()
+    }
+
+    @Test func reportsSilenceOnceAfterDatagramsStop() async throws {
+        let port = try freeLoopbackPort(udp: true)
+        let intake = try await DatagramIntake.start(
+            listen: try UDPTarget(parsing: "127.0.0.1:\(port)"), idleTimeout: 0.3, label: "test")
+        let sender = try UDPTestSender(port: port)
+        sender.send([1, 2, 3])
+        let events = Task {
+            var log: [String] = []
+            for await event in intake.events {
+                switch event {
+                case .datagram: log.append("datagram")
+                case let .silence(seconds): log.append(seconds >= 0.3 ? "silence" : "early silence \(seconds)")
+                }
+                if log.count == 2 { sender.send([4]) }
+                if log.count == 4 { break }
+            }
+            return log
+        }
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(5))
+            events.cancel()
+        }
+        #expect(await events.value == ["datagram", "silence", "datagram", "silence"])
+        timeout.cancel()
+        await intake.close()
+    }
+
+    @Test func aPortInUseIsOneClearError() async throws {
+        let taken = try LoopbackUDPReceiver()
+        await #expect {
+            _ = try await DatagramIntake.start(listen: try UDPTarget(parsing: "127.0.0.1:\(taken.port)"), label: "f1 source 'f1'")
+        } throws: { error in
+            "\(error)".hasPrefix("f1 source 'f1': cannot listen on UDP 127.0.0.1:\(taken.port)")
+        }
+    }
+}
+
+/// A plain UDP socket that sends datagrams to a loopback port.
+struct UDPTestSender {
+    private let descriptor: Int32
+    private var destination = sockaddr_in()
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        destination.sin_family = sa_family_t(AF_INET)
+        destination.sin_port = UInt16(port).bigEndian
+        destination.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    }
+
+    func send(_ bytes: [UInt8]) {
+        var address = destination
+        _ = bytes.withUnsafeBytes { buffer in
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(descriptor, buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+    }
+}
