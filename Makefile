@@ -11,7 +11,7 @@ BUILD_PACKAGES := libyaml-dev libavahi-compat-libdnssd-dev pkg-config
 TEST_PACKAGES := iproute2 dbus avahi-daemon avahi-utils mosquitto mosquitto-clients chromium python3 python3-pip
 PYTHON_PACKAGES := websockets
 
-.PHONY: run build setup setup-test test test-only soak bench fuzz clean
+.PHONY: run build setup setup-test test test-only soak check-install install bench fuzz clean
 SOAK_SECONDS ?= 60
 
 run: setup build
@@ -28,7 +28,7 @@ setup-test: setup
 	@python3 -c "import websockets" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check $(PYTHON_PACKAGES) \
 		|| python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $(PYTHON_PACKAGES)
 
-test: setup-test test-only soak
+test: setup-test test-only soak check-install
 
 # Serial: on a 2-core machine, CPU-heavy tests running beside timing-sensitive ones starve them.
 test-only:
@@ -38,6 +38,24 @@ test-only:
 # The release broker under 200 clients of every kind for 60 s (scripts/soak.sh; 600 s by default).
 soak: build
 	scripts/soak.sh $(SOAK_SECONDS)
+
+# Installs the release binary, the sample config (never over an existing one) and the systemd unit.
+# DESTDIR stages a package; the unit names the final paths (PREFIX, SYSCONFDIR) without it.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR ?= /etc/systemd/system
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/telemetry-broker $(DESTDIR)$(UNITDIR)
+	install -m 755 .build/release/broker $(DESTDIR)$(PREFIX)/bin/broker
+	[ -e $(DESTDIR)$(SYSCONFDIR)/telemetry-broker/config.yaml ] || install -m 644 config.yaml $(DESTDIR)$(SYSCONFDIR)/telemetry-broker/config.yaml
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' packaging/broker.service > $(DESTDIR)$(UNITDIR)/broker.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/broker.service
+	@echo "installed; start it with: systemctl daemon-reload && systemctl enable --now broker"
+
+# `make install` into a scratch folder, then `systemd-analyze verify` on the unit it wrote and
+# `broker validate` on the config it installed (nothing is started).
+check-install:
+	scripts/check-install.sh
 
 # Benchmarks (BENCHMARKS.md): release builds in their own scratch path, then each benchmark in turn.
 BENCH_BUILD := $(SWIFT) build -c release --scratch-path .build-release
@@ -57,4 +75,4 @@ fuzz: setup
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf .build .build-fuzz
+	rm -rf .build .build-release .build-fuzz Fuzz/.build Benchmarks/.build

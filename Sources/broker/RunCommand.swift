@@ -33,7 +33,13 @@ struct RunCommand: AsyncParsableCommand {
         let overrides = ConfigOverrides(testMode: test, rate: rate, port: port)
         let loaded = try ConfigSource.load(path: config, overrides: overrides)
         let level = logLevel ?? loaded.logLevel
+        let toJournal = JournalLogHandler.standardErrorIsJournal()
         LoggingSystem.bootstrap { label in
+            if toJournal {
+                var handler = JournalLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

@@ -20,7 +20,9 @@ public final class BrokerProcess: @unchecked Sendable {
     /// and advertise on the host's interfaces; tests of mDNS itself use their own namespace.
     public static let isolatedEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent/broker-tests-no-dbus"]
 
-    public init(_ arguments: [String], directory: URL? = nil, environment: [String: String] = [:]) throws {
+    /// With `stderrAsJournal`, the broker is told (as systemd tells a service) that its standard
+    /// error is the journal: `JOURNAL_STREAM` names the stderr file's device and inode.
+    public init(_ arguments: [String], directory: URL? = nil, environment: [String: String] = [:], stderrAsJournal: Bool = false) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("broker-\(UUID().uuidString)")
         stdoutPath = base.path + ".out"
         stderrPath = base.path + ".err"
@@ -29,6 +31,12 @@ public final class BrokerProcess: @unchecked Sendable {
         process.executableURL = Self.executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
+        var environment = environment
+        if stderrAsJournal {
+            var status = stat()
+            guard stat(stderrPath, &status) == 0 else { throw CocoaError(.fileNoSuchFile) }
+            environment["JOURNAL_STREAM"] = "\(status.st_dev):\(status.st_ino)"
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(Self.isolatedEnvironment.merging(environment) { $1 }) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))

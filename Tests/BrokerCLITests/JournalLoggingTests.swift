@@ -1,0 +1,37 @@
+import BrokerTestSupport
+import Foundation
+import Testing
+
+/// Under systemd, standard error is the journal (which stamps each line itself): the broker then
+/// writes no timestamps and marks each line's level as a syslog priority.
+@Suite struct JournalLoggingTests {
+    static let config = "sources:\n  - type: mock\n    rate: 5\nsinks:\n  - type: stdout\n    path: /dev/null\n"
+
+    func runBriefly(stderrAsJournal: Bool) async throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("config.yaml").path
+        try Data(Self.config.utf8).write(to: URL(fileURLWithPath: path))
+        let broker = try BrokerProcess(["--config", path], stderrAsJournal: stderrAsJournal)
+        #expect(await waitUntil(timeout: 20) { broker.stderr.contains("starting from") })
+        broker.signal()
+        #expect(await broker.wait(timeout: 5) == 0)
+        return broker.stderr
+    }
+
+    @Test func journalLinesHavePrioritiesAndNoTimestamps() async throws {
+        let lines = try await runBriefly(stderrAsJournal: true).split(separator: "\n")
+        let starting = try #require(lines.first { $0.contains("starting from") })
+        #expect(starting.hasPrefix("<6>info broker: broker "), "\(starting)")
+        #expect(lines.allSatisfy { $0.hasPrefix("<") }, "\(lines)")
+        #expect(!lines.contains { $0.contains("T") && $0.range(of: #"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"#, options: .regularExpression) != nil })
+    }
+
+    @Test func aTerminalOrFileKeepsTimestamps() async throws {
+        let lines = try await runBriefly(stderrAsJournal: false).split(separator: "\n")
+        let starting = try #require(lines.first { $0.contains("starting from") })
+        #expect(starting.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"#, options: .regularExpression) != nil, "\(starting)")
+        #expect(!starting.hasPrefix("<"))
+    }
+}
