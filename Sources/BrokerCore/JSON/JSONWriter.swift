@@ -51,13 +51,6 @@ public struct JSONWriter: Sendable {
         value.withUTF8 { utf8 in withCursor(reserving: JSONCursor.maxStringLength(utf8Count: utf8.count)) { $0.string(utf8) } }
     }
 
-    /// A string whose bytes are known to need no escaping (registry names, source ids checked at load).
-    public mutating func plainString(_ utf8: [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: utf8)
-        bytes.append(UInt8(ascii: "\""))
-    }
-
     /// `"key":`
     public mutating func key(_ name: String) {
         string(name)

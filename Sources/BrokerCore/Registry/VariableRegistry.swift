@@ -68,10 +68,4 @@ public final class VariableRegistry: Sendable {
             return id
         }
     }
-
-    /// Names in the registry closest to `name`, for "did you mean" hints.
-    public func suggestions(for name: String) -> [String] {
-        let names = state.withLock { $0.entries.map(\.info.name) }
-        return closestMatches(to: name, in: names)
-    }
 }
