@@ -173,11 +173,11 @@ final class WireClient {
 import Testing
 
 extension WireClient {
-    /// Expects the server to have failed the connection (RFC 6455 7.1.7): a close frame with
-    /// `code`, nothing after it, and the TCP connection closed, all within `timeout` seconds.
-    /// Returns every frame the server sent meanwhile.
+    /// Expects the server to have closed the connection (RFC 6455 7.1.7 when it fails it, 7.1.2
+    /// when it answers a close): a close frame with `code`, nothing after it, and the TCP
+    /// connection closed, all within `timeout` seconds. Returns every frame the server sent meanwhile.
     @discardableResult
-    func expectFailed(code: UInt16, timeout: Double = 5, _ name: String, sourceLocation: SourceLocation = #_sourceLocation)
+    func expectClosed(code: UInt16, timeout: Double = 5, _ name: String, sourceLocation: SourceLocation = #_sourceLocation)
         async -> [ServerFrame]
     {
         let frames = await framesUntilEnd(timeout: timeout)
