@@ -88,6 +88,10 @@ extension ConformanceTests {
                 "10.4, 7.4.1", "a header claiming 2^62 bytes", ClientFrame.make(opcode: ServerFrame.text, payload: [1, 2, 3, 4], lengthForm: .extended64)
                     .enumerated().map { $0.offset == 2 ? 0x40 : $0.element }, closes: 1009),
             ConformanceCase(
+                "5.2, 10.4", "a 64-bit length with its top bit set (a choice: 1009, as for any length over the limit)",
+                ClientFrame.make(opcode: ServerFrame.text, payload: [1, 2, 3, 4], lengthForm: .extended64)
+                    .enumerated().map { $0.offset == 2 ? 0x80 : $0.element }, closes: 1009),
+            ConformanceCase(
                 "10.4, 7.4.1", "fragments adding up to more than max_message_bytes",
                 Frames.text(Frames.pattern(3000).map { $0 & 0x3F | 0x20 }, fin: false) + Frames.continuation(Frames.pattern(3000).map { $0 & 0x3F | 0x20 }),
                 closes: 1009),
