@@ -22,7 +22,9 @@ It prints a report (and writes it as JSON with --json) and exits 1 when a check 
   - its RSS grew faster than --rss-slope-limit MB/min over the samples after warm-up (the first 20 %);
   - a normal client got under 80 % of the frames owed to it in a 10 s window after warm-up (the
     frames the source published then, times its share by rate);
-  - the broker logged more than 100 lines at warning level or above (a log flood).
+  - the broker logged more than 100 lines at warning level or above (a log flood);
+  - an unmasked frame (with the upgrade request, right after the 101, or mid-session) was not
+    answered with a close frame 1002 (RFC 6455 5.1), or no such client ran.
 Only the broker process this script started is ever signalled, by its PID.
 """
 
@@ -436,7 +438,33 @@ class Soak:
         return await self.raw_frame_then_close_code(local, client_frame(0x1, b"abcd", claimed_length=1 << 40))
 
     async def garbage_unmasked(self, local, rng):
-        return await self.raw_frame_then_close_code(local, client_frame(0x1, b"ping", masked=False))
+        """An unmasked frame (RFC 6455 5.1): sent with the upgrade request, right after the 101, or
+        once the session has begun. Every one must be answered with a close frame 1002."""
+        frame = client_frame(0x1, b"ping", masked=False)
+        when = rng.choice(("pipelined", "after the 101", "mid-session"))
+        if when == "after the 101":
+            return self.unmasked_outcome(when, await self.raw_frame_then_close_code(local, frame))
+        reader, writer = await raw_open(self.port, local)
+        try:
+            writer.write(upgrade_request(self.port) + (frame if when == "pipelined" else b""))
+            await writer.drain()
+            status = await read_status(reader)
+            if status != 101:
+                return f"{when}: upgrade answered {status}"
+            if when == "mid-session":
+                await asyncio.sleep(rng.uniform(0, 0.3))
+                writer.write(frame)
+                await writer.drain()
+            code = await close_code(reader)
+            return self.unmasked_outcome(when, f"closed {code}" if isinstance(code, int) else code)
+        finally:
+            close_writer(writer)
+
+    def unmasked_outcome(self, when, outcome):
+        """A 1001 (going away) once the run is over is the broker's shutdown, not an answer."""
+        if outcome == "closed 1001" and not self.running():
+            return f"{when}: {outcome} at shutdown"
+        return f"{when}: {outcome}"
 
     async def garbage_reserved_opcode(self, local, rng):
         return await self.raw_frame_then_close_code(local, client_frame(0x3, b"????"))
@@ -740,6 +768,16 @@ sinks:
             failures.append(f"the broker crashed: {crash}")
         if len(loud) > LOG_FLOOD_LINES:
             failures.append(f"the broker logged {len(loud)} lines at warning or above (a flood)")
+        # RFC 6455 5.1: every unmasked frame closes its connection with 1002, whenever it is sent
+        # (a refused upgrade is not a WebSocket connection, and is not counted).
+        unmasked = {key: n for key, n in soak.stats.counts.items() if key.startswith("garbage unmasked:")}
+        left_open = {key: n for key, n in unmasked.items()
+                     if not key.endswith("closed 1002") and "upgrade answered" not in key and not key.endswith("at shutdown")}
+        report["unmasked_frames"] = {"outcomes": unmasked, "not_closed_with_1002": sum(left_open.values())}
+        if not unmasked:
+            failures.append("no unmasked-frame client ran")
+        if left_open:
+            failures.append(f"{sum(left_open.values())} unmasked-frame connections were not closed with 1002: {left_open}")
 
         report["sink_counters"] = counters
         report["client_outcomes"] = dict(sorted(soak.stats.counts.items()))

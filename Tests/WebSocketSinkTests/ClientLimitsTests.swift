@@ -203,20 +203,12 @@ struct ClientLimitsTests {
         ] as [(String, [UInt8], UInt16)])
     func malformedFrame(name: String, frame: [UInt8], code: UInt16) async throws {
         let harness = try await SinkHarness.start()
-        let socket = try RawSocket(port: harness.port)
-        try socket.send(RawSocket.upgradeRequest(port: harness.port))
-        #expect(RawSocket.status(of: try socket.readHead()) == 101)
-        // The mask check starts with the client's session, a moment after the 101 (see
-        // UnmaskedFrameGuard); a client that waits for the 101, as clients do, is covered.
-        try await Task.sleep(for: .milliseconds(500))
-        try socket.send(frame)
-        let received = socket.readAllBytes()
-        // The server's close frame: opcode close, then the code first in its payload.
-        let codeBytes = [UInt8(code >> 8), UInt8(code & 0xFF)]
-        let close = received.firstRange(of: codeBytes)
-        #expect(close.map { $0.lowerBound >= 2 && received[$0.lowerBound - 2] == 0x88 } == true, "\(name): \(received.suffix(16))")
-        // The sink serves on.
-        #expect(try AccessAndLimitsTests.get("/healthz", port: harness.port).status == 200)
+        let client = try await WireClient(port: harness.port)
+        client.send(frame)
+        await client.expectClosed(code: code, name)
+        // The sink serves on. (Checked without blocking a thread: the cases run side by side, and
+        // the sink under test needs the same few threads.)
+        await (try WireClient(port: harness.port)).expectServing(name)
         try await harness.stop()
     }
 

@@ -208,7 +208,7 @@ final class AdmissionGate: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// hummingbird-websocket's HTTP/1 + WebSocket child channel with an `AdmissionGate` in front of
-/// its upgrader, on sockets with a fixed send buffer.
+/// its upgrader and a `ClientFrameGuardInstaller` behind it, on sockets with a fixed send buffer.
 struct GatedWebSocketChannel: ServerChildChannel {
     typealias Value = HTTP1WebSocketUpgradeChannel.Value
 
@@ -228,6 +228,7 @@ struct GatedWebSocketChannel: ServerChildChannel {
             let operations = channel.pipeline.syncOperations
             let decoder = try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try operations.addHandler(AdmissionGate(policy: policy), position: .after(decoder))
+            try operations.addHandler(ClientFrameGuardInstaller())
             return value
         }
     }

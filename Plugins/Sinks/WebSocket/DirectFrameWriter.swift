@@ -37,20 +37,30 @@ final class DirectFrameWriter: ChannelOutboundHandler, RemovableChannelHandler, 
     typealias OutboundOut = ByteBuffer
 
     private var context: ChannelHandlerContext?
+    /// Set once the server's close frame has gone out: nothing may follow it (RFC 6455 5.5.1).
+    private var stopped = false
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        // The client may have been closed before its session added this writer.
+        if (try? context.pipeline.syncOperations.handler(type: ClientFrameGuard.self))?.closeSent == true { stopped = true }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
     }
 
-    /// Queues a whole frame; false when the handler has left the pipeline (the channel is closing).
+    /// Queues a whole frame; false when the handler has left the pipeline (the channel is closing)
+    /// or the server's close frame has gone out.
     func write(_ frame: ByteBuffer) -> Bool {
-        guard let context else { return false }
+        guard let context, !stopped else { return false }
         context.write(wrapOutboundOut(frame), promise: nil)
         return true
+    }
+
+    /// Refuses every later frame: the server's close frame has gone out.
+    func stop() {
+        stopped = true
     }
 
     func flush() {

@@ -240,7 +240,6 @@ public struct WebSocketSink: Sink {
             id: fanout.registry.makeID(), channel: channel, outbound: outbound, hubs: fanout.hubs, rate: fanout.sinkRate,
             metrics: fanout.metrics)
         try await channel.pipeline.addHandlers([client.frameWriter, WritabilityObserver(client: client, clock: clock)], position: .first).get()
-        try await UnmaskedFrameGuard.install(on: channel)
         fanout.registry.add(client)
         fanout.metrics.clientsAccepted.add(1, ordering: .relaxed)
         fanout.logger.debug("client \(client.id) connected from \(client.remoteDescription)")
