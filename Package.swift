@@ -159,7 +159,8 @@ let package = Package(
         .testTarget(
             name: "RaceProcessorTests",
             dependencies: [
-                "RaceProcessor", "InSimSource", "InSimTestSupport", "BrokerTestSupport", .product(name: "Logging", package: "swift-log"),
+                "RaceProcessor", "InSimSource", "InSimTestSupport", "MockSource", "BrokerTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "IRacingSourceTests",
