@@ -7,8 +7,8 @@ import BrokerCore
 /// spot (`CarIdxEstTime`) when it gives one, else a table of the time from the line to each of 200
 /// points of the lap, learned from the cars' own complete, pit-free laps (each point's time
 /// interpolated between frames). The lap's length in time comes from those laps too. Until a first
-/// lap is timed, the values that need it are null. State lives in fixed arrays allocated at `bind`,
-/// so a frame allocates nothing unless an event is emitted.
+/// lap is timed, the values that need it are null. State lives in fixed arrays allocated when the
+/// processor is made, so a frame allocates nothing unless an event is emitted.
 public final class RaceProcessor: Processor {
     public static let typeName = "race"
     public static let summary = "Live positions, gaps, relative and fuel to finish, from the per-car arrays of any sim"
@@ -31,6 +31,22 @@ public final class RaceProcessor: Processor {
             variables: [CarIdxLivePosition, CarIdxGapToLeader, CarIdxRelative, FuelLapsLeft, FuelToAdd]
         """
 
+    /// Everything the processor keeps, as one value: a frame is one access to it, not one per array.
+    private var state: RaceState
+
+    public init(id: String, sourceID: String, config: RaceConfig, context: PluginContext) {
+        state = RaceState(config: config)
+    }
+
+    public func variables(for source: FrameLayout) -> [VariableInfo] { RaceState.variables(for: source) }
+
+    public func bind(_ binding: ProcessorBinding) { state.bind(binding) }
+
+    public func process(_ row: ProcessorRow, events: inout ProcessorEvents) throws { state.process(row, events: &events) }
+}
+
+/// The race processor's state and its per-frame work (see `RaceProcessor`).
+struct RaceState {
     static let cars = RaceVariables.cars
     /// Points of the learned reference lap (boundaries 0...points).
     static let points = 200
@@ -81,7 +97,7 @@ public final class RaceProcessor: Processor {
     private var previousFuel = Double.nan
     private var fuelWarned = false
 
-    public init(id: String, sourceID: String, config: RaceConfig, context: PluginContext) {
+    init(config: RaceConfig) {
         self.config = config
         let cars = Self.cars
         reference = [Double](repeating: 0, count: Self.points + 1)
@@ -107,7 +123,7 @@ public final class RaceProcessor: Processor {
 
     /// Positions and gaps need each car's laps and lap distance; class positions the classes; fuel
     /// the fuel level and the player's laps. Nothing is added without its inputs.
-    public func variables(for source: FrameLayout) -> [VariableInfo] {
+    static func variables(for source: FrameLayout) -> [VariableInfo] {
         func has(_ name: String) -> Bool { source.fieldIndex(named: name) != nil }
         var added: [VariableInfo] = []
         if has("CarIdxLapCompleted") && has("CarIdxLapDistPct") {
@@ -122,7 +138,7 @@ public final class RaceProcessor: Processor {
         return added
     }
 
-    public func bind(_ binding: ProcessorBinding) {
+    mutating func bind(_ binding: ProcessorBinding) {
         inputs = Inputs(binding)
         outputs = Outputs(binding)
         referenceReady = false
@@ -131,7 +147,7 @@ public final class RaceProcessor: Processor {
 
     /// Forgets every car's lap in progress and the fuel lap (a session restart, a new layout); the
     /// learned reference lap and the fuel history are kept while the layout stays.
-    private func resetSession() {
+    private mutating func resetSession() {
         for car in 0..<Self.cars {
             previousPct[car] = .nan
             previousLaps[car] = .nan
@@ -145,7 +161,7 @@ public final class RaceProcessor: Processor {
         previousTime = .nan
     }
 
-    public func process(_ row: ProcessorRow, events: inout ProcessorEvents) throws {
+    mutating func process(_ row: ProcessorRow, events: inout ProcessorEvents) {
         let now = inputs.sessionTime.flatMap { row.number($0) } ?? row.timestamp
         frameTimestamp = row.timestamp
         let sessionNum = inputs.sessionNum.flatMap { row.number($0) } ?? 0
@@ -160,7 +176,7 @@ public final class RaceProcessor: Processor {
 
     // MARK: - Cars
 
-    private func processCars(_ row: ProcessorRow, now: Double, events: inout ProcessorEvents) {
+    private mutating func processCars(_ row: ProcessorRow, now: Double, events: inout ProcessorEvents) {
         guard let lapField = inputs.lapCompleted, let pctField = inputs.lapDistPct else { return }
         var active = 0
         for car in 0..<Self.cars {
@@ -252,7 +268,7 @@ public final class RaceProcessor: Processor {
         return seconds.isFinite ? max(0, seconds) : nil
     }
 
-    private func writeRelative(_ row: ProcessorRow, lapTime: Double) {
+    private mutating func writeRelative(_ row: ProcessorRow, lapTime: Double) {
         guard let relative = outputs.relative else { return }
         let player = inputs.playerCarIdx.flatMap { row.number($0) }.map { Int($0) } ?? -1
         let playerTimed = player >= 0 && player < Self.cars && !progress[player].isNaN && !estimate[player].isNaN
@@ -271,7 +287,7 @@ public final class RaceProcessor: Processor {
 
     /// A `position` event when a car's live position differs from the one last announced, at most
     /// once per interval per car (the first position of a car is not news).
-    private func announce(car: Int, now: Double, events: inout ProcessorEvents) {
+    private mutating func announce(car: Int, now: Double, events: inout ProcessorEvents) {
         let current = position[car]
         let previous = announcedPosition[car]
         guard current != previous else { return }
@@ -298,7 +314,7 @@ public final class RaceProcessor: Processor {
 
     /// Times the car through the points of its lap; a complete, pit-free lap it was seen to start
     /// becomes part of the reference lap.
-    private func learn(car: Int, laps carLaps: Double, pct carPct: Double, onPit: Bool, now: Double) {
+    private mutating func learn(car: Int, laps carLaps: Double, pct carPct: Double, onPit: Bool, now: Double) {
         defer {
             previousPct[car] = carPct
             previousLaps[car] = carLaps
@@ -327,7 +343,7 @@ public final class RaceProcessor: Processor {
         }
     }
 
-    private func samplePoints(car: Int, base: Int, fromPct: Double, fromTime: Double, toPct: Double, toTime: Double) {
+    private mutating func samplePoints(car: Int, base: Int, fromPct: Double, fromTime: Double, toPct: Double, toTime: Double) {
         let points = Double(Self.points)
         while nextPoint[car] < Self.points && Double(nextPoint[car]) / points <= toPct {
             let point = Double(nextPoint[car]) / points
@@ -337,7 +353,7 @@ public final class RaceProcessor: Processor {
         }
     }
 
-    private func adoptLap(base: Int) {
+    private mutating func adoptLap(base: Int) {
         if !referenceReady {
             for point in 1...Self.points { reference[point] = samples[base + point] }
             referenceReady = true
@@ -350,7 +366,7 @@ public final class RaceProcessor: Processor {
 
     // MARK: - Fuel
 
-    private func processFuel(_ row: ProcessorRow, now: Double, events: inout ProcessorEvents) {
+    private mutating func processFuel(_ row: ProcessorRow, now: Double, events: inout ProcessorEvents) {
         guard let fuelField = inputs.fuelLevel, let lapField = inputs.playerLapCompleted else { return }
         let fuel = row.number(fuelField) ?? .nan
         let playerLaps = row.number(lapField) ?? .nan
@@ -402,7 +418,7 @@ public final class RaceProcessor: Processor {
         }
     }
 
-    private func record(_ used: Double) {
+    private mutating func record(_ used: Double) {
         fuelHistory[fuelHistoryNext] = used
         fuelHistoryNext = (fuelHistoryNext + 1) % fuelHistory.count
         fuelHistoryCount = min(fuelHistoryCount + 1, fuelHistory.count)
