@@ -104,12 +104,15 @@ let package = Package(
             ],
             path: "Plugins/Sinks/MQTT", exclude: ["README.md"]),
 
+        // Processor plugins.
+        .target(name: "RaceProcessor", dependencies: ["BrokerCore"], path: "Plugins/Processors/Race", exclude: ["README.md"]),
+
         // The built-in plugin list, shared by the executable and the compliance tests.
         .target(
             name: "BuiltinPlugins",
             dependencies: [
                 "BrokerCore", "MockSource", "IRacingSource", "InSimSource", "ReplaySource", "StdoutSink", "UDPSink", "MQTTSink",
-                "WebSocketSink",
+                "WebSocketSink", "RaceProcessor",
             ]),
 
         // The command line.
@@ -127,7 +130,7 @@ let package = Package(
             path: "Benchmarks/ReplayBenchmark"),
         .executableTarget(
             name: "decode-benchmarks",
-            dependencies: ["BrokerCore", "IRacingSource", "InSimSource", "MockSource", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BrokerCore", "IRacingSource", "InSimSource", "MockSource", "RaceProcessor", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/DecodeBenchmarks"),
         .executableTarget(
             name: "ws-load",
@@ -153,6 +156,12 @@ let package = Package(
             ]),
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "BrokerTestSupport"]),
         .testTarget(name: "MockSourceTests", dependencies: ["MockSource", "BrokerTestSupport"]),
+        .testTarget(
+            name: "RaceProcessorTests",
+            dependencies: [
+                "RaceProcessor", "InSimSource", "InSimTestSupport", "MockSource", "BrokerTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "IRacingSourceTests",
             dependencies: ["IRacingSource", "BrokerCore", "BrokerTestSupport", .product(name: "Logging", package: "swift-log")],

@@ -20,6 +20,7 @@ import MockSource
 //   json-read-all       a `read all` reply for one mock frame: every catalogue variable the mock
 //                       provides, resolved once (as the sink does) and written to JSON per operation
 //   json-telemetry-20   a 20-variable telemetry message (what each subscription encodes per frame)
+//   race-*              the race processor on a 64-car frame (RaceCases.swift)
 
 let batches = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 200
 let casePrefix = CommandLine.arguments.dropFirst(2).first ?? ""
@@ -197,3 +198,4 @@ replay: do {
     print("ibt-replay-speed0    failed: \(error)")
     exit(1)
 }
+runRaceBenchmarks()

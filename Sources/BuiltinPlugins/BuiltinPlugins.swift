@@ -3,6 +3,7 @@ import IRacingSource
 import InSimSource
 import MockSource
 import MQTTSink
+import RaceProcessor
 import ReplaySource
 import StdoutSink
 import UDPSink
@@ -23,6 +24,9 @@ public enum BuiltinPlugins {
             SinkPlugin(UDPSink.self),
             SinkPlugin(WebSocketSink.self),
             SinkPlugin(MQTTSink.self),
+        ],
+        processors: [
+            ProcessorPlugin(RaceProcessor.self),
         ]
     )
 }

@@ -2,7 +2,8 @@ import ArgumentParser
 import BrokerCore
 import BuiltinPlugins
 
-/// `broker vars [--json]`: the variable catalogue with the source types that provide each variable.
+/// `broker vars [--json]`: the variable catalogue with the source (and processor) types that provide
+/// each variable.
 struct VarsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vars", abstract: "Print the variable catalogue: name, type, count, unit, description, source types.")
@@ -46,14 +47,17 @@ enum VariableTable {
     static func rows(catalog: PluginCatalog) -> [Row] {
         var rows = VariableCatalogue.all.map { Row(info: $0, sourceTypes: []) }
         var index = Dictionary(uniqueKeysWithValues: rows.enumerated().map { ($1.info.name, $0) })
-        for plugin in catalog.sources {
-            let provided: [VariableInfo]
+        var providers: [(typeName: String, variables: [VariableInfo])] = catalog.sources.map { plugin in
             switch plugin.providedVariables {
-            case .catalogue: provided = VariableCatalogue.all
-            case let .names(names): provided = names.map { name in VariableCatalogue.all.first { $0.name == name } ?? VariableInfo(name: name, type: .float) }
-            case let .variables(infos): provided = infos
+            case .catalogue: return (plugin.typeName, VariableCatalogue.all)
+            case let .names(names):
+                return (plugin.typeName, names.map { name in VariableCatalogue.all.first { $0.name == name } ?? VariableInfo(name: name, type: .float) })
+            case let .variables(infos): return (plugin.typeName, infos)
             }
-            for info in provided {
+        }
+        providers += catalog.processors.map { ($0.typeName, $0.providedVariables) }
+        for plugin in providers {
+            for info in plugin.variables {
                 if let i = index[info.name] {
                     rows[i].sourceTypes.append(plugin.typeName)
                 } else {

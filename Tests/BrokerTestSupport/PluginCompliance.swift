@@ -55,6 +55,20 @@ public enum PluginCompliance {
         }
     }
 
+    /// A processor under test: its config entry and the source entry it runs on (one that needs
+    /// nothing running, e.g. the mock).
+    public struct ProcessorFixture: Sendable {
+        public var typeName: String
+        public var entry: String
+        public var sourceEntry: String
+
+        public init(typeName: String, entry: String, sourceEntry: String = "type: mock\nrate: 60\nseed: 1") {
+            self.typeName = typeName
+            self.entry = entry
+            self.sourceEntry = sourceEntry
+        }
+    }
+
     /// Thrown by a fixture whose test data is absent outside CI (see `TestData`): the check is skipped
     /// with this reason instead of failing in a user's clone.
     public struct Unavailable: Error {
@@ -65,7 +79,7 @@ public enum PluginCompliance {
     /// The sample config must load without errors and use the plugin.
     public static func checkSampleConfig(_ sample: String, typeName: String, catalog: PluginCatalog) throws {
         let config = try ConfigLoader(catalog: catalog).load(text: sample, file: "<sample of \(typeName)>")
-        let types = config.sources.map(\.plugin.typeName) + config.sinks.map(\.plugin.typeName)
+        let types = config.sources.map(\.plugin.typeName) + config.processors.map(\.plugin.typeName) + config.sinks.map(\.plugin.typeName)
         #expect(types.contains(typeName), "the sample config of \(typeName) does not use it")
     }
 
@@ -167,6 +181,40 @@ public enum PluginCompliance {
         let data = try #require(object["data"] as? [String: Any], "telemetry without data: \(text)")
         #expect(!data.isEmpty)
 
+        try await expectPromptStop(task, name: fixture.typeName)
+    }
+
+    /// Runs the fixture's source with the processor attached: the frames must gain variables the
+    /// processor declares it provides (registered, encodable), with no processor errors; stops it.
+    public static func checkProcessor(_ fixture: ProcessorFixture, catalog: PluginCatalog, timeout: Double = 20) async throws {
+        let yaml = "sources:\n" + indentAsListItem(fixture.sourceEntry) + "processors:\n" + indentAsListItem(fixture.entry) + "sinks: []\n"
+        let config = try ConfigLoader(catalog: catalog).load(text: yaml, file: "<fixture \(fixture.typeName)>")
+        let source = try #require(config.sources.first)
+        let processor = try #require(config.processors.first)
+        let registry = VariableRegistry()
+        let context = PluginContext(logger: Logger(label: "compliance"), registry: registry)
+        let hub = SourceHub(
+            id: source.id, typeName: source.plugin.typeName, registry: registry,
+            processors: [try processor.attach(to: source.id, context: context)])
+        let runner = try source.makeRunner(context: context)
+        let task = Task { try await runner.run(hub) }
+
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline && (hub.latestFrame?.seq ?? 0) < 10 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let frame = try #require(hub.latestFrame, "\(fixture.typeName) on \(source.plugin.typeName): no frame within \(timeout) s")
+        let provided = Set(processor.plugin.providedVariables.map(\.name))
+        let added = frame.layout.fields.filter { provided.contains($0.name) }
+        #expect(!added.isEmpty, "\(fixture.typeName) added no variable to \(source.plugin.typeName)'s frames")
+        for field in added {
+            #expect(registry.entries().first { $0.info.name == field.name }?.providers == [source.id], "\(field.name) is not registered")
+        }
+        let message = BrokerMessages.telemetry(
+            sourceID: hub.id, frame: frame, selection: VariableSelection.all.resolve(sourceID: hub.id, layout: frame.layout, registry: registry))
+        #expect((try? JSONSerialization.jsonObject(with: Data(message))) != nil, "frames with \(fixture.typeName) do not encode to valid JSON")
+        let report = JSONValue.object(hub.status.details)["processors"]?[processor.id]
+        #expect(report?["errors"] == .int(0), "\(fixture.typeName) failed on frames: \(String(describing: report))")
         try await expectPromptStop(task, name: fixture.typeName)
     }
 

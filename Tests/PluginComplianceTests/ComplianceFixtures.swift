@@ -15,4 +15,8 @@ enum ComplianceFixtures {
         websocketFixture,
         mqttFixture,
     ]
+
+    static let processors: [PluginCompliance.ProcessorFixture] = [
+        raceFixture,
+    ]
 }

@@ -20,6 +20,18 @@ import Testing
         try PluginCompliance.checkSampleConfig(plugin.sampleConfig, typeName: type, catalog: Self.catalog)
     }
 
+    @Test(arguments: catalog.processors.map(\.typeName))
+    func processorSampleConfigIsValid(type: String) throws {
+        let plugin = try #require(Self.catalog.processor(type))
+        try PluginCompliance.checkSampleConfig(plugin.sampleConfig, typeName: type, catalog: Self.catalog)
+    }
+
+    @Test(arguments: catalog.processors.map(\.typeName))
+    func processorAddsItsVariablesToASourcesFrames(type: String) async throws {
+        let fixture = try #require(ComplianceFixtures.processors.first { $0.typeName == type }, "processor '\(type)' has no compliance fixture")
+        try await PluginCompliance.checkProcessor(fixture, catalog: Self.catalog)
+    }
+
     @Test(arguments: catalog.sources.map(\.typeName))
     func sourceStartsEmitsAndStops(type: String) async throws {
         let fixture = try #require(ComplianceFixtures.sources.first { $0.typeName == type }, "source '\(type)' has no compliance fixture")

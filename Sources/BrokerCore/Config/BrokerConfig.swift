@@ -8,6 +8,7 @@ public struct BrokerConfig: Sendable {
     public var logLevel: Logger.Level
     public var sources: [SourceEntry]
     public var sinks: [SinkEntry]
+    public var processors: [ProcessorEntry] = []
 
     /// One `sources:` item.
     public struct SourceEntry: Sendable {
@@ -32,6 +33,28 @@ public struct BrokerConfig: Sendable {
         let instantiate: @Sendable (String, PluginContext) throws -> SinkRunner
 
         public func makeRunner(context: PluginContext) throws -> SinkRunner { try instantiate(id, context) }
+    }
+
+    /// One `processors:` item.
+    public struct ProcessorEntry: Sendable {
+        public var id: String
+        public var plugin: ProcessorPlugin
+        public var enabled: Bool
+        /// The source ids it is attached to; nil = all.
+        public var sourceIDs: [String]?
+        /// Longest a frame may take before it counts as over budget.
+        public var budget: Duration
+        public var config: any PluginConfig
+        let instantiate: ProcessorFactory
+
+        /// Whether it runs on the source called `sourceID`.
+        public func isAttached(to sourceID: String) -> Bool { enabled && (sourceIDs?.contains(sourceID) ?? true) }
+
+        /// A new instance for one source, wrapped for that source's hub.
+        public func attach(to sourceID: String, context: PluginContext) throws -> AttachedProcessor {
+            AttachedProcessor(
+                id: id, typeName: plugin.typeName, budget: budget, processor: try instantiate(id, sourceID, context), logger: context.logger)
+        }
     }
 }
 

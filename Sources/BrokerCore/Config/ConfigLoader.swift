@@ -45,10 +45,11 @@ public struct ConfigLoader: Sendable {
 
     // MARK: - Document
 
-    private static let topLevelKeys = ["broker", "sources", "sinks"]
+    private static let topLevelKeys = ["broker", "sources", "processors", "sinks"]
     private static let brokerKeys = ["rate", "log_level"]
     private static let commonSourceKeys = ["type", "id", "enabled"]
     private static let commonSinkKeys = ["type", "id", "enabled", "sources", "rate"]
+    private static let commonProcessorKeys = ["type", "id", "enabled", "sources", "budget_us"]
 
     private func decodeDocument(_ root: YAMLNode, file: String, diagnostics: ConfigDiagnostics) -> BrokerConfig {
         var config = BrokerConfig(file: file, rate: 60, logLevel: .info, sources: [], sinks: [])
@@ -76,6 +77,19 @@ public struct ConfigLoader: Sendable {
         }
         if sourceItems.isEmpty && root["sources"] == nil {
             diagnostics.add("the config has no 'sources' section: add at least one source (e.g. '- type: mock')", at: root.mark)
+        }
+
+        let processorItems = items(of: root["processors"], section: "processors", diagnostics: diagnostics, mark: root.mark)
+        var processorIDs: [String: SourceMark] = [:]
+        for (index, item) in processorItems.enumerated() {
+            let path: [any CodingKey] = [PathKey("processors"), PathKey(intValue: index)]
+            guard let entry = decodeProcessor(item, path: path, knownSources: sourceIDs, diagnostics: diagnostics) else { continue }
+            if let first = processorIDs[entry.id] {
+                diagnostics.add("duplicate processor id '\(entry.id)' (first used at line \(first.line))", at: (item["id"] ?? item).mark)
+            } else {
+                processorIDs[entry.id] = (item["id"] ?? item).mark
+                config.processors.append(entry)
+            }
         }
 
         let sinkItems = items(of: root["sinks"], section: "sinks", diagnostics: diagnostics, mark: root.mark)
@@ -215,24 +229,7 @@ public struct ConfigLoader: Sendable {
             let plugin = catalog.sink(common.type)
         else { return nil }
         diagnostics.markKnown(Self.commonSinkKeys, at: path)
-        var sourceIDs: [String]? = nil
-        if let node = item["sources"] {
-            if case let .sequence(list) = node.content {
-                sourceIDs = []
-                for idNode in list {
-                    guard let id = idNode.scalar, knownSources[id] != nil else {
-                        let given = idNode.scalar ?? idNode.kindName
-                        var message = "unknown source id '\(given)'"
-                        if let hint = closestMatches(to: given, in: knownSources.keys.sorted()).first { message += " (did you mean '\(hint)'?)" }
-                        diagnostics.add(message + "; defined sources: \(knownSources.keys.sorted().joined(separator: ", "))", at: idNode.mark)
-                        continue
-                    }
-                    sourceIDs?.append(id)
-                }
-            } else if !node.isNull {
-                diagnostics.add("sources must be a list of source ids, e.g. [mock]", at: node.mark)
-            }
-        }
+        let sourceIDs = sourceList(item["sources"], knownSources: knownSources, diagnostics: diagnostics)
         var rate = plugin.defaultRate ?? defaultRate
         if let node = item["rate"] {
             if let value = node.scalar.flatMap(Double.init), value > 0, value <= 1000 {
@@ -247,6 +244,57 @@ public struct ConfigLoader: Sendable {
             diagnostics.reportUnknownKeys(under: path, context: "for sink type '\(common.type)'")
             return .init(
                 id: common.id, plugin: plugin, enabled: common.enabled, sourceIDs: sourceIDs, rate: rate, config: config,
+                instantiate: instantiate)
+        } catch {
+            diagnostics.record(error, fallbackPath: path)
+            diagnostics.discardTrackers(under: path)
+            return nil
+        }
+    }
+
+    /// A `sources:` list of an entry (nil when absent: every source), each id checked.
+    private func sourceList(_ node: YAMLNode?, knownSources: [String: SourceMark], diagnostics: ConfigDiagnostics) -> [String]? {
+        guard let node else { return nil }
+        guard case let .sequence(list) = node.content else {
+            if !node.isNull { diagnostics.add("sources must be a list of source ids, e.g. [mock]", at: node.mark) }
+            return nil
+        }
+        var sourceIDs: [String] = []
+        for idNode in list {
+            guard let id = idNode.scalar, knownSources[id] != nil else {
+                let given = idNode.scalar ?? idNode.kindName
+                var message = "unknown source id '\(given)'"
+                if let hint = closestMatches(to: given, in: knownSources.keys.sorted()).first { message += " (did you mean '\(hint)'?)" }
+                diagnostics.add(message + "; defined sources: \(knownSources.keys.sorted().joined(separator: ", "))", at: idNode.mark)
+                continue
+            }
+            sourceIDs.append(id)
+        }
+        return sourceIDs
+    }
+
+    private func decodeProcessor(
+        _ item: YAMLNode, path: [any CodingKey], knownSources: [String: SourceMark], diagnostics: ConfigDiagnostics
+    ) -> BrokerConfig.ProcessorEntry? {
+        guard let common = commonKeys(item, kind: "processor", known: catalog.processors.map(\.typeName), diagnostics: diagnostics),
+            let plugin = catalog.processor(common.type)
+        else { return nil }
+        diagnostics.markKnown(Self.commonProcessorKeys, at: path)
+        let sourceIDs = sourceList(item["sources"], knownSources: knownSources, diagnostics: diagnostics)
+        var budget = Duration.microseconds(500)
+        if let node = item["budget_us"] {
+            if let value = node.scalar.flatMap(Int.init), value >= 1, value <= 1_000_000 {
+                budget = .microseconds(value)
+            } else {
+                diagnostics.add("budget_us must be a whole number of microseconds per frame from 1 to 1000000", at: node.mark)
+            }
+        }
+        let decoder = YAMLConfigDecoder(node: item, codingPath: path, diagnostics: diagnostics)
+        do {
+            let (config, instantiate) = try plugin.load(decoder)
+            diagnostics.reportUnknownKeys(under: path, context: "for processor type '\(common.type)'")
+            return .init(
+                id: common.id, plugin: plugin, enabled: common.enabled, sourceIDs: sourceIDs, budget: budget, config: config,
                 instantiate: instantiate)
         } catch {
             diagnostics.record(error, fallbackPath: path)
@@ -321,11 +369,12 @@ public struct ConfigLoader: Sendable {
             } else {
                 pairs.append((scalar("sources"), YAMLNode(.sequence([mock]), mark: root.mark)))
             }
-            if let i = index(of: "sinks"), case let .sequence(sinks) = pairs[i].value.content {
+            for section in ["sinks", "processors"] {
+                guard let i = index(of: section), case let .sequence(entries) = pairs[i].value.content else { continue }
                 pairs[i].value = YAMLNode(
-                    .sequence(sinks.map { sink in
-                        guard case let .mapping(entries) = sink.content else { return sink }
-                        return YAMLNode(.mapping(entries.filter { $0.key.scalar != "sources" }), mark: sink.mark)
+                    .sequence(entries.map { entry in
+                        guard case let .mapping(keys) = entry.content else { return entry }
+                        return YAMLNode(.mapping(keys.filter { $0.key.scalar != "sources" }), mark: entry.mark)
                     }), mark: pairs[i].value.mark)
             }
         }

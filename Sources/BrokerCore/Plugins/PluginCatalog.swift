@@ -44,6 +44,29 @@ public struct SinkPlugin: Sendable {
     }
 }
 
+/// A processor type as the core sees it: its names, what it adds, and how to decode and attach one.
+public struct ProcessorPlugin: Sendable {
+    public let typeName: String
+    public let summary: String
+    public let sampleConfig: String
+    public let providedVariables: [VariableInfo]
+    let load: @Sendable (YAMLConfigDecoder) throws -> (any PluginConfig, ProcessorFactory)
+
+    public init<P: Processor>(_ type: P.Type) {
+        typeName = P.typeName
+        summary = P.summary
+        sampleConfig = P.sampleConfig
+        providedVariables = P.providedVariables
+        load = { decoder in
+            let config = try decoder.decode(P.Config.self)
+            return (config, { id, sourceID, context in try P(id: id, sourceID: sourceID, config: config, context: context) })
+        }
+    }
+}
+
+/// Makes a processor instance for one source (processor id, source id, context).
+public typealias ProcessorFactory = @Sendable (String, String, PluginContext) throws -> any Processor
+
 /// A started source, ready to run against its hub.
 public struct SourceRunner: Sendable {
     public let run: @Sendable (SourceHub) async throws -> Void
@@ -58,15 +81,17 @@ public struct SinkRunner: Sendable {
 public struct PluginCatalog: Sendable {
     public let sources: [SourcePlugin]
     public let sinks: [SinkPlugin]
+    public let processors: [ProcessorPlugin]
 
-    public init(sources: [SourcePlugin], sinks: [SinkPlugin]) {
+    public init(sources: [SourcePlugin], sinks: [SinkPlugin], processors: [ProcessorPlugin] = []) {
         self.sources = sources
         self.sinks = sinks
+        self.processors = processors
     }
 
     public func source(_ typeName: String) -> SourcePlugin? { sources.first { $0.typeName == typeName } }
 
-    /// The catalogue's names and every name a source type declares it provides.
+    /// The catalogue's names and every name a source or processor type declares it provides.
     public var knownVariableNames: Set<String> {
         var names = Set(VariableCatalogue.all.map(\.name))
         for source in sources {
@@ -76,7 +101,9 @@ public struct PluginCatalog: Sendable {
             case let .variables(infos): names.formUnion(infos.map(\.name))
             }
         }
+        for processor in processors { names.formUnion(processor.providedVariables.map(\.name)) }
         return names
     }
     public func sink(_ typeName: String) -> SinkPlugin? { sinks.first { $0.typeName == typeName } }
+    public func processor(_ typeName: String) -> ProcessorPlugin? { processors.first { $0.typeName == typeName } }
 }

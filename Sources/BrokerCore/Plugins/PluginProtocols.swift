@@ -102,3 +102,30 @@ public struct PluginError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// A stage on a source's publish path that adds derived variables to the source's own frames (race
+/// positions, gaps, fuel), so every sink and client sees them like the sim's variables.
+///
+/// The broker makes one instance per source it is attached to. When the source declares (again),
+/// `variables(for:)` says what to add (nothing when the inputs are missing; never a name the source
+/// already provides), then `bind(_:)` gets the frames' layout: the source's fields followed by the
+/// added ones, which alone it may write. `process` then sees every frame in order, reads the source's values and writes its
+/// own in place. It runs before the frame is shared, so it must be cheap and must not allocate per
+/// frame in steady state. A throw or an overrun of the budget is counted and reported in the
+/// source's status; the frame is still published, the processor's values in it null.
+public protocol Processor: AnyObject, SendableMetatype {
+    associatedtype Config: PluginConfig
+    static var typeName: String { get }
+    static var summary: String { get }
+    static var sampleConfig: String { get }
+    /// Every variable the processor can add, for `broker vars`, config checks and its README.
+    static var providedVariables: [VariableInfo] { get }
+
+    init(id: String, sourceID: String, config: Config, context: PluginContext) throws
+    /// The variables to add to frames in `source`'s layout.
+    func variables(for source: FrameLayout) -> [VariableInfo]
+    /// The layout of every frame from now on; state tied to the previous layout starts over.
+    func bind(_ binding: ProcessorBinding)
+    /// One frame: reads the source's values and writes the added ones into `row`.
+    func process(_ row: ProcessorRow, events: inout ProcessorEvents) throws
+}

@@ -27,33 +27,53 @@ public final class SourceHub: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The processors attached to this source, run on every frame before it is shared.
+    private let processing: Mutex<ProcessorChain>
+    private let hasProcessors: Bool
 
-    public init(id: String, typeName: String, registry: VariableRegistry) {
+    public init(id: String, typeName: String, registry: VariableRegistry, processors: sending [AttachedProcessor] = []) {
         self.id = id
         self.typeName = typeName
         self.registry = registry
+        hasProcessors = !processors.isEmpty
+        processing = Mutex(ProcessorChain(processors))
     }
 
     // MARK: - Source side
 
     /// Declares the variables the source provides, registering them, and returns the layout to fill.
     /// Declaring again (the sim changed car or restarted) replaces the layout for later frames.
+    /// With processors attached, the layout also holds their variables, after the source's row.
     @discardableResult
     public func declare(_ declarations: [VariableDeclaration], rowSize: Int? = nil) -> FrameLayout {
-        let layout = FrameLayout(declaring: declarations, registry: registry, sourceID: id, rowSize: rowSize)
+        var layout = FrameLayout(declaring: declarations, registry: registry, sourceID: id, rowSize: rowSize)
+        if hasProcessors {
+            let source = layout
+            layout = processing.withLock { $0.extend(declarations, source: source, registry: registry, sourceID: id) }
+        }
         state.withLock { $0.layout = layout }
         return layout
     }
 
     /// Publishes a frame; returns its sequence number. Never blocks beyond a short lock.
+    /// Attached processors add their values to the row first; their events follow the frame.
     @discardableResult
     public func publish(row: [UInt8], layout: FrameLayout, timestamp: Double = wallClockNow()) -> UInt64 {
-        update { state in
+        var row = row
+        var processed: (events: [SourceEvent], newFault: Bool) = ([], false)
+        if hasProcessors { processed = processing.withLock { $0.run(&row, layout: layout, timestamp: timestamp) } }
+        let seq = update { state in
             let frame = Frame(seq: state.nextSeq, timestamp: timestamp, layout: layout, row: row)
             state.nextSeq += 1
             state.frame = frame
             return frame.seq
         }
+        for event in processed.events { emit(event) }
+        if processed.newFault {
+            state.withLock { $0.statusVersion += 1 }
+            notify()
+        }
+        return seq
     }
 
     @discardableResult
@@ -100,7 +120,13 @@ public final class SourceHub: Sendable {
     public var latestFrame: Frame? { state.withLock { $0.frame } }
     public var layout: FrameLayout? { state.withLock { $0.layout } }
     public var sessionInfo: SessionInfo? { state.withLock { $0.sessionInfo } }
-    public var status: SourceStatus { state.withLock { $0.status } }
+    /// The source's status; with processors attached, its details end with `processors` (each
+    /// one's frames, errors, over-budget frames and slowest frame).
+    public var status: SourceStatus {
+        var status = state.withLock { $0.status }
+        if hasProcessors { status.details.append(("processors", processing.withLock { $0.json })) }
+        return status
+    }
     /// Increments on every status change.
     public var statusVersion: UInt64 { state.withLock { $0.statusVersion } }
     /// How many events the source has emitted so far; a consumer's event cursor.

@@ -1,8 +1,8 @@
 import Logging
 import ServiceLifecycle
 
-/// A configured broker: one hub per enabled source, the sinks wired to their hubs, all run as one
-/// `ServiceGroup` that stops on SIGINT/SIGTERM.
+/// A configured broker: one hub per enabled source (with the processors attached to it), the sinks
+/// wired to their hubs, all run as one `ServiceGroup` that stops on SIGINT/SIGTERM.
 ///
 /// Sinks start first and stop last, so on shutdown the sources go quiet before the sinks send their
 /// close frames and flush their files. A source that fails is reported and marked disconnected,
@@ -26,7 +26,9 @@ public final class Broker: Sendable {
         var hubs: [SourceHub] = []
         var sources: [(SourceHub, SourceRunner)] = []
         for entry in config.sources where entry.enabled {
-            let hub = SourceHub(id: entry.id, typeName: entry.plugin.typeName, registry: registry)
+            let hub = SourceHub(
+                id: entry.id, typeName: entry.plugin.typeName, registry: registry,
+                processors: try Self.processors(attachedTo: entry.id, config: config, logger: logger, registry: registry, clock: clock))
             var pluginLogger = logger
             pluginLogger[metadataKey: "source"] = "\(entry.id)"
             let context = PluginContext(logger: pluginLogger, registry: registry, clock: clock, configDirectory: directory)
@@ -74,6 +76,21 @@ public final class Broker: Sendable {
         configuration.maximumCancellationDuration = .milliseconds(300)
         let group = ServiceGroup(configuration: configuration)
         try await group.run()
+    }
+
+    /// New instances of the enabled processors attached to the source `sourceID`, in config order.
+    static func processors(
+        attachedTo sourceID: String, config: BrokerConfig, logger: Logger, registry: VariableRegistry, clock: any BrokerClock
+    ) throws -> sending [AttachedProcessor] {
+        var processors: [AttachedProcessor] = []
+        for processor in config.processors where processor.isAttached(to: sourceID) {
+            var processorLogger = logger
+            processorLogger[metadataKey: "processor"] = "\(processor.id)"
+            processorLogger[metadataKey: "source"] = "\(sourceID)"
+            let context = PluginContext(logger: processorLogger, registry: registry, clock: clock, configDirectory: directory(of: config.file))
+            processors.append(try processor.attach(to: sourceID, context: context))
+        }
+        return processors
     }
 
     static func directory(of file: String) -> String {
