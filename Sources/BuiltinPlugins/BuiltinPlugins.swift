@@ -7,6 +7,7 @@ import ReplaySource
 import StdoutSink
 import UDPSink
 import WebSocketSink
+import WebSocketSource
 
 /// The plugins compiled into the broker. Adding a plugin is one line here (and its target in
 /// Package.swift); nothing is discovered at run time.
@@ -17,6 +18,7 @@ public enum BuiltinPlugins {
             SourcePlugin(IRacingSource.self),
             SourcePlugin(InSimSource.self),
             SourcePlugin(ReplaySource.self),
+            SourcePlugin(WebSocketUpstreamSource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),
