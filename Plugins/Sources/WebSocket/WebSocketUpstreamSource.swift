@@ -128,9 +128,13 @@ public struct WebSocketUpstreamSource: Source {
                 }
             }
             if let reason = ended.withLock({ $0 }) { return Outcome(reason: reason, opened: true) }
-            let code = close.map { " (close code \($0.closeCode))" } ?? ""
-            let text = close?.reason.flatMap { $0.isEmpty ? nil : ": \($0)" } ?? ""
-            return Outcome(reason: "the upstream closed the connection\(code)\(text)", opened: opened.load(ordering: .relaxed))
+            guard let close else {
+                // The WebSocket layer ends a connection on its own after a frame over the limit.
+                let reason = "the connection ended without a close frame (link lost, or a frame over max_message_bytes)"
+                return Outcome(reason: reason, opened: opened.load(ordering: .relaxed))
+            }
+            let text = close.reason.flatMap { $0.isEmpty ? nil : ": \($0)" } ?? ""
+            return Outcome(reason: "the upstream closed the connection (code \(close.closeCode))\(text)", opened: opened.load(ordering: .relaxed))
         } catch let error as WebSocketClientError where error == .serverSentMessageTooLarge {
             drops.record("oversized message", detail: "a message over max_message_bytes (\(maxBytes)) closed the connection")
             return Outcome(reason: "the upstream sent a message over \(maxBytes) bytes", opened: true)
