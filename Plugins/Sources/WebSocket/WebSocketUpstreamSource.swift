@@ -183,7 +183,9 @@ public struct WebSocketUpstreamSource: Source {
     private func describe(_ error: any Error) -> String {
         let text = "\(error)"
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
-        if let clientError = error as? WebSocketClientError { return "WebSocket upgrade failed: \(clientError)" }
+        if let clientError = error as? WebSocketClientError, clientError == .webSocketUpgradeFailed {
+            return "the upstream refused the WebSocket upgrade (a wrong or missing token, or a path that is not a WebSocket endpoint)"
+        }
         return text
     }
 }
