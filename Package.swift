@@ -71,6 +71,15 @@ let package = Package(
             path: "Plugins/Sources/InSim",
             exclude: ["README.md"]),
         .target(name: "ReplaySource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Replay", exclude: ["README.md"]),
+        .target(
+            name: "WebSocketSource",
+            dependencies: [
+                "BrokerCore",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/Sources/WebSocket", exclude: ["README.md"]),
 
         // Sink plugins.
         .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
@@ -112,7 +121,7 @@ let package = Package(
             name: "BuiltinPlugins",
             dependencies: [
                 "BrokerCore", "MockSource", "IRacingSource", "InSimSource", "ReplaySource", "StdoutSink", "UDPSink", "MQTTSink",
-                "WebSocketSink", "RaceProcessor",
+                "WebSocketSink", "RaceProcessor", "WebSocketSource",
             ]),
 
         // The command line.
@@ -188,6 +197,13 @@ let package = Package(
                 "MQTTSink", "MockSource", "BrokerTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "WebSocketSourceTests",
+            dependencies: [
+                "WebSocketSource", "WebSocketSink", "MockSource", "BrokerTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ]),
         .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport", "InSimTestSupport"]),
         .testTarget(

@@ -8,6 +8,7 @@ import ReplaySource
 import StdoutSink
 import UDPSink
 import WebSocketSink
+import WebSocketSource
 
 /// The plugins compiled into the broker. Adding a plugin is one line here (and its target in
 /// Package.swift); nothing is discovered at run time.
@@ -18,6 +19,7 @@ public enum BuiltinPlugins {
             SourcePlugin(IRacingSource.self),
             SourcePlugin(InSimSource.self),
             SourcePlugin(ReplaySource.self),
+            SourcePlugin(WebSocketUpstreamSource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),

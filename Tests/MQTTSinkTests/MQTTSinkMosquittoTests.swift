@@ -25,7 +25,10 @@ struct MQTTSinkMosquittoTests {
         car.stop()
         _ = await run.stop()
 
-        #expect(Set(received.map(\.topic)) == ["telemetry/car/status", "telemetry/car/sessionInfo", "telemetry/car/telemetry", "telemetry/car/event"])
+        #expect(
+            Set(received.map(\.topic)) == [
+                "telemetry/car/status", "telemetry/car/sessionInfo", "telemetry/car/telemetry", "telemetry/car/event", "telemetry/car/declarations",
+            ])
         let telemetry = received.filter { $0.topic == "telemetry/car/telemetry" }
         #expect(telemetry.count >= 25)
         if let first = telemetry.first, let last = telemetry.last, last.time > first.time {
@@ -67,12 +70,20 @@ struct MQTTSinkMosquittoTests {
         let late = try await mosquitto.subscribe("telemetry/car/+")
         let received = try await late.waitUntil { messages in
             messages.contains { $0.topic.hasSuffix("/status") } && messages.contains { $0.topic.hasSuffix("/sessionInfo") }
+                && messages.contains { $0.topic.hasSuffix("/declarations") }
         }
         let status = try #require(received.first { $0.topic == "telemetry/car/status" }, "no retained status for a late subscriber")
         #expect(status.retained)
         #expect(status.object?["connected"] as? Bool == true)
         let info = try #require(received.first { $0.topic == "telemetry/car/sessionInfo" })
         #expect(info.retained)
+        let vars = try #require(received.first { $0.topic == "telemetry/car/declarations" }, "no retained declarations for a late subscriber")
+        #expect(vars.retained)
+        #expect(vars.object?["type"] as? String == "vars" && vars.object?["source"] as? String == "car")
+        let declared = try #require(vars.object?["data"] as? [[String: Any]])
+        let speed = try #require(declared.first { $0["name"] as? String == "Speed" }, "Speed not declared: \(declared)")
+        #expect(speed["type"] as? String == "float" && speed["count"] as? Int == 1 && speed["unit"] as? String == "m/s")
+        #expect(speed["sources"] as? [String] == ["car"])
         #expect(received.filter { $0.topic.hasSuffix("/telemetry") }.allSatisfy { !$0.retained }, "telemetry must not be retained")
         car.stop()
         _ = await run.stop()

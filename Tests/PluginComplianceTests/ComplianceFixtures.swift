@@ -7,6 +7,7 @@ enum ComplianceFixtures {
         iracingFixture,
         insimFixture,
         replayFixture,
+        websocketSourceFixture,
     ]
 
     static let sinks: [PluginCompliance.SinkFixture] = [

@@ -84,6 +84,10 @@ public struct MQTTSink: Sink {
                     } else {
                         route = makeRoute(hub: hub, layout: frame.layout, reportedNames: &reportedNames)
                         routes[hub.id] = route
+                        // A receiver (another broker's mqtt source) must know types, counts and units.
+                        session.enqueue(
+                            OutboundMessage(topic: topic(hub, "declarations"), payload: declarations(hub: hub, selection: route.selection), retain: true, kind: .latest),
+                            remember: true)
                     }
                     let payload = BrokerMessages.telemetry(sourceID: hub.id, frame: frame, selection: route.selection)
                     session.enqueue(OutboundMessage(topic: topic(hub, "telemetry"), payload: payload, retain: false, kind: .latest))
@@ -113,6 +117,20 @@ public struct MQTTSink: Sink {
     }
 
     /// The selection for one layout, and the per-variable topics when `per_variable` is on.
+    /// `{"type":"vars","source":ID,"data":[...]}`: the declarations of the variables this sink
+    /// publishes for the source, in the `vars` reply's shape (SPEC 5), with the source's own types.
+    private func declarations(hub: SourceHub, selection: ResolvedSelection) -> [UInt8] {
+        let entries: [JSONValue] = selection.entries.compactMap { entry in
+            guard let index = entry.field else { return nil }
+            let field = selection.layout.fields[index]
+            var info = context.registry.info(field.variable)
+            info.type = field.type
+            info.count = field.count
+            return .object(info.jsonFields() + BrokerMessages.rangeFields(info) + [("sources", .array([.string(hub.id)]))])
+        }
+        return BrokerMessages.encode(.object([("type", "vars"), ("source", .string(hub.id)), ("data", .array(entries))]))
+    }
+
     private struct FrameRoute {
         var selection: ResolvedSelection
         var variableTopics: [(topic: String, field: Int)]
