@@ -71,6 +71,7 @@ let package = Package(
             path: "Plugins/Sources/InSim",
             exclude: ["README.md"]),
         .target(name: "ReplaySource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Replay", exclude: ["README.md"]),
+        .target(name: "ForzaSource", dependencies: ["BrokerCore", "UDPSupport"], path: "Plugins/Sources/Forza", exclude: ["README.md"]),
 
         // Sink plugins.
         .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
@@ -109,7 +110,7 @@ let package = Package(
             name: "BuiltinPlugins",
             dependencies: [
                 "BrokerCore", "MockSource", "IRacingSource", "InSimSource", "ReplaySource", "StdoutSink", "UDPSink", "MQTTSink",
-                "WebSocketSink",
+                "WebSocketSink", "ForzaSource",
             ]),
 
         // The command line.
@@ -127,7 +128,10 @@ let package = Package(
             path: "Benchmarks/ReplayBenchmark"),
         .executableTarget(
             name: "decode-benchmarks",
-            dependencies: ["BrokerCore", "IRacingSource", "InSimSource", "MockSource", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "BrokerCore", "IRacingSource", "InSimSource", "MockSource", .product(name: "Logging", package: "swift-log"),
+                "ForzaSource",
+            ],
             path: "Benchmarks/DecodeBenchmarks"),
         .executableTarget(
             name: "ws-load",
@@ -161,6 +165,7 @@ let package = Package(
         .testTarget(name: "ReplaySourceTests", dependencies: ["ReplaySource", "BrokerTestSupport"]),
         .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "UDPSupport", "MockSource", "BrokerTestSupport"]),
         .testTarget(name: "UDPSupportTests", dependencies: ["UDPSupport", "BrokerTestSupport"]),
+        .testTarget(name: "ForzaSourceTests", dependencies: ["ForzaSource", "UDPSupport", "BrokerTestSupport"]),
         .testTarget(
             name: "WebSocketSinkTests",
             dependencies: [

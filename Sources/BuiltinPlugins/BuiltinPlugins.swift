@@ -1,4 +1,5 @@
 import BrokerCore
+import ForzaSource
 import IRacingSource
 import InSimSource
 import MockSource
@@ -17,6 +18,7 @@ public enum BuiltinPlugins {
             SourcePlugin(IRacingSource.self),
             SourcePlugin(InSimSource.self),
             SourcePlugin(ReplaySource.self),
+            SourcePlugin(ForzaSource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),
