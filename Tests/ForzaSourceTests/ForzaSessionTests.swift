@@ -46,9 +46,9 @@ import Testing
         #expect(h.value(row, "RPM") == 16.25)
         #expect(h.value(row, "Gear") == -1)  // Forza 0 = reverse
         #expect(h.value(row, "Throttle") == 1)
-        #expect(h.value(row, "Brake") == 0.2)
+        #expect(h.value(row, "Brake") == Double(Float(0.2)))
         #expect(h.value(row, "ClutchRaw") == 1)
-        #expect(h.value(row, "HandbrakeRaw") == 0.4)
+        #expect(h.value(row, "HandbrakeRaw") == Double(Float(0.4)))
         #expect(h.value(row, "VelocityX") == 40.25)  // Forza Z (forward)
         #expect(h.value(row, "VelocityY") == -32.25)  // minus Forza X (right)
         #expect(h.value(row, "VelocityZ") == 36.25)  // Forza Y (up)

@@ -7,6 +7,7 @@ enum ComplianceFixtures {
         iracingFixture,
         insimFixture,
         replayFixture,
+        forzaFixture,
     ]
 
     static let sinks: [PluginCompliance.SinkFixture] = [
