@@ -72,6 +72,7 @@ let package = Package(
             exclude: ["README.md"]),
         .target(name: "ReplaySource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Replay", exclude: ["README.md"]),
         .target(name: "ForzaSource", dependencies: ["BrokerCore", "UDPSupport"], path: "Plugins/Sources/Forza", exclude: ["README.md"]),
+        .target(name: "ACCSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/ACC"),
 
         // Sink plugins.
         .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
@@ -166,6 +167,7 @@ let package = Package(
         .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "UDPSupport", "MockSource", "BrokerTestSupport"]),
         .testTarget(name: "UDPSupportTests", dependencies: ["UDPSupport", "BrokerTestSupport"]),
         .testTarget(name: "ForzaSourceTests", dependencies: ["ForzaSource", "UDPSupport", "BrokerTestSupport"]),
+        .testTarget(name: "ACCSourceTests", dependencies: ["ACCSource", "BrokerTestSupport"]),
         .testTarget(
             name: "WebSocketSinkTests",
             dependencies: [
