@@ -72,7 +72,13 @@ let package = Package(
             exclude: ["README.md"]),
         .target(name: "ReplaySource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Replay", exclude: ["README.md"]),
         .target(name: "ForzaSource", dependencies: ["BrokerCore", "UDPSupport"], path: "Plugins/Sources/Forza", exclude: ["README.md"]),
-        .target(name: "ACCSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/ACC"),
+        .target(
+            name: "ACCSource",
+            dependencies: [
+                "BrokerCore", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/Sources/ACC", exclude: ["README.md"]),
 
         // Sink plugins.
         .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
@@ -111,7 +117,7 @@ let package = Package(
             name: "BuiltinPlugins",
             dependencies: [
                 "BrokerCore", "MockSource", "IRacingSource", "InSimSource", "ReplaySource", "StdoutSink", "UDPSink", "MQTTSink",
-                "WebSocketSink", "ForzaSource",
+                "WebSocketSink", "ForzaSource", "ACCSource",
             ]),
 
         // The command line.
@@ -167,7 +173,11 @@ let package = Package(
         .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "UDPSupport", "MockSource", "BrokerTestSupport"]),
         .testTarget(name: "UDPSupportTests", dependencies: ["UDPSupport", "BrokerTestSupport"]),
         .testTarget(name: "ForzaSourceTests", dependencies: ["ForzaSource", "UDPSupport", "BrokerTestSupport"]),
-        .testTarget(name: "ACCSourceTests", dependencies: ["ACCSource", "BrokerTestSupport"]),
+        .target(
+            name: "ACCTestSupport",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Tests/ACCTestSupport"),
+        .testTarget(name: "ACCSourceTests", dependencies: ["ACCSource", "ACCTestSupport", "BrokerTestSupport"]),
         .testTarget(
             name: "WebSocketSinkTests",
             dependencies: [
@@ -187,11 +197,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
-        .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport", "InSimTestSupport"]),
+        .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport", "InSimTestSupport", "ACCTestSupport"]),
         .testTarget(
             name: "BrokerCLITests",
             dependencies: [
-                "BrokerTestSupport", "InSimTestSupport",
+                "BrokerTestSupport", "InSimTestSupport", "ACCTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import ACCSource
 import BrokerCore
 import ForzaSource
 import IRacingSource
@@ -19,6 +20,7 @@ public enum BuiltinPlugins {
             SourcePlugin(InSimSource.self),
             SourcePlugin(ReplaySource.self),
             SourcePlugin(ForzaSource.self),
+            SourcePlugin(ACCSource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),
