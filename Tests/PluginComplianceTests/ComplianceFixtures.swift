@@ -8,6 +8,7 @@ enum ComplianceFixtures {
         insimFixture,
         replayFixture,
         forzaFixture,
+        accFixture,
     ]
 
     static let sinks: [PluginCompliance.SinkFixture] = [
