@@ -137,7 +137,7 @@ let package = Package(
             name: "decode-benchmarks",
             dependencies: [
                 "BrokerCore", "IRacingSource", "InSimSource", "MockSource", .product(name: "Logging", package: "swift-log"),
-                "ForzaSource",
+                "ForzaSource", "ACCSource",
             ],
             path: "Benchmarks/DecodeBenchmarks"),
         .executableTarget(

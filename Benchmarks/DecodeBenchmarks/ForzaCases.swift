@@ -4,7 +4,7 @@ import Foundation
 /// forza-decode: one Forza Motorsport (2023) Dash datagram (331 bytes, the real recording's packets
 /// in turn) through `ForzaPacket.decode`, the per-datagram work of the Forza source before the row.
 func runForzaBenchmarks() {
-    guard "forza-decode".hasPrefix(casePrefix) || casePrefix.hasPrefix("forza") else { return }
+    guard "forza-decode".hasPrefix(casePrefix) else { return }
     let path = dataFolder.appendingPathComponent("forza/fm2023-fmdatasport-sample-packets-0000-1499.bin").path
     guard let data = FileManager.default.contents(atPath: path) else {
         print("forza-decode         skipped: \(path) not found")

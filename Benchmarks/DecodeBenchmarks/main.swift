@@ -198,3 +198,4 @@ replay: do {
     exit(1)
 }
 runForzaBenchmarks()
+runACCBenchmarks()
