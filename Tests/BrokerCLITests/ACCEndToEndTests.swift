@@ -71,4 +71,13 @@ import Testing
         #expect(lap["CarIdx"] as? Int == 3)
         #expect(lap["Message"] as? String == "01:33.695")
     }
+
+    @Test func brokerVarsListsTheSourcesVariables() async throws {
+        let result = try await BrokerProcess.run(["vars", "--json"])
+        #expect(result.status == 0)
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        func sources(_ name: String) -> [String] { entries.first { $0["name"] as? String == name }?["sources"] as? [String] ?? [] }
+        #expect(sources("Speed").contains("acc") && sources("Gear").contains("acc"))
+        #expect(sources("CarIdxACCIndex") == ["acc"])
+    }
 }

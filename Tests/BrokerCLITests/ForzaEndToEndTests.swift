@@ -63,4 +63,13 @@ import Testing
             #expect((data["TireWear"] as? [Double])?.count == 4)
         }
     }
+
+    @Test func brokerVarsListsTheSourcesVariables() async throws {
+        let result = try await BrokerProcess.run(["vars", "--json"])
+        #expect(result.status == 0)
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        func sources(_ name: String) -> [String] { entries.first { $0["name"] as? String == name }?["sources"] as? [String] ?? [] }
+        #expect(sources("Speed").contains("forza") && sources("Gear").contains("forza"))
+        #expect(sources("TireWear") == ["forza"])
+    }
 }

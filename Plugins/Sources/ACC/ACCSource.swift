@@ -150,7 +150,7 @@ public struct ACCSource: Source {
                     if now - healthySince >= config.reconnect.maxS { delay = config.reconnect.minS }
                     phase = fail("no message for \(Int(timeouts.silence)) s (ACC quit or paused the API)", now: now)
                 case let .waiting(until) where now >= until:
-                    hub.setConnected(false, details: [("reason", .string("registering"))] + details)
+                    // The status keeps the last failure's reason until the next answer.
                     phase = register(now: now)
                 case .registered:
                     if now - rateWindowStart >= 1 {
