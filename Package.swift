@@ -80,6 +80,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Plugins/Sources/WebSocket", exclude: ["README.md"]),
+        .target(name: "ForzaSource", dependencies: ["BrokerCore", "UDPSupport"], path: "Plugins/Sources/Forza", exclude: ["README.md"]),
+        .target(
+            name: "ACCSource",
+            dependencies: [
+                "BrokerCore", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/Sources/ACC", exclude: ["README.md"]),
 
         // Sink plugins.
         .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
@@ -121,7 +129,7 @@ let package = Package(
             name: "BuiltinPlugins",
             dependencies: [
                 "BrokerCore", "MockSource", "IRacingSource", "InSimSource", "ReplaySource", "StdoutSink", "UDPSink", "MQTTSink",
-                "WebSocketSink", "RaceProcessor", "WebSocketSource",
+                "WebSocketSink", "RaceProcessor", "WebSocketSource", "ForzaSource", "ACCSource",
             ]),
 
         // The command line.
@@ -139,7 +147,10 @@ let package = Package(
             path: "Benchmarks/ReplayBenchmark"),
         .executableTarget(
             name: "decode-benchmarks",
-            dependencies: ["BrokerCore", "IRacingSource", "InSimSource", "MockSource", "RaceProcessor", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "BrokerCore", "IRacingSource", "InSimSource", "MockSource", "RaceProcessor", "ForzaSource", "ACCSource",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/DecodeBenchmarks"),
         .executableTarget(
             name: "ws-load",
@@ -179,6 +190,12 @@ let package = Package(
         .testTarget(name: "ReplaySourceTests", dependencies: ["ReplaySource", "BrokerTestSupport"]),
         .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "UDPSupport", "MockSource", "BrokerTestSupport"]),
         .testTarget(name: "UDPSupportTests", dependencies: ["UDPSupport", "BrokerTestSupport"]),
+        .testTarget(name: "ForzaSourceTests", dependencies: ["ForzaSource", "UDPSupport", "BrokerTestSupport"]),
+        .target(
+            name: "ACCTestSupport",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Tests/ACCTestSupport"),
+        .testTarget(name: "ACCSourceTests", dependencies: ["ACCSource", "ACCTestSupport", "BrokerTestSupport"]),
         .testTarget(
             name: "WebSocketSinkTests",
             dependencies: [
@@ -205,11 +222,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ]),
-        .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport", "InSimTestSupport"]),
+        .testTarget(name: "PluginComplianceTests", dependencies: ["BuiltinPlugins", "BrokerTestSupport", "InSimTestSupport", "ACCTestSupport"]),
         .testTarget(
             name: "BrokerCLITests",
             dependencies: [
-                "BrokerTestSupport", "InSimTestSupport",
+                "BrokerTestSupport", "InSimTestSupport", "ACCTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

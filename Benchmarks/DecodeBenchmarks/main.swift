@@ -199,3 +199,5 @@ replay: do {
     exit(1)
 }
 runRaceBenchmarks()
+runForzaBenchmarks()
+runACCBenchmarks()

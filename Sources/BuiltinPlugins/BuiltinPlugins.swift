@@ -1,4 +1,6 @@
+import ACCSource
 import BrokerCore
+import ForzaSource
 import IRacingSource
 import InSimSource
 import MockSource
@@ -20,6 +22,8 @@ public enum BuiltinPlugins {
             SourcePlugin(InSimSource.self),
             SourcePlugin(ReplaySource.self),
             SourcePlugin(WebSocketUpstreamSource.self),
+            SourcePlugin(ForzaSource.self),
+            SourcePlugin(ACCSource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),

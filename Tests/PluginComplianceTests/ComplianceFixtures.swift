@@ -8,6 +8,8 @@ enum ComplianceFixtures {
         insimFixture,
         replayFixture,
         websocketSourceFixture,
+        forzaFixture,
+        accFixture,
     ]
 
     static let sinks: [PluginCompliance.SinkFixture] = [
