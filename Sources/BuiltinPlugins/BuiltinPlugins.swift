@@ -1,4 +1,5 @@
 import BrokerCore
+import F1Source
 import IRacingSource
 import InSimSource
 import MockSource
@@ -17,6 +18,7 @@ public enum BuiltinPlugins {
             SourcePlugin(IRacingSource.self),
             SourcePlugin(InSimSource.self),
             SourcePlugin(ReplaySource.self),
+            SourcePlugin(F1Source.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),
