@@ -194,7 +194,8 @@ import UDPSupport
 
     @Test func sessionInfoAndEventsComeFromTheRealPackets() throws {
         var (state, hub) = Self.makeState()
-        for index in [1, 5, 4] {  // session, participants, FTLP state.handle(datagram: try F1TestPackets.vector(F1TestPackets.f1_24, index), now: 0) }
+        // The session, the participants and an FTLP event.
+        for index in [1, 5, 4] { state.handle(datagram: try F1TestPackets.vector(F1TestPackets.f1_24, index), now: 0) }
         state.tick(now: 1)
         guard case .object(let info)? = hub.sessionInfo?.data, case .object(let weekend)? = info.first(where: { $0.0 == "WeekendInfo" })?.1,
             case .object(let drivers)? = info.first(where: { $0.0 == "DriverInfo" })?.1, case .array(let list)? = drivers.first(where: { $0.0 == "Drivers" })?.1
