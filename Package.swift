@@ -130,7 +130,9 @@ let package = Package(
             path: "Benchmarks/ReplayBenchmark"),
         .executableTarget(
             name: "decode-benchmarks",
-            dependencies: ["BrokerCore", "IRacingSource", "InSimSource", "MockSource", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "BrokerCore", "IRacingSource", "InSimSource", "MockSource", "F1Source", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/DecodeBenchmarks"),
         .executableTarget(
             name: "ws-load",

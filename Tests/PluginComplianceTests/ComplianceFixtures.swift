@@ -7,6 +7,7 @@ enum ComplianceFixtures {
         iracingFixture,
         insimFixture,
         replayFixture,
+        f1Fixture,
     ]
 
     static let sinks: [PluginCompliance.SinkFixture] = [

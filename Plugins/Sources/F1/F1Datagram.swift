@@ -85,3 +85,26 @@ public struct F1Datagram: Sendable {
         withPayload { b in (b.u8(22 * 60), b.u8(22 * 60 + 1), b.i8(22 * 60 + 2)) }
     }
 }
+
+/// The decode path of the per-frame packets the source applies, exposed for the decode benchmark:
+/// checks a car-telemetry or lap-data datagram and decodes all 22 cars into their structs, exactly
+/// as `F1SessionState` does, returning a sum so the work cannot be optimised away.
+public enum F1DecodeProbe {
+    public static func decodeAllCars(_ bytes: [UInt8]) -> Double {
+        guard let datagram = try? F1Datagram(bytes) else { return 0 }
+        var sum = 0.0
+        switch datagram.kind {
+        case .carTelemetry:
+            datagram.withPayload { b in
+                for car in 0..<F1Datagram.carCount { sum += Double(F1CarTelemetry(b, car: car).engineRPM) }
+            }
+        case .lapData:
+            datagram.withPayload { b in
+                for car in 0..<F1Datagram.carCount { sum += Double(F1LapData(b, car: car).lapDistance) }
+            }
+        default:
+            break
+        }
+        return sum
+    }
+}
