@@ -5,22 +5,8 @@ import Testing
 /// The real datagrams of `../shared/data/f1`, whole (header included): the recording's as
 /// recorded, the pits-n-giggles payloads behind a header this test writes.
 enum F1TestPackets {
-    /// The f1-telemetry-client recording: 28 F1 24 datagrams, with their receive times (s since the first).
-    static func recording() throws -> [(time: Double, bytes: [UInt8])] {
-        let text = String(decoding: try TestData.bytes("f1/f1-telemetry-client-2024.ndjson"), as: UTF8.self)
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        var result: [(Double, [UInt8])] = []
-        var first: Date?
-        for line in text.split(separator: "\n") {
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
-            let data = (object["message"] as? [String: Any])?["data"] as? [Int] ?? []
-            let time = formatter.date(from: object["time"] as? String ?? "") ?? Date()
-            first = first ?? time
-            result.append((time.timeIntervalSince(first!), data.map { UInt8($0) }))
-        }
-        return result
-    }
+    /// The f1-telemetry-client recording: 28 F1 24 datagrams.
+    static func recording() throws -> [(time: Double, bytes: [UInt8])] { try F1Recording.datagrams() }
 
     /// A pits-n-giggles payload (by file and index) behind a header of its format.
     static func vector(_ file: String, _ index: Int, frame: UInt32 = 7, player: UInt8 = 0) throws -> [UInt8] {
