@@ -88,6 +88,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Plugins/Sources/ACC", exclude: ["README.md"]),
+        .target(
+            name: "F1Source", dependencies: ["BrokerCore", "UDPSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/Sources/F1", exclude: ["README.md"]),
 
         // Sink plugins.
         .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
@@ -129,7 +132,7 @@ let package = Package(
             name: "BuiltinPlugins",
             dependencies: [
                 "BrokerCore", "MockSource", "IRacingSource", "InSimSource", "ReplaySource", "StdoutSink", "UDPSink", "MQTTSink",
-                "WebSocketSink", "RaceProcessor", "WebSocketSource", "ForzaSource", "ACCSource",
+                "WebSocketSink", "RaceProcessor", "WebSocketSource", "ForzaSource", "ACCSource", "F1Source",
             ]),
 
         // The command line.
@@ -148,7 +151,7 @@ let package = Package(
         .executableTarget(
             name: "decode-benchmarks",
             dependencies: [
-                "BrokerCore", "IRacingSource", "InSimSource", "MockSource", "RaceProcessor", "ForzaSource", "ACCSource",
+                "BrokerCore", "IRacingSource", "InSimSource", "MockSource", "RaceProcessor", "ForzaSource", "ACCSource", "F1Source",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/DecodeBenchmarks"),
@@ -196,6 +199,7 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             path: "Tests/ACCTestSupport"),
         .testTarget(name: "ACCSourceTests", dependencies: ["ACCSource", "ACCTestSupport", "BrokerTestSupport"]),
+        .testTarget(name: "F1SourceTests", dependencies: ["F1Source", "UDPSupport", "BrokerTestSupport"]),
         .testTarget(
             name: "WebSocketSinkTests",
             dependencies: [

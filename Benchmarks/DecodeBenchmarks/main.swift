@@ -201,3 +201,4 @@ replay: do {
 runRaceBenchmarks()
 runForzaBenchmarks()
 runACCBenchmarks()
+runF1DecodeBenchmark()

@@ -1,6 +1,7 @@
 import ACCSource
 import BrokerCore
 import ForzaSource
+import F1Source
 import IRacingSource
 import InSimSource
 import MockSource
@@ -24,6 +25,7 @@ public enum BuiltinPlugins {
             SourcePlugin(WebSocketUpstreamSource.self),
             SourcePlugin(ForzaSource.self),
             SourcePlugin(ACCSource.self),
+            SourcePlugin(F1Source.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),

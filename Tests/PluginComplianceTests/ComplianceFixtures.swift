@@ -10,6 +10,7 @@ enum ComplianceFixtures {
         websocketSourceFixture,
         forzaFixture,
         accFixture,
+        f1Fixture,
     ]
 
     static let sinks: [PluginCompliance.SinkFixture] = [
