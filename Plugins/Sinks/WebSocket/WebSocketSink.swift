@@ -63,7 +63,7 @@ public struct WebSocketSink: Sink {
     private let context: PluginContext
     private let boundAddress = BoundAddress()
     /// The certificate and key when `tls` is set, loaded (and checked) when the sink is made.
-    private let tlsIdentity: TLSIdentity?
+    let tlsIdentity: TLSIdentity?
 
     /// Throws a one-line `PluginError` naming the file when `tls` is set and its certificate or key
     /// is missing, unreadable, mismatched or expired.
