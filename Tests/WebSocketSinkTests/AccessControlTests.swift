@@ -46,18 +46,61 @@ struct AccessControlTests {
         try await harness.stop()
     }
 
-    /// `AccessAndLimitsTests.get`, off the cooperative pool (see `offThePool`).
-    static func get(_ path: String, port: Int) async throws -> (status: Int?, head: String, body: String) {
-        try await offThePool { try AccessAndLimitsTests.get(path, port: port) }
+    /// How long a test waits for a response: generous, as the whole suite runs in parallel on two
+    /// cores and the sink's HTTP handlers share the cooperative pool with every other test.
+    static let responseTimeout = 20
+
+    /// A plain HTTP GET (`Authorization` from `bearer`), off the cooperative pool (see `offThePool`).
+    static func get(_ path: String, port: Int, bearer: String? = nil) async throws -> (status: Int?, head: String, body: String) {
+        try await offThePool {
+            let socket = try RawSocket(port: port, timeout: responseTimeout)
+            let authorization = bearer.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+            try socket.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(authorization)Connection: close\r\n\r\n")
+            let parts = socket.readAll().components(separatedBy: "\r\n\r\n")
+            return (RawSocket.status(of: parts[0]), parts[0], parts.dropFirst().joined(separator: "\r\n\r\n"))
+        }
     }
 
     /// A raw WebSocket upgrade request and its response head, off the cooperative pool; the socket
     /// stays open for as long as the caller holds it.
     static func upgrade(port: Int, path: String = "/") async throws -> (socket: RawSocket, head: String) {
         try await offThePool {
-            let socket = try RawSocket(port: port)
+            let socket = try RawSocket(port: port, timeout: responseTimeout)
             try socket.send(RawSocket.upgradeRequest(port: port, path: path))
             return (socket, try socket.readHead())
+        }
+    }
+
+    @Test("tokens, protect_http, max_clients_per_address and tls from YAML; bad values with their position")
+    func configKeys() throws {
+        let defaults = try ConfigTests.load("")
+        #expect(defaults.tokens.isEmpty && defaults.tls == nil && !defaults.protectHTTP && defaults.maxClientsPerAddress == 64)
+        let config = try ConfigTests.load(
+            """
+                tokens:
+                  ipad: ${WS_TOKEN}
+                  engineer: abc
+                protect_http: true
+                max_clients_per_address: 3
+                tls:
+                  cert: certs/fullchain.pem
+                  key: certs/privkey.pem
+
+            """)
+        #expect(config.tokens == ["ipad": "from-env", "engineer": "abc"])
+        #expect(config.namedTokens.map(\.name) == ["engineer", "ipad"])
+        #expect(config.protectHTTP && config.maxClientsPerAddress == 3)
+        #expect(config.tls == .init(cert: "certs/fullchain.pem", key: "certs/privkey.pem"))
+        #expect(!config.description.contains("from-env") && !config.description.contains("abc"))
+        for (lines, expected) in [
+            ("    protect_http: true\n", "test.yaml:5:19: protect_http needs a token"),
+            ("    max_clients_per_address: 0\n", "test.yaml:5:30: max_clients_per_address must be between 1 and 100000, found 0"),
+            ("    tls:\n      cert: a.pem\n", "test.yaml:6:7: key must name the PEM private key file"),
+            ("    tokens:\n      ipad: \"\"\n", "test.yaml:6:7: tokens: 'ipad' needs a non-empty name and token"),
+            ("    token: x\n    tokens: {default: y}\n", "test.yaml:6:13: tokens: 'default' is the name of the single token"),
+        ] {
+            let errors = ConfigTests.errors(lines)
+            #expect(errors.contains { $0.hasPrefix(expected) }, "\(lines): \(errors)")
         }
     }
 
@@ -84,12 +127,7 @@ struct AccessControlTests {
             #expect(try await Self.get("\(path)?token=wrong", port: harness.port).status == 401)
             #expect(try await Self.get("\(path)?token=\(Self.ipad)", port: harness.port).status == 200, "\(path)")
         }
-        let bearer = try await offThePool {
-            let socket = try RawSocket(port: harness.port)
-            try socket.send("GET /vars HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(Self.engineer)\r\nConnection: close\r\n\r\n")
-            return socket.readAll()
-        }
-        #expect(RawSocket.status(of: bearer) == 200)
+        #expect(try await Self.get("/vars", port: harness.port, bearer: Self.engineer).status == 200)
         #expect(try await Self.get("/healthz", port: harness.port).status == 200)
         let metrics = try await Self.get("/metrics?token=\(Self.ipad)", port: harness.port)
         #expect(metrics.body.contains("broker_websocket_http_unauthorized_total{sink=\"ws\"} 6\n"), "\(metrics.body)")
@@ -111,7 +149,7 @@ struct AccessControlTests {
         #expect(second != nil)
 
         let refused = try await offThePool {
-            let third = try RawSocket(port: harness.port)
+            let third = try RawSocket(port: harness.port, timeout: Self.responseTimeout)
             try third.send(RawSocket.upgradeRequest(port: harness.port))
             return third.readAll()
         }

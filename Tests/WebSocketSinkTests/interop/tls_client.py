@@ -21,17 +21,17 @@ import websockets
 async def run(uri, ca_file, seconds):
     context = ssl.create_default_context(cafile=None if ca_file == "-" else ca_file)
     report = {}
-    async with websockets.connect(uri, ssl=context, max_size=2**22) as ws:
+    async with websockets.connect(uri, ssl=context, max_size=2**22, open_timeout=30) as ws:
         der = ws.transport.get_extra_info("ssl_object").getpeercert(binary_form=True)
         report["fingerprint"] = hashlib.sha256(der).hexdigest()
         print(json.dumps({"connected": True, "fingerprint": report["fingerprint"]}), file=sys.stderr, flush=True)
-        while json.loads(await asyncio.wait_for(ws.recv(), 5)).get("type") != "status":
+        while json.loads(await asyncio.wait_for(ws.recv(), 15)).get("type") != "status":
             pass
         await ws.send("sub Speed")
         count = late = 0
         started = time.monotonic()
         while (now := time.monotonic()) - started < seconds:
-            message = json.loads(await asyncio.wait_for(ws.recv(), 2))
+            message = json.loads(await asyncio.wait_for(ws.recv(), 5))
             if message.get("type") == "telemetry":
                 count += 1
                 if now - started >= seconds - 1:
