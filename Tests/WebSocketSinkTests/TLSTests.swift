@@ -198,6 +198,33 @@ struct TLSTests {
         #expect(await broker.wait(timeout: 10) == 0)
     }
 
+    @Test(
+        "Chromium loads the dashboard over https with protect_http and its token, and shows live values over wss",
+        .enabled(if: HeadlessChromium.isAvailable && TestCertificates.opensslAvailable, "needs Chromium and openssl"))
+    func dashboardOverHTTPS() async throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let server = try certificates.issue("server")
+        var config = SinkHarness.config(token: "s3cret")
+        config.tls = .init(cert: server.cert, key: server.key)
+        config.protectHTTP = true
+        let harness = try await SinkHarness.start(config)
+        let publishing = FrameDriver(hub: harness.hub, variables: ProtocolTests.basicVariables).start(rate: 60)
+        defer { publishing.cancel() }
+        let chromium = try await HeadlessChromium(extraArguments: ["--ignore-certificate-errors-spki-list=\(try certificates.spkiHash(server))"])
+        try await chromium.withPage { page in
+            try await page.navigate("https://127.0.0.1:\(harness.port)/?token=s3cret&vars=Speed")
+            let live = try await page.waitFor("live tiles over wss", expression: DashboardProbe.state) { state in
+                state["conn"] == "live" && DashboardProbe.updates(state, "Speed") >= 2
+            }
+            #expect(DashboardProbe.names(live) == ["Speed"])
+            let scheme = try await page.evaluate("location.protocol")
+            #expect(scheme == "https:")
+            #expect(page.scriptErrors.isEmpty, "\(page.scriptErrors)")
+        }
+        try await harness.stop()
+    }
+
     /// Overwrites `old`'s files with `new`'s, as a renewal does.
     static func replace(_ old: TestCertificates.Pair, with new: TestCertificates.Pair) throws {
         for (from, to) in [(new.cert, old.cert), (new.key, old.key)] {

@@ -45,7 +45,8 @@ final class TLSIdentity: Sendable {
     }
 
     /// Reloads on every SIGHUP until the returned source is cancelled. SIGHUP's default action
-    /// (ending the process) is turned off for as long as a sink with TLS runs.
+    /// (ending the process) is turned off once a sink with TLS has started, so a reload signal that
+    /// arrives while the sink is stopping cannot kill the broker mid-shutdown.
     func reloadOnHangup() -> any DispatchSourceSignal {
         signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())

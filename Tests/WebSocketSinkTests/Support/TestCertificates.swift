@@ -62,6 +62,16 @@ struct TestCertificates {
         return hex.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }
 
+    /// The base64 SHA-256 of `pair`'s server public key (SPKI), for Chromium's
+    /// `--ignore-certificate-errors-spki-list` (Chromium has no flag to trust a CA file).
+    func spkiHash(_ pair: Pair) throws -> String {
+        let leaf = pair.cert.replacingOccurrences(of: ".pem", with: ".leaf.pem")
+        let command = "openssl x509 -in '\(leaf)' -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64"
+        let result = try Subprocess.run(["sh", "-c", command], timeout: 20)
+        guard result.status == 0 else { throw HarnessError("SPKI hash failed: \(result.errors)") }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
     func remove() {
