@@ -55,7 +55,8 @@ struct AdmissionPolicy: Sendable {
     }
 
     /// The verdict for an upgrade request from `address` (the remote IP); `.admit` has reserved
-    /// slots the caller must give back with `release(address:)`. Attempts are counted first, whatever their token, so the
+    /// slots the caller must give back with `release(address:)`. Attempts are counted first,
+    /// whatever their token, so the
     /// limit also slows down anyone guessing tokens.
     func verdict(uri: String, headers: HTTPHeaders, address: String) -> Verdict {
         if let wait = throttle.admit(address: address, now: clock.now()) {

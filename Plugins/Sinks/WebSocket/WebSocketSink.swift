@@ -183,7 +183,8 @@ public struct WebSocketSink: Sink {
         let router = HTTPEndpoints.router(fanout: fanout, config: config)
         let policy = AdmissionPolicy(
             path: config.path, tokens: AccessTokens(config.namedTokens), maxClients: config.maxClients, slots: ConnectionSlots(),
-            maxClientsPerAddress: config.maxClientsPerAddress, addressSlots: AddressSlots(), throttle: ConnectionThrottle(rate: Double(config.maxConnectsPerSecond)), clock: fanout.clock,
+            maxClientsPerAddress: config.maxClientsPerAddress, addressSlots: AddressSlots(),
+            throttle: ConnectionThrottle(rate: Double(config.maxConnectsPerSecond)), clock: fanout.clock,
             requestHeadTimeout: config.requestHeadTimeout, metrics: fanout.metrics, logger: context.logger)
         let maxMessageBytes = config.maxMessageBytes
         let limits = ClientLimits(commandsPerSecond: config.maxCommandsPerSecond, subscriptions: config.maxSubscriptions)
