@@ -77,6 +77,25 @@ struct TLSTests {
         try await harness.stop()
     }
 
+    @Test("a TLS connection that stays silent, or stalls in the handshake, is closed after the request deadline")
+    func silentClosed() async throws {
+        guard TestCertificates.opensslAvailable else { return }
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let server = try certificates.issue("server")
+        var config = SinkHarness.config(requestHeadTimeout: 0.5)
+        config.tls = .init(cert: server.cert, key: server.key)
+        let harness = try await SinkHarness.start(config)
+        let closed = try await offThePool {
+            let silent = try RawSocket(port: harness.port, timeout: 10)
+            let stalled = try RawSocket(port: harness.port, timeout: 10)
+            try stalled.send([0x16, 0x03, 0x01])  // the start of a TLS record, and nothing more
+            return (silent.peerClosed(timeout: 8), stalled.peerClosed(timeout: 8))
+        }
+        #expect(closed.0 && closed.1)
+        try await harness.stop()
+    }
+
     @Test(
         "a reload serves the new certificate to new clients while old ones keep streaming; a bad one keeps the old",
         .enabled(if: toolsAvailable))

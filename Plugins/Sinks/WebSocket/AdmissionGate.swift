@@ -252,6 +252,7 @@ struct GatedWebSocketChannel: ServerChildChannel {
                 let operations = channel.pipeline.syncOperations
                 try operations.addHandler(PlainRequestRefuser(metrics: policy.metrics))
                 try operations.addHandler(NIOSSLServerHandler(context: tls.context))
+                try operations.addHandler(TLSHandshakeDeadline(timeout: policy.requestHeadTimeout, metrics: policy.metrics))
             }
         }.flatMap {
             upgradeChannel.setup(channel: channel, logger: logger)

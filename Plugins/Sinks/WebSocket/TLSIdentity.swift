@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOSSL
+import NIOTLS
 import Synchronization
 
 /// The certificate and key the sink serves https:// and wss:// with, loaded from PEM files and
@@ -143,5 +144,47 @@ final class PlainRequestRefuser: ChannelInboundHandler, RemovableChannelHandler 
         context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(string: response))).whenComplete { _ in
             channel.close(promise: nil)
         }
+    }
+}
+
+/// Closes a TLS connection whose handshake has not completed within `timeout` seconds. Before
+/// the handshake nothing can be said to the client (an HTTP 408 would wait, unencrypted, behind
+/// the TLS handler), so silent or stalled connections are simply closed, and do not pile up
+/// holding file descriptors. It sits after the TLS handler and leaves once the handshake is done;
+/// from then on the `AdmissionGate` guards the request head as on a plain port.
+final class TLSHandshakeDeadline: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    private let timeout: Double
+    private let metrics: SinkMetrics
+    private var deadline: Scheduled<Void>?
+
+    init(timeout: Double, metrics: SinkMetrics) {
+        self.timeout = timeout
+        self.metrics = metrics
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let metrics = self.metrics
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(timeout * 1000))) {
+            metrics.badRequests.add(1, ordering: .relaxed)
+            context.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            deadline?.cancel()
+            deadline = nil
+            context.fireUserInboundEventTriggered(event)
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 }
