@@ -135,6 +135,7 @@ func startBroker(path: String, port: Int) -> Process {
             port: \(port)
             max_clients: 20000
             max_connects_per_s: 100000
+            max_clients_per_address: 100000
             mdns:
               enabled: false
             dashboard: false

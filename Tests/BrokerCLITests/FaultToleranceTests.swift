@@ -79,6 +79,7 @@ import Testing
                 port: \(port)
                 max_clients: \(clients)
                 max_connects_per_s: \(clients)   # every client connects from 127.0.0.1 at once
+                max_clients_per_address: \(clients)
                 mdns: {enabled: false}
             """.utf8
         ).write(to: URL(fileURLWithPath: config))

@@ -5,6 +5,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Synchronization
 
 /// Counts the WebSocket connections admitted and not yet closed, against `max_clients`.
@@ -29,13 +30,16 @@ final class ConnectionSlots: Sendable {
 }
 
 /// Decides, from the request head of a WebSocket upgrade, whether the client may connect: not
-/// too many attempts from its address (429), the right path, the token when one is configured
-/// (SPEC 5: 401 otherwise), and a free slot (503).
+/// too many attempts from its address (429), the right path, a token when any is configured
+/// (SPEC 5: 401 otherwise), not too many clients from its address (429) and a free slot (503).
 struct AdmissionPolicy: Sendable {
     let path: String
-    let token: [UInt8]?
+    let tokens: AccessTokens
     let maxClients: Int
     let slots: ConnectionSlots
+    /// `max_clients_per_address`, counted in `addressSlots`.
+    let maxClientsPerAddress: Int
+    let addressSlots: AddressSlots
     /// `max_connects_per_s`, per remote address.
     let throttle: ConnectionThrottle
     let clock: any BrokerClock
@@ -50,8 +54,9 @@ struct AdmissionPolicy: Sendable {
         case refuse(HTTPResponseStatus, message: String, retryAfter: Int? = nil)
     }
 
-    /// The verdict for an upgrade request from `address` (the remote IP); `.admit` has reserved a
-    /// slot the caller must release. Attempts are counted first, whatever their token, so the
+    /// The verdict for an upgrade request from `address` (the remote IP); `.admit` has reserved
+    /// slots the caller must give back with `release(address:)`. Attempts are counted first,
+    /// whatever their token, so the
     /// limit also slows down anyone guessing tokens.
     func verdict(uri: String, headers: HTTPHeaders, address: String) -> Verdict {
         if let wait = throttle.admit(address: address, now: clock.now()) {
@@ -66,13 +71,25 @@ struct AdmissionPolicy: Sendable {
         guard requestPath == path else {
             return .refuse(.notFound, message: "no WebSocket endpoint at \(requestPath); connect to \(path)")
         }
-        if let token, !Self.presentedTokens(query: query, headers: headers).contains(where: { Self.constantTimeEqual($0, token) }) {
+        if tokens.required, tokens.name(matching: Self.presentedTokens(query: query, headers: headers)) == nil {
             return .refuse(.unauthorized, message: "missing or wrong token: pass it as ?token= or 'Authorization: Bearer'")
         }
+        guard addressSlots.tryReserve(address, limit: maxClientsPerAddress) else {
+            metrics.upgradesOverAddressLimit.add(1, ordering: .relaxed)
+            let message = "too many clients from \(address) (max_clients_per_address is \(maxClientsPerAddress)); try again later"
+            return .refuse(.tooManyRequests, message: message, retryAfter: 5)
+        }
         guard slots.tryReserve(limit: maxClients) else {
+            addressSlots.release(address)
             return .refuse(.serviceUnavailable, message: "too many clients (max_clients is \(maxClients)); try again later", retryAfter: 5)
         }
         return .admit
+    }
+
+    /// Gives back what an admitted connection from `address` held, once it closes.
+    func release(address: String) {
+        slots.release()
+        addressSlots.release(address)
     }
 
     static func splitURI(_ uri: String) -> (path: String, query: Substring) {
@@ -83,6 +100,10 @@ struct AdmissionPolicy: Sendable {
     /// Every token the request presents: `token=` query values (percent-decoded) and a Bearer
     /// `Authorization` header.
     static func presentedTokens(query: Substring, headers: HTTPHeaders) -> [[UInt8]] {
+        presentedTokens(query: query, authorization: headers["authorization"])
+    }
+
+    static func presentedTokens(query: Substring, authorization: [String]) -> [[UInt8]] {
         var tokens: [[UInt8]] = []
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -90,7 +111,7 @@ struct AdmissionPolicy: Sendable {
             let raw = String(parts[1]).replacingOccurrences(of: "+", with: " ")
             tokens.append(Array((raw.removingPercentEncoding ?? raw).utf8))
         }
-        for value in headers["authorization"] {
+        for value in authorization {
             let trimmed = value.trimmingCharacters(in: .whitespaces)
             guard trimmed.count > 7, trimmed.prefix(7).lowercased() == "bearer " else { continue }
             tokens.append(Array(trimmed.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8))
@@ -166,8 +187,8 @@ final class AdmissionGate: ChannelInboundHandler, RemovableChannelHandler {
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown address"
         switch policy.verdict(uri: head.uri, headers: head.headers, address: address) {
         case .admit:
-            let slots = policy.slots
-            context.channel.closeFuture.whenComplete { _ in slots.release() }
+            let policy = self.policy
+            context.channel.closeFuture.whenComplete { _ in policy.release(address: address) }
             pass(data, context: context)
         case let .refuse(status, message, retryAfter):
             refused = true
@@ -208,7 +229,9 @@ final class AdmissionGate: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// hummingbird-websocket's HTTP/1 + WebSocket child channel with an `AdmissionGate` in front of
-/// its upgrader and a `ClientFrameGuardInstaller` behind it, on sockets with a fixed send buffer.
+/// its upgrader and a `ClientFrameGuardInstaller` behind it, on sockets with a fixed send buffer;
+/// with `tls`, behind a TLS handler made from the identity's current context (and a
+/// `PlainRequestRefuser` in front of that).
 struct GatedWebSocketChannel: ServerChildChannel {
     typealias Value = HTTP1WebSocketUpgradeChannel.Value
 
@@ -220,10 +243,21 @@ struct GatedWebSocketChannel: ServerChildChannel {
 
     let upgradeChannel: HTTP1WebSocketUpgradeChannel
     let policy: AdmissionPolicy
+    let tls: TLSIdentity?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let policy = self.policy
-        return upgradeChannel.setup(channel: channel, logger: logger).flatMapThrowing { value in
+        let upgradeChannel = self.upgradeChannel
+        return channel.eventLoop.makeCompletedFuture {
+            if let tls {
+                let operations = channel.pipeline.syncOperations
+                try operations.addHandler(PlainRequestRefuser(metrics: policy.metrics))
+                try operations.addHandler(NIOSSLServerHandler(context: tls.context))
+                try operations.addHandler(TLSHandshakeDeadline(timeout: policy.requestHeadTimeout, metrics: policy.metrics))
+            }
+        }.flatMap {
+            upgradeChannel.setup(channel: channel, logger: logger)
+        }.flatMapThrowing { value in
             try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: Self.socketSendBuffer)
             let operations = channel.pipeline.syncOperations
             let decoder = try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)

@@ -51,6 +51,8 @@ final class ClientConnection: Sendable {
     /// Where the WebSocket close handshake goes through hummingbird-websocket's state machine.
     let outbound: WebSocketOutboundWriter
     let remoteDescription: String
+    /// The name of the token the client presented (`tokens` key, or "default"); nil without tokens.
+    let tokenName: String?
     private let hubs: [SourceHub]
     private let metrics: SinkMetrics
     /// Events kept for a client whose socket is full; older ones are dropped (and counted).
@@ -86,7 +88,11 @@ final class ClientConnection: Sendable {
 
     private let state: Mutex<State>
 
-    init(id: Int, channel: any Channel, outbound: WebSocketOutboundWriter, hubs: [SourceHub], rate: Double, metrics: SinkMetrics) {
+    init(
+        id: Int, channel: any Channel, outbound: WebSocketOutboundWriter, hubs: [SourceHub], rate: Double, metrics: SinkMetrics,
+        tokenName: String? = nil
+    ) {
+        self.tokenName = tokenName
         self.id = id
         self.channel = channel
         self.outbound = outbound

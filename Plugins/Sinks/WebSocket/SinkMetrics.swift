@@ -103,6 +103,12 @@ final class SinkMetrics: Sendable {
     let upgradesRefused = Atomic<Int>(0)
     /// Upgrades refused with 429 (`max_connects_per_s`); also counted in `upgradesRefused`.
     let upgradesThrottled = Atomic<Int>(0)
+    /// Upgrades refused with 429 for `max_clients_per_address`; also counted in `upgradesRefused`.
+    let upgradesOverAddressLimit = Atomic<Int>(0)
+    /// Plain (non-TLS) requests refused on a TLS port.
+    let plainRequestsRefused = Atomic<Int>(0)
+    /// HTTP requests refused with 401 by `protect_http`.
+    let httpUnauthorized = Atomic<Int>(0)
     /// Connections closed before their first request: malformed (400) or too slow (408).
     let badRequests = Atomic<Int>(0)
     /// Commands refused for going over `max_commands_per_s`.
@@ -212,6 +218,13 @@ final class SinkMetrics: Sendable {
             "upgrades_throttled_total", "counter", "Upgrades refused with 429 for too many attempts from one address.",
             upgradesThrottled.load(ordering: .relaxed))
         metric(
+            "upgrades_over_address_limit_total", "counter", "Upgrades refused with 429 for max_clients_per_address.",
+            upgradesOverAddressLimit.load(ordering: .relaxed))
+        metric(
+            "plain_requests_refused_total", "counter", "Plain HTTP requests refused on a TLS port.", plainRequestsRefused.load(ordering: .relaxed))
+        metric(
+            "http_unauthorized_total", "counter", "HTTP requests refused with 401 (protect_http).", httpUnauthorized.load(ordering: .relaxed))
+        metric(
             "bad_requests_total", "counter", "Connections closed before a first request: malformed (400) or none within 10 s (408).",
             badRequests.load(ordering: .relaxed))
         metric(
@@ -235,6 +248,20 @@ final class SinkMetrics: Sendable {
         summary(
             "fanout_latency_ms", "From a frame's arrival in its source hub to the last client write of it, in milliseconds.",
             fanoutLatency)
+        return text
+    }
+
+    /// The connected clients, one `broker_websocket_client_info` line each with the client's id,
+    /// remote address and the name of the token it presented (never the token itself).
+    func clientListText(_ clients: [ClientConnection]) -> String {
+        let sink = Self.escapeLabel(sinkID)
+        var text = "# HELP broker_websocket_client_info A connected WebSocket client: id, address and token name.\n"
+        text += "# TYPE broker_websocket_client_info gauge\n"
+        for client in clients.sorted(by: { $0.id < $1.id }) {
+            let address = Self.escapeLabel(client.channel.remoteAddress?.ipAddress ?? "unknown")
+            let token = Self.escapeLabel(client.tokenName ?? "")
+            text += "broker_websocket_client_info{sink=\"\(sink)\",client=\"\(client.id)\",address=\"\(address)\",token=\"\(token)\"} 1\n"
+        }
         return text
     }
 

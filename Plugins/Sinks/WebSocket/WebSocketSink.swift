@@ -5,6 +5,7 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -39,7 +40,15 @@ public struct WebSocketSink: Sink {
             max_commands_per_s: 50    # per client; the excess gets an error reply, the connection stays
             max_subscriptions: 1000   # variable names one client may subscribe to; beyond, an error
             max_connects_per_s: 20    # upgrades per second from one address; beyond, HTTP 429
+            max_clients_per_address: 64 # clients connected at once from one address; beyond, HTTP 429
             # token: ${BROKER_TOKEN}  # when set, clients must send ?token= or Authorization: Bearer
+            # tokens:                 # named tokens, accepted like token; the name is logged, never the token
+            #   ipad: ${TOKEN_IPAD}
+            #   engineer: ${TOKEN_ENG}
+            # protect_http: false     # true: /, /vars and /metrics need a token too (/healthz stays open)
+            # tls:                    # serve https:// and wss:// only; SIGHUP reloads the files
+            #   cert: fullchain.pem   # PEM, server certificate first, then intermediates (relative to this file)
+            #   key: privkey.pem      # PEM private key (unencrypted)
             mdns:
               enabled: true           # advertise on the local network (DNS-SD)
               type: _iracingws._tcp   # DNS-SD service type
@@ -53,11 +62,25 @@ public struct WebSocketSink: Sink {
     public let config: WebSocketSinkConfig
     private let context: PluginContext
     private let boundAddress = BoundAddress()
+    /// The certificate and key when `tls` is set, loaded (and checked) when the sink is made.
+    let tlsIdentity: TLSIdentity?
 
+    /// Throws a one-line `PluginError` naming the file when `tls` is set and its certificate or key
+    /// is missing, unreadable, mismatched or expired.
     public init(id: String, config: WebSocketSinkConfig, context: PluginContext) throws {
         self.id = id
         self.config = config
         self.context = context
+        if let tls = config.tls {
+            do {
+                tlsIdentity = try TLSIdentity(
+                    certPath: context.resolvePath(tls.cert), keyPath: context.resolvePath(tls.key), logger: context.logger)
+            } catch {
+                throw PluginError("websocket sink '\(id)': \(error.message)")
+            }
+        } else {
+            tlsIdentity = nil
+        }
     }
 
     /// The address the sink listens on once `run` has started it (the real port when `port` is 0).
@@ -69,6 +92,8 @@ public struct WebSocketSink: Sink {
             sinkID: id, hubs: input.sources, variables: context.registry, sinkRate: input.rate, clock: input.clock, logger: logger)
         let server = try await startServer(fanout: fanout)
         let advertiser = config.mdns.enabled ? advertise(port: server.port, sources: fanout.sourceIDs) : nil
+        let hangups = tlsIdentity?.reloadOnHangup()
+        defer { hangups?.cancel() }
 
         await withTaskGroup(of: Void.self) { group in
             for (index, hub) in fanout.hubs.enumerated() {
@@ -157,7 +182,8 @@ public struct WebSocketSink: Sink {
         let started = StartSignal()
         let router = HTTPEndpoints.router(fanout: fanout, config: config)
         let policy = AdmissionPolicy(
-            path: config.path, token: config.token.map { Array($0.utf8) }, maxClients: config.maxClients, slots: ConnectionSlots(),
+            path: config.path, tokens: AccessTokens(config.namedTokens), maxClients: config.maxClients, slots: ConnectionSlots(),
+            maxClientsPerAddress: config.maxClientsPerAddress, addressSlots: AddressSlots(),
             throttle: ConnectionThrottle(rate: Double(config.maxConnectsPerSecond)), clock: fanout.clock,
             requestHeadTimeout: config.requestHeadTimeout, metrics: fanout.metrics, logger: context.logger)
         let maxMessageBytes = config.maxMessageBytes
@@ -169,14 +195,16 @@ public struct WebSocketSink: Sink {
             GatedWebSocketChannel(
                 upgradeChannel: HTTP1WebSocketUpgradeChannel(
                     responder: responder, configuration: .init(http1: .init(idleTimeout: .seconds(30)), ws: webSocket)
-                ) { _, channel, _ in
-                    .upgrade([:]) { inbound, outbound, _ in
+                ) { head, channel, _ in
+                    let tokenName = policy.tokens.required
+                        ? policy.tokens.name(uri: head.path ?? "", authorization: head.headerFields[values: .authorization]) : nil
+                    return .upgrade([:]) { inbound, outbound, _ in
                         try await Self.serve(
                             channel: channel, inbound: inbound, outbound: outbound, fanout: fanout, clock: clock,
-                            maxMessageBytes: maxMessageBytes, limits: limits)
+                            maxMessageBytes: maxMessageBytes, limits: limits, tokenName: tokenName)
                     }
                 },
-                policy: policy)
+                policy: policy, tls: tlsIdentity)
         }
         let stopping = StoppingFlag()
         var serverLogger = Logger(label: "hummingbird") { [base = context.logger] _ in
@@ -234,15 +262,24 @@ public struct WebSocketSink: Sink {
     /// carried out until it leaves or is closed.
     private static func serve(
         channel: any Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, fanout: Fanout,
-        clock: any BrokerClock, maxMessageBytes: Int, limits: ClientLimits
+        clock: any BrokerClock, maxMessageBytes: Int, limits: ClientLimits, tokenName: String?
     ) async throws {
         let client = ClientConnection(
             id: fanout.registry.makeID(), channel: channel, outbound: outbound, hubs: fanout.hubs, rate: fanout.sinkRate,
-            metrics: fanout.metrics)
-        try await channel.pipeline.addHandlers([client.frameWriter, WritabilityObserver(client: client, clock: clock)], position: .first).get()
+            metrics: fanout.metrics, tokenName: tokenName)
+        // Next to the socket, or with TLS just after the TLS handler (so frames are still encrypted).
+        try await channel.eventLoop.submit {
+            let operations = channel.pipeline.syncOperations
+            let handlers: [any ChannelHandler] = [client.frameWriter, WritabilityObserver(client: client, clock: clock)]
+            if let tlsHandler = try? operations.handler(type: NIOSSLServerHandler.self) {
+                try operations.addHandlers(handlers, position: .after(tlsHandler))
+            } else {
+                try operations.addHandlers(handlers, position: .first)
+            }
+        }.get()
         fanout.registry.add(client)
         fanout.metrics.clientsAccepted.add(1, ordering: .relaxed)
-        fanout.logger.debug("client \(client.id) connected from \(client.remoteDescription)")
+        fanout.logger.debug("client \(client.id) connected from \(client.remoteDescription)\(tokenName.map { " with token '\($0)'" } ?? "")")
         defer {
             fanout.registry.remove(client)
             client.detach(tables: fanout.tables)
@@ -260,7 +297,7 @@ public struct WebSocketSink: Sink {
     private func advertise(port: Int, sources: [String]) -> MDNSAdvertiser? {
         let service = MDNSAdvertiser.Service(
             name: config.mdns.name ?? MDNSAdvertiser.hostName(), type: config.mdns.type, port: port,
-            txt: [("path", config.path), ("version", "1"), ("sources", sources.joined(separator: ","))])
+            txt: [("path", config.path), ("version", "1"), ("sources", sources.joined(separator: ","))] + (config.tls == nil ? [] : [("tls", "1")]))
         return MDNSAdvertiser.advertise(service, logger: context.logger)
     }
 }

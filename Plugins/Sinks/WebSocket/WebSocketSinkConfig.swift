@@ -48,6 +48,29 @@ public struct WebSocketSinkConfig: PluginConfig, Equatable {
         }
     }
 
+    /// The certificate and key that turn the port into https:// and wss:// only.
+    public struct TLS: Decodable, Sendable, Equatable {
+        /// PEM certificate file, the server's certificate first, then any intermediates.
+        public var cert: String
+        /// PEM private key file matching `cert`.
+        public var key: String
+
+        public init(cert: String, key: String) {
+            self.cert = cert
+            self.key = key
+        }
+
+        enum CodingKeys: String, CodingKey { case cert, key }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            cert = try c.value(.cert, default: "")
+            key = try c.value(.key, default: "")
+            if cert.isEmpty { try c.reportOrThrow("cert must name the PEM certificate file (the chain, server certificate first)", key: .cert) }
+            if key.isEmpty { try c.reportOrThrow("key must name the PEM private key file", key: .key) }
+        }
+    }
+
     public var host: String
     /// 0 picks a free port (programmatic use only; config files need 1...65535).
     public var port: Int
@@ -58,6 +81,15 @@ public struct WebSocketSinkConfig: PluginConfig, Equatable {
     public var maxMessageBytes: Int
     /// When set, clients must present it as `?token=` or `Authorization: Bearer`.
     public var token: String?
+    /// Named tokens, each accepted like `token`; the name (never the token) is logged and listed in
+    /// /metrics, so one device can be cut off without re-keying the others.
+    public var tokens: [String: String]
+    /// When set, the port serves https:// and wss:// only.
+    public var tls: TLS?
+    /// When on, `/`, `/vars` and `/metrics` need a token too (`/healthz` stays open).
+    public var protectHTTP: Bool
+    /// WebSocket clients connected at once from one remote address; beyond, HTTP 429.
+    public var maxClientsPerAddress: Int
     public var mdns: MDNS
     public var dashboard: Bool
     /// Commands one client may send per second (a burst of as many at once); the excess gets an
@@ -77,7 +109,8 @@ public struct WebSocketSinkConfig: PluginConfig, Equatable {
     public init(
         host: String = "0.0.0.0", port: Int = 8765, path: String = "/", maxClients: Int = 256, maxMessageBytes: Int = 4096,
         token: String? = nil, mdns: MDNS = MDNS(), dashboard: Bool = true, maxCommandsPerSecond: Int = 50,
-        maxSubscriptions: Int = 1000, maxConnectsPerSecond: Int = 20, drainTimeout: Double = 10, requestHeadTimeout: Double = 10
+        maxSubscriptions: Int = 1000, maxConnectsPerSecond: Int = 20, drainTimeout: Double = 10, requestHeadTimeout: Double = 10,
+        tokens: [String: String] = [:], tls: TLS? = nil, protectHTTP: Bool = false, maxClientsPerAddress: Int = 64
     ) {
         self.host = host
         self.port = port
@@ -92,10 +125,24 @@ public struct WebSocketSinkConfig: PluginConfig, Equatable {
         self.maxConnectsPerSecond = maxConnectsPerSecond
         self.drainTimeout = drainTimeout
         self.requestHeadTimeout = requestHeadTimeout
+        self.tokens = tokens
+        self.tls = tls
+        self.protectHTTP = protectHTTP
+        self.maxClientsPerAddress = maxClientsPerAddress
     }
 
+    /// Every accepted token with its name, sorted by name; the single `token` is named "default".
+    var namedTokens: [(name: String, token: String)] {
+        (token.map { [(Self.defaultTokenName, $0)] } ?? []) + tokens.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// The name the single `token` goes by in logs and /metrics.
+    static let defaultTokenName = "default"
+
     enum CodingKeys: String, CodingKey {
-        case host, port, path, token, mdns, dashboard
+        case host, port, path, token, tokens, tls, mdns, dashboard
+        case protectHTTP = "protect_http"
+        case maxClientsPerAddress = "max_clients_per_address"
         case maxClients = "max_clients"
         case maxMessageBytes = "max_message_bytes"
         case maxCommandsPerSecond = "max_commands_per_s"
@@ -112,6 +159,10 @@ public struct WebSocketSinkConfig: PluginConfig, Equatable {
         maxClients = try c.value(.maxClients, default: defaults.maxClients, in: 1...100_000)
         maxMessageBytes = try c.value(.maxMessageBytes, default: defaults.maxMessageBytes, in: 64...1_048_576)
         token = try c.decodeIfPresent(String.self, forKey: .token)
+        tokens = try c.value(.tokens, default: [:])
+        tls = try c.decodeIfPresent(TLS.self, forKey: .tls)
+        protectHTTP = try c.value(.protectHTTP, default: defaults.protectHTTP)
+        maxClientsPerAddress = try c.value(.maxClientsPerAddress, default: defaults.maxClientsPerAddress, in: 1...100_000)
         mdns = try c.value(.mdns, default: defaults.mdns)
         dashboard = try c.value(.dashboard, default: defaults.dashboard)
         maxCommandsPerSecond = try c.value(.maxCommandsPerSecond, default: defaults.maxCommandsPerSecond, in: 1...100_000)
@@ -131,6 +182,17 @@ public struct WebSocketSinkConfig: PluginConfig, Equatable {
             try c.reportOrThrow("token must not be empty (leave the key out to accept every client)", key: .token)
             self.token = nil
         }
+        for (name, value) in tokens.sorted(by: { $0.key < $1.key }) where value.isEmpty || name.isEmpty {
+            try c.reportOrThrow("tokens: '\(name)' needs a non-empty name and token", key: .tokens)
+            tokens[name] = nil
+        }
+        if tokens.keys.contains(Self.defaultTokenName), token != nil {
+            try c.reportOrThrow("tokens: '\(Self.defaultTokenName)' is the name of the single token; choose another name", key: .tokens)
+        }
+        if protectHTTP, token == nil, tokens.isEmpty {
+            try c.reportOrThrow("protect_http needs a token (set token or tokens)", key: .protectHTTP)
+            protectHTTP = false
+        }
     }
 
     public var listeningPorts: [ListeningPort] {
@@ -144,7 +206,9 @@ extension WebSocketSinkConfig: CustomStringConvertible, CustomDebugStringConvert
         let mdnsText = mdns.enabled ? "\(mdns.name ?? "<host name>").\(mdns.type)" : "off"
         return "websocket on \(host):\(port)\(path), max_clients \(maxClients), max_message_bytes \(maxMessageBytes), "
             + "max_commands_per_s \(maxCommandsPerSecond), max_subscriptions \(maxSubscriptions), "
-            + "max_connects_per_s \(maxConnectsPerSecond), token \(token == nil ? "none" : "<set>"), mdns \(mdnsText), dashboard \(dashboard)"
+            + "max_connects_per_s \(maxConnectsPerSecond), max_clients_per_address \(maxClientsPerAddress), "
+            + "tokens \(namedTokens.isEmpty ? "none" : namedTokens.map(\.name).joined(separator: ",")), protect_http \(protectHTTP), "
+            + "tls \(tls == nil ? "off" : "on"), mdns \(mdnsText), dashboard \(dashboard)"
     }
 
     public var debugDescription: String { description }

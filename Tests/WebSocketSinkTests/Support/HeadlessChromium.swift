@@ -33,7 +33,8 @@ final class HeadlessChromium: Sendable {
     /// The browser-level DevTools WebSocket URL.
     let devToolsURL: String
 
-    init(width: Int = 1024, height: Int = 768) async throws {
+    /// `extraArguments` go on the browser's command line (e.g. a certificate to trust).
+    init(width: Int = 1024, height: Int = 768, extraArguments: [String] = []) async throws {
         guard let executable = Self.executable else {
             throw HarnessError("no Chromium found (install the Debian package 'chromium', or set CHROMIUM to the browser's path)")
         }
@@ -45,8 +46,8 @@ final class HeadlessChromium: Sendable {
             "--disable-component-update", "--disable-sync", "--mute-audio", "--hide-scrollbars",
             // hummingbird-websocket's client sends `Origin: ws://<host>`; DevTools refuses unlisted origins.
             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--remote-allow-origins=ws://127.0.0.1",
-            "--user-data-dir=\(profile.path)", "--window-size=\(width),\(height)", "about:blank",
-        ])
+            "--user-data-dir=\(profile.path)", "--window-size=\(width),\(height)",
+        ] + extraArguments + ["about:blank"])
         let portFile = profile.appendingPathComponent("DevToolsActivePort")
         let deadline = ContinuousClock.now + .seconds(30)
         while true {

@@ -8,7 +8,8 @@ import Darwin
 
 /// A plain blocking TCP socket to 127.0.0.1, for what a WebSocket client library hides: the HTTP
 /// status of a refused upgrade, and a client that upgrades and then never reads again.
-final class RawSocket {
+/// (Unchecked Sendable: tests hand one to a Dispatch thread for its blocking calls, never to two at once.)
+final class RawSocket: @unchecked Sendable {
     let descriptor: Int32
 
     /// Connects; `receiveBuffer` shrinks the kernel's receive buffer (set before connecting, so the
