@@ -28,7 +28,7 @@ import Testing
         let broker = try BrokerProcess(["--config", config])
         let listening = Date().addingTimeInterval(15)
         while Date() < listening, !broker.stderr.contains("listening") { try await Task.sleep(for: .milliseconds(50)) }
-        let sender = try UDPTestSender(port: port)
+        let sender = try LoopbackUDPSender(port: port)
         var previous = recording.first?.time ?? 0
         for datagram in recording {
             try await Task.sleep(for: .seconds(min(max(datagram.time - previous, 0), 0.2)))

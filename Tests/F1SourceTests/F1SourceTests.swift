@@ -37,7 +37,7 @@ import UDPSupport
 
         var sent = try F1TestPackets.recording().map(\.bytes)
         sent.append(Array(sent[0].prefix(40)))  // malformed ones are forwarded too
-        let sender = try UDPTestSender(port: port)
+        let sender = try LoopbackUDPSender(port: port)
         for datagram in sent {
             sender.send(datagram)
             try await Task.sleep(for: .milliseconds(2))
@@ -86,7 +86,7 @@ import UDPSupport
             ("unknown event code", unknownEvent),
             ("count out of range", nineStints),
         ]
-        let sender = try UDPTestSender(port: port)
+        let sender = try LoopbackUDPSender(port: port)
         for _ in 0..<3 {
             for item in bad { sender.send(item.bytes) }
         }
@@ -107,7 +107,7 @@ import UDPSupport
         let (source, hub) = try Self.makeSource(listenPort: port, log: LogCapture(), silence: 0.3)
         let task = Task { try await source.run(output: hub) }
         #expect(await waitUntil(timeout: 10) { Self.detail(hub, "port") != nil })
-        try UDPTestSender(port: port).send(try F1TestPackets.vector(F1TestPackets.f1_25, 6))
+        try LoopbackUDPSender(port: port).send(try F1TestPackets.vector(F1TestPackets.f1_25, 6))
         #expect(await waitUntil(timeout: 5) { hub.status.connected })
         #expect(await waitUntil(timeout: 5) { !hub.status.connected })
         if case .string(let reason)? = Self.detail(hub, "reason") {

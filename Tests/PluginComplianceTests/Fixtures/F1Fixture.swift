@@ -7,7 +7,7 @@ let f1Fixture = PluginCompliance.SourceFixture(typeName: "f1") {
     guard TestData.isAvailable else { throw PluginCompliance.Unavailable("../shared/data is missing") }
     let datagrams = try F1Recording.datagrams().map(\.bytes)
     let port = try freeLoopbackPort(udp: true)
-    let sender = try UDPTestSender(port: port)
+    let sender = try LoopbackUDPSender(port: port)
     let feeder = Task {
         while !Task.isCancelled {
             for datagram in datagrams {
