@@ -166,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "IRacingSourceTests",
             dependencies: [
-                "IRacingSource", "BrokerCore", "BrokerTestSupport", "CLZ4", .product(name: "Logging", package: "swift-log"),
+                "IRacingSource", "BrokerCore", "BrokerTestSupport", "CLZ4", "UDPSupport", .product(name: "Logging", package: "swift-log"),
                 .target(name: "Win32Shim", condition: .when(platforms: [.linux, .macOS])),
             ],
             path: "Tests/IRacingSourceTests"),
