@@ -63,15 +63,15 @@ final class TeleportTestSender: @unchecked Sendable {
     }
 }
 
-/// The real live snapshot, played as a running sim: snapshot k has the newest buffer's tickCount
-/// advanced by k and `Speed` in that row set to k, so every snapshot differs and its row is known.
+/// The real live snapshot, played as a running sim: snapshot k has every buffer's tickCount
+/// advanced by k (the newest stays the newest) and `Speed` in the newest row set to k, so every
+/// snapshot differs and its row is known.
 struct LiveSnapshotPlayer {
     let base: [UInt8]
     let newestSlot: Int
     let rowOffset: Int
     let rowLength: Int
     let speedOffset: Int
-    let baseTick: Int32
 
     init(map: [UInt8]) throws {
         base = map
@@ -80,16 +80,18 @@ struct LiveSnapshotPlayer {
         newestSlot = slots.max { raw.bufferTick($0) < raw.bufferTick($1) } ?? 0
         rowOffset = raw.bufferOffset(newestSlot)
         rowLength = raw.bufferLength
-        baseTick = raw.bufferTick(newestSlot)
         guard let speed = raw.variable(named: "Speed") else { throw CocoaError(.fileReadCorruptFile) }
         speedOffset = speed.offset
     }
 
-    /// The map of snapshot `k` (tick = base + k + `tickShift`).
+    /// The map of snapshot `k` (ticks shifted by k + `tickShift`; a negative shift plays a restarted sim).
     func map(_ k: Int, tickShift: Int32 = 0) -> [UInt8] {
         var map = base
-        let tick = baseTick + Int32(k) + tickShift
-        withUnsafeBytes(of: tick.littleEndian) { map.replaceSubrange((48 + 16 * newestSlot)..<(52 + 16 * newestSlot), with: $0) }
+        let raw = RawIRSDK(bytes: base)
+        for slot in 0..<raw.bufferCount {
+            let tick = raw.bufferTick(slot) + Int32(k) + tickShift
+            withUnsafeBytes(of: tick.littleEndian) { map.replaceSubrange((48 + 16 * slot)..<(52 + 16 * slot), with: $0) }
+        }
         withUnsafeBytes(of: Float(k).bitPattern.littleEndian) {
             map.replaceSubrange((rowOffset + speedOffset)..<(rowOffset + speedOffset + 4), with: $0)
         }
