@@ -197,3 +197,4 @@ replay: do {
     print("ibt-replay-speed0    failed: \(error)")
     exit(1)
 }
+runTeleportCases()
