@@ -34,6 +34,9 @@ let package = Package(
         .systemLibrary(
             name: "CDNSSD", path: "Sources/CDNSSD", pkgConfig: "avahi-compat-libdns_sd",
             providers: [.apt(["libavahi-compat-libdnssd-dev"])]),
+        .systemLibrary(
+            name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
 
         // The core: registry, frames, routing, rate limiting, config, plugin protocols.
         .target(
@@ -54,11 +57,18 @@ let package = Package(
             ],
             path: "Plugins/Shared/UDPSupport"),
 
+        // The Win32 functions the iRacing source's Windows code calls, so it type-checks (and runs
+        // against a test's fake) on Linux and macOS.
+        .target(name: "Win32Shim", path: "Plugins/Shared/Win32Shim"),
+
         // Source plugins.
         .target(name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock", exclude: ["README.md"]),
         .target(
             name: "IRacingSource",
-            dependencies: ["BrokerCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "BrokerCore", "UDPSupport", "CLZ4", .product(name: "Logging", package: "swift-log"),
+                .target(name: "Win32Shim", condition: .when(platforms: [.linux, .macOS])),
+            ],
             path: "Plugins/Sources/IRacing",
             exclude: ["README.md"]),
         .target(
@@ -154,7 +164,7 @@ let package = Package(
         .executableTarget(
             name: "decode-benchmarks",
             dependencies: [
-                "BrokerCore", "IRacingSource", "InSimSource", "MockSource", "RaceProcessor", "ForzaSource", "ACCSource", "F1Source",
+                "BrokerCore", "IRacingSource", "InSimSource", "MockSource", "RaceProcessor", "ForzaSource", "ACCSource", "F1Source", "CLZ4",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/DecodeBenchmarks"),
@@ -190,7 +200,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "IRacingSourceTests",
-            dependencies: ["IRacingSource", "BrokerCore", "BrokerTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "IRacingSource", "BrokerCore", "BrokerTestSupport", "CLZ4", "UDPSupport", .product(name: "Logging", package: "swift-log"),
+                .target(name: "Win32Shim", condition: .when(platforms: [.linux, .macOS])),
+            ],
             path: "Tests/IRacingSourceTests"),
         .testTarget(name: "StdoutSinkTests", dependencies: ["StdoutSink", "BrokerTestSupport"]),
         .testTarget(name: "ReplaySourceTests", dependencies: ["ReplaySource", "BrokerTestSupport"]),

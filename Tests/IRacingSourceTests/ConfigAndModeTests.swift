@@ -50,12 +50,29 @@ struct ConfigAndModeTests {
         #expect(replay.ibt == "laps/a.ibt" && replay.speed == 0 && replay.loop)
         let memory = try load("    memory_file: /dev/shm/irsdk\n")
         #expect(memory.memoryFile == "/dev/shm/irsdk")
+        #expect(defaults.shmPath == "/dev/shm/IRSDKMemMapFileName" && defaults.teleport == nil)
+        #expect(try load("    shm_path: /tmp/map\n").shmPath == "/tmp/map")
+        let teleport = try #require(try load("    teleport: {}\n").teleport)
+        #expect(teleport.listen.description == "0.0.0.0:5000" && teleport.group == "239.255.0.1")
+        let unicast = try #require(try load("    teleport:\n      listen: 127.0.0.1:5001\n      group: \"\"\n").teleport)
+        #expect(unicast.listen.description == "127.0.0.1:5001" && unicast.group == nil)
+        #expect(try load("    teleport: {}\n").listeningPorts == [ListeningPort(.udp, 5000, key: "teleport")])
     }
 
     @Test("bad values and combinations are errors at their line")
     func badValues() {
         #expect(errors("    ibt: a.ibt\n    memory_file: b.bin\n") == [
             "test.yaml:4:18: 'ibt' and 'memory_file' cannot be used together: 'ibt' replays a disk telemetry file, 'memory_file' follows a copy of the live memory; keep one"
+        ])
+        #expect(errors("    teleport:\n      group: 10.0.0.1\n") == [
+            "test.yaml:4:14: group must be an IPv4 multicast address (224.0.0.0 to 239.255.255.255) or \"\" for unicast only, found '10.0.0.1'"
+        ])
+        #expect(errors("    teleport:\n      listen: nowhere\n").count == 1)
+        #expect(errors("    memory_file: b.bin\n    teleport: {}\n") == [
+            "test.yaml:4:15: 'teleport' cannot be used with 'memory_file': it receives the sim's map over the network; keep one input"
+        ])
+        #expect(errors("    teleport: {}\n    shm_path: /tmp/x\n") == [
+            "test.yaml:4:15: 'shm_path' applies only to live mode (no 'ibt', 'memory_file' or 'teleport'), but 'teleport' is set"
         ])
         #expect(errors("    ibt: a.ibt\n    speed: -1\n") == ["test.yaml:4:12: speed must be 0 (as fast as possible) or more, found -1.0"])
         #expect(errors("    ibt: a.ibt\n    speed: fast\n").first?.contains("test.yaml:4:12") == true)
@@ -74,29 +91,33 @@ struct ConfigAndModeTests {
         #expect(IRacingSource.typeName == "iracing")
         if case .catalogue = IRacingSource.providedVariables {} else { Issue.record("provides the catalogue") }
         // Every key the plugin reads is shown in the sample.
-        for key in ["ibt:", "speed:", "loop:", "memory_file:"] { #expect(IRacingSource.sampleConfig.contains(key)) }
+        for key in ["ibt:", "speed:", "loop:", "memory_file:", "shm_path:", "teleport:", "listen:", "group:"] {
+            #expect(IRacingSource.sampleConfig.contains(key))
+        }
     }
 
     #if !os(Windows)
-    @Test("live mode off Windows: connected false, with the reason in the status and once in the log")
-    func liveModeUnavailable() async throws {
-        let harness = SourceHarness(clock: ScriptedClock(end: 7200))
-        let source = try harness.source(IRacingConfig())
+    @Test("live mode off Windows waits quietly for the bridge's file, saying what it waits for")
+    func liveModeWaitsForTheBridge() async throws {
+        let path = temporaryPath("IRSDKMemMapFileName")
+        let harness = SourceHarness(clock: ScriptedClock(end: 600))
+        let source = try harness.source(IRacingConfig(shmPath: path))
         try await source.run(output: harness.hub)
         let status = harness.hub.status
         #expect(!status.connected)
-        let reason = JSONValue.object(status.details)["reason"]?.stringValue ?? ""
-        #expect(reason.contains("only on Windows"))
-        #expect(reason.contains("'ibt:'") && reason.contains("'memory_file:'"))
-        #expect(harness.log.messages.filter { $0.contains("only on Windows") }.count == 1)
-        #expect(harness.log.count(at: .warning) == 1)
+        let details = JSONValue.object(status.details)
+        #expect(details["mode"] == .string("live"))
+        let reason = details["reason"]?.stringValue ?? ""
+        #expect(reason.hasPrefix("waiting for \(path)"), "\(reason)")
+        #expect(reason.contains("wineshm") && reason.contains("'teleport:'"))
+        #expect(harness.log.count(at: .warning) == 1, "said once in 600 s of waiting")
         #expect(harness.hub.latestFrame == nil)
     }
 
     @Test("live mode returns promptly when cancelled")
     func liveModeCancellation() async throws {
         let harness = SourceHarness(clock: SystemClock())
-        let source = try harness.source(IRacingConfig())
+        let source = try harness.source(IRacingConfig(shmPath: temporaryPath("absent")))
         let task = Task { try await source.run(output: harness.hub) }
         try await Task.sleep(for: .milliseconds(50))
         let start = ContinuousClock.now

@@ -320,3 +320,52 @@ struct MemoryFileSourceTests {
         #expect(speeds == speeds.sorted(), "rows come in order")
     }
 }
+
+/// Live mode off Windows: the tmpfs file a Wine/Proton bridge backs the sim's map with, at a
+/// temporary `shm_path`. It appears after a while, and is then replaced by another snapshot (the sim
+/// restarted, so the bridge made a new file): the values follow.
+@Suite("live mode via shm_path")
+struct SharedMemoryPathTests {
+    @Test("the bridge's file appears, then is replaced by another snapshot: values follow",
+        .enabled(if: TestData.isAvailable, "needs ../shared/data"))
+    func fileAppearsThenIsReplaced() async throws {
+        let player = try LiveSnapshotPlayer(map: try TestData.bytes("iracing/w13_monza_livemem.bin"))
+        let path = temporaryPath("IRSDKMemMapFileName")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        /// Writes a snapshot to a file beside `path` and renames it over `path` (a new file, as a
+        /// bridge makes when the sim restarts).
+        @Sendable func install(_ map: [UInt8]) {
+            let staging = path + ".new"
+            FileManager.default.createFile(atPath: staging, contents: Data(map))
+            _ = rename(staging, path)
+        }
+        let seen = Mutex<[(time: Double, connected: Bool, speed: Double?)]>([])
+        let hubBox = Mutex<SourceHub?>(nil)
+        let installed = Mutex(0)
+        // The file appears at 1 s; the restarted sim's file replaces it at 2 s.
+        let clock = ScriptedClock(end: 4) { now in
+            installed.withLock { count in
+                if count == 0, now >= 1 {
+                    install(player.map(10))
+                    count = 1
+                }
+                if count == 1, now >= 2 {
+                    install(player.map(3, tickShift: -1000))
+                    count = 2
+                }
+            }
+            guard let hub = hubBox.withLock({ $0 }) else { return }
+            seen.withLock { $0.append((now, hub.status.connected, hub.latestFrame?.value(named: "Speed")?.doubleValue)) }
+        }
+        let harness = SourceHarness(clock: clock)
+        hubBox.withLock { $0 = harness.hub }
+        let source = try harness.source(IRacingConfig(shmPath: path))
+        try await source.run(output: harness.hub)
+        let observations = seen.withLock { $0 }
+        #expect(observations.filter { $0.time < 1 }.allSatisfy { !$0.connected && $0.speed == nil }, "waits while absent")
+        #expect(observations.contains { $0.time > 1 && $0.time < 2 && $0.connected && $0.speed == 10 })
+        #expect(observations.contains { $0.time > 2 && $0.connected && $0.speed == 3 }, "follows the replaced file")
+        #expect(harness.log.messages.contains { $0.hasPrefix("the sim restarted") })
+        #expect(JSONValue.object(harness.hub.status.details)["mode"] == .string("live"))
+    }
+}

@@ -34,11 +34,13 @@ public final class DatagramIntake: Sendable {
     /// How many datagrams may wait for the source before new ones are dropped.
     public static let bufferLimit = 4096
 
-    /// Binds `listen` and resolves the `forward` targets. Throws a `PluginError` naming the address
-    /// when it cannot bind (a port in use) or a target that does not resolve.
+    /// Binds `listen` and resolves the `forward` targets; with a `multicastGroup` (an IPv4 group
+    /// such as 239.255.0.1), also joins that group on the interface the routing table picks. Throws
+    /// a `PluginError` naming the address when it cannot bind (a port in use) or join, or a target
+    /// that does not resolve.
     public static func start(
         listen: UDPTarget, forward: [UDPTarget] = [], idleTimeout: Double = 2, clock: any BrokerClock = SystemClock(),
-        label: String
+        multicastGroup: String? = nil, label: String
     ) async throws -> DatagramIntake {
         let resolvedTargets: [ResolvedUDPTarget]
         do {
@@ -63,6 +65,18 @@ public final class DatagramIntake: Sendable {
         } catch {
             continuation.finish()
             throw PluginError("\(label): cannot listen on UDP \(listen): \(error)")
+        }
+        if let multicastGroup {
+            do {
+                guard let multicast = channel as? any MulticastChannel else {
+                    throw PluginError("the socket does not support multicast")
+                }
+                try await multicast.joinGroup(try SocketAddress(ipAddress: multicastGroup, port: 0)).get()
+            } catch {
+                try? await channel.close()
+                continuation.finish()
+                throw PluginError("\(label): cannot join multicast group \(multicastGroup) on UDP \(listen): \(error)")
+            }
         }
         var forwarder: DatagramForwarder?
         if !resolvedTargets.isEmpty {

@@ -1,29 +1,36 @@
 import BrokerCore
 import Logging
 
-/// The `iracing` source: iRacing's telemetry from the running sim (Windows), from a file that
-/// mirrors the sim's memory map (`memory_file:`), or from a disk telemetry file (`ibt:`).
+/// The `iracing` source: iRacing's telemetry from the running sim (its map on Windows; under
+/// Wine/Proton the tmpfs file a bridge backs it with), from snapshots of the map that iracing-teleport
+/// streams over UDP (`teleport:`), from a file that mirrors the map (`memory_file:`), or from a disk
+/// telemetry file (`ibt:`).
 ///
-/// All three read the same irsdk layout with the same parser, declare every variable the sim
+/// All of them read the same irsdk layout with the same parser, declare every variable the sim
 /// declares (with its own unit and description), and publish the sim's rows as they are. Session
 /// info is served as a JSON tree; laps and session-info changes are events.
 public struct IRacingSource: Source {
     public typealias Config = IRacingConfig
 
     public static let typeName = "iracing"
-    public static let summary = "iRacing telemetry: the running sim (Windows), a copy of its memory map, or an .ibt replay"
+    public static let summary =
+        "iRacing telemetry: the running sim (Windows, or Proton via /dev/shm), iracing-teleport over UDP, a copy of its memory map, or an .ibt replay"
     public static let providedVariables = ProvidedVariables.catalogue
     public static let sampleConfig = """
         # iRacing source: every variable the sim declares, session info, lap and session-info events.
         sources:
           - type: iracing
             id: iracing
-            # With neither 'ibt' nor 'memory_file', reads the running sim's live shared memory
-            # (Windows only; elsewhere the source reports connected: false and says why).
+            # With none of 'ibt', 'memory_file' and 'teleport', reads the running sim's live shared
+            # memory: on Windows the sim's map, elsewhere the file a Wine/Proton bridge backs it with.
+            # shm_path: /dev/shm/IRSDKMemMapFileName  # live mode off Windows: the bridge's file
             # ibt: telemetry/session.ibt   # replay a disk telemetry file (relative to this file's folder)
             # speed: 1.0                   # replay speed, ibt only: 1 = real time, 0 = as fast as possible
             # loop: false                  # start the replay again at the end, ibt only
             # memory_file: /dev/shm/irsdk  # follow a file laid out like the live memory map
+            # teleport:                    # receive iracing-teleport's snapshots from another PC
+            #   listen: 0.0.0.0:5000       # UDP address to bind
+            #   group: 239.255.0.1         # multicast group to join; "" = unicast only
         sinks:
           - type: stdout
 
@@ -33,6 +40,7 @@ public struct IRacingSource: Source {
     enum Input: Sendable {
         case replay(IBTFile)
         case memoryFile(String)
+        case teleport(TeleportConfig)
         case live
     }
 
@@ -55,6 +63,8 @@ public struct IRacingSource: Source {
             }
         } else if let memoryFile = config.memoryFile {
             input = .memoryFile(context.resolvePath(memoryFile))
+        } else if let teleport = config.teleport {
+            input = .teleport(teleport)
         } else {
             input = .live
         }
@@ -69,6 +79,15 @@ public struct IRacingSource: Source {
                 ).run()
             case let .memoryFile(path):
                 try await LiveFollower(provider: MemoryFileProvider(path: path), hub: hub, clock: context.clock, logger: context.logger).run()
+            case let .teleport(teleport):
+                let receiver = try await TeleportReceiver.start(
+                    config: teleport, clock: context.clock, logger: context.logger, label: "iracing source '\(id)'")
+                do {
+                    try await LiveFollower(provider: receiver, hub: hub, clock: context.clock, logger: context.logger).run()
+                } catch {
+                    await receiver.close()
+                    throw error
+                }
             case .live:
                 try await runLive(hub)
             }
@@ -82,14 +101,14 @@ public struct IRacingSource: Source {
         try await LiveFollower(provider: WindowsLiveMemoryProvider(), hub: hub, clock: context.clock, logger: context.logger).run()
     }
     #else
-    /// Why live mode cannot work here: said once in the log and kept in the status.
-    static let liveUnavailableReason =
-        "live iRacing telemetry comes from the sim's shared memory, which exists only on Windows; on this system use 'ibt:' to replay a disk telemetry file or 'memory_file:' to follow a copy of the memory map"
-
+    /// Off Windows, the sim runs under Wine/Proton and a bridge backs its map with a tmpfs file:
+    /// follow that file, quietly waiting while it is absent.
     private func runLive(_ hub: SourceHub) async throws {
-        context.logger.warning("\(Self.liveUnavailableReason)")
-        hub.setConnected(false, details: [("mode", "live"), ("reason", .string(Self.liveUnavailableReason))])
-        while true { try await context.clock.sleep(until: context.clock.now() + 3600) }
+        let path = context.resolvePath(config.shmPath)
+        let waiting =
+            "waiting for \(path), the sim's memory map as a Wine/Proton shared-memory bridge (wineshm, simshmbridge, shm-bridge) exposes it: start iRacing with the bridge (see the iracing source's README), or use 'teleport:' to receive it from a Windows PC"
+        let provider = MemoryFileProvider(path: path, mode: "live", absentReason: waiting)
+        try await LiveFollower(provider: provider, hub: hub, clock: context.clock, logger: context.logger).run()
     }
     #endif
 }

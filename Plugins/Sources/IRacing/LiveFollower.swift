@@ -2,7 +2,8 @@ import BrokerCore
 import Logging
 
 /// Where a live follower gets its memory and how it waits for the next row: a memory file polled
-/// on the broker's clock, or (on Windows) the sim's own map and its data-valid event.
+/// on the broker's clock, snapshots received from iracing-teleport, or (on Windows) the sim's own
+/// map and its data-valid event.
 protocol LiveMemoryProvider: Sendable {
     associatedtype Memory: IRSDKSharedMemory
     /// The `mode` shown in the source's status (`memory_file`, `live`).
@@ -13,15 +14,39 @@ protocol LiveMemoryProvider: Sendable {
     func hasChanged(_ memory: Memory) -> Bool
     /// Suspends until new data may be in `memory`, at the latest (when polling) until `deadline`.
     func waitForData(in memory: Memory?, until deadline: Double, clock: any BrokerClock) async throws
+    /// Seconds between attempts to open memory that is not there.
+    var reopenInterval: Double { get }
+    /// Figures of the provider's own for the status details (refreshed about once a second).
+    func statusDetails(now: Double) -> [(String, JSONValue)]
 }
 
-/// Follows a memory file, polling it on the broker's clock.
+extension LiveMemoryProvider {
+    var reopenInterval: Double { 1 }
+    func statusDetails(now: Double) -> [(String, JSONValue)] { [] }
+}
+
+/// Follows a memory file, polling it on the broker's clock: a `memory_file:`, or in live mode off
+/// Windows the tmpfs file a Wine/Proton shared-memory bridge backs the sim's map with.
 struct MemoryFileProvider: LiveMemoryProvider {
     let path: String
-    var mode: String { "memory_file" }
+    let mode: String
+    /// Said before the open error while the file cannot be opened (what creates it).
+    let absentReason: String?
+
+    init(path: String, mode: String = "memory_file", absentReason: String? = nil) {
+        self.path = path
+        self.mode = mode
+        self.absentReason = absentReason
+    }
 
     func open() throws -> TelemetryFile {
-        let file = try TelemetryFile(path: path)
+        let file: TelemetryFile
+        do {
+            file = try TelemetryFile(path: path)
+        } catch {
+            guard let absentReason else { throw error }
+            throw MemoryOpenError(description: "\(absentReason) (\(error))")
+        }
         guard file.size >= IRSDK.headerSize else {
             throw MemoryOpenError(description: "\(path): \(file.size) bytes, too short for an irsdk map (waiting for it to be written)")
         }
@@ -44,8 +69,8 @@ struct LiveFollower<Provider: LiveMemoryProvider> {
     let hub: SourceHub
     let clock: any BrokerClock
     let logger: Logger
-    /// Seconds between attempts to open a missing map.
-    let retryInterval = 1.0
+    /// Seconds between status refreshes while nothing else changes (for the provider's figures).
+    static var detailsRefreshInterval: Double { 1 }
 
     /// Polls per sim tick: a few, so a new row is seen within a fraction of a tick. (Computed:
     /// generic types have no stored statics.)
@@ -56,13 +81,19 @@ struct LiveFollower<Provider: LiveMemoryProvider> {
         var publisher = IRacingPublisher(hub: hub, logger: logger)
         var memory: Provider.Memory?
         var shownStatus: (connected: Bool, reason: String?)?
+        var shownAt = -Double.infinity
 
         func show(connected: Bool, reason: String?) {
-            if let shown = shownStatus, shown.connected == connected, shown.reason == reason { return }
+            let now = clock.now()
+            let changed = shownStatus.map { $0.connected != connected || $0.reason != reason } ?? true
+            guard changed || now - shownAt >= Self.detailsRefreshInterval else { return }
             shownStatus = (connected, reason)
+            shownAt = now
             var details: [(String, JSONValue)] = [("mode", .string(provider.mode))]
             if let reason { details.append(("reason", .string(reason))) }
+            details += provider.statusDetails(now: now)
             hub.setConnected(connected, details: details)
+            guard changed else { return }
             if connected {
                 logger.info("connected (\(provider.mode))")
             } else if let reason {
@@ -82,7 +113,7 @@ struct LiveFollower<Provider: LiveMemoryProvider> {
                 } catch {
                     reader.lost(reason: "\(error)")
                     show(connected: false, reason: reader.reason)
-                    try await clock.sleep(until: clock.now() + retryInterval)
+                    try await clock.sleep(until: clock.now() + provider.reopenInterval)
                     continue
                 }
             }

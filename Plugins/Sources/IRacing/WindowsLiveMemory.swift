@@ -1,6 +1,13 @@
-#if os(Windows)
 import BrokerCore
+
+// Compiled everywhere: on Windows against WinSDK, elsewhere against a shim declaring the same
+// functions with the same imported signatures (driven by a file-backed fake in the tests), so this
+// code is type-checked by every build and runs in a test although no Windows machine builds it.
+#if os(Windows)
 import WinSDK
+#else
+import Win32Shim
+#endif
 
 /// The running sim's memory map (`Local\IRSDKMemMapFileName`) and its data-valid event, opened by
 /// name. Read in place by the same `IRSDKLiveReader` that follows memory files.
@@ -58,4 +65,3 @@ struct WindowsLiveMemoryProvider: LiveMemoryProvider {
         try Task.checkCancellation()
     }
 }
-#endif
