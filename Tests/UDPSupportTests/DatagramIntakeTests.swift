@@ -127,26 +127,3 @@ import Glibc
     }
 }
 
-/// A plain UDP socket that sends datagrams to a loopback port.
-struct UDPTestSender {
-    private let descriptor: Int32
-    private var destination = sockaddr_in()
-
-    init(port: Int) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        destination.sin_family = sa_family_t(AF_INET)
-        destination.sin_port = UInt16(port).bigEndian
-        destination.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    }
-
-    func send(_ bytes: [UInt8]) {
-        var address = destination
-        _ = bytes.withUnsafeBytes { buffer in
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(descriptor, buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
-    }
-}
