@@ -338,13 +338,30 @@ struct InSimSession: Sendable {
         }
     }
 
+    /// OutGauge describes the viewed car only: when the view moves to another car (or to none),
+    /// the car left behind loses the RPM and gear it no longer reports.
     private mutating func apply(gauge packet: OutGaugePacket) {
+        if let previous = gauge?.playerID, previous != packet.playerID { clearGaugeValues(ofPlayer: previous) }
         gauge = packet
         if packet.playerID != 0, let slot = slot(of: packet.playerID) {
             slots[slot].rpm = Double(packet.rpm)
             slots[slot].gear = packet.canonicalGear
         }
         publishFrame()
+    }
+
+    /// OutGauge stopped arriving (LFS left the car view, or closed): nothing it said is current any more.
+    mutating func outGaugeStopped() {
+        guard handshakeComplete, let previous = gauge else { return }
+        clearGaugeValues(ofPlayer: previous.playerID)
+        gauge = nil
+        publishFrame()
+    }
+
+    private mutating func clearGaugeValues(ofPlayer playerID: UInt8) {
+        guard playerID != 0, let slot = slot(of: playerID) else { return }
+        slots[slot].rpm = nil
+        slots[slot].gear = 0
     }
 
     // MARK: - State and race control
