@@ -52,6 +52,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Plugins/Shared/UDPSupport"),
+        .target(name: "OutGaugeProtocol", dependencies: ["BrokerCore"], path: "Plugins/Shared/OutGauge"),
 
         // Source plugins.
         .target(name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock", exclude: ["README.md"]),
@@ -63,7 +64,7 @@ let package = Package(
         .target(
             name: "InSimSource",
             dependencies: [
-                "BrokerCore",
+                "BrokerCore", "OutGaugeProtocol", "UDPSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -71,6 +72,9 @@ let package = Package(
             path: "Plugins/Sources/InSim",
             exclude: ["README.md"]),
         .target(name: "ReplaySource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Replay", exclude: ["README.md"]),
+        .target(
+            name: "OutGaugeSource", dependencies: ["BrokerCore", "OutGaugeProtocol", "UDPSupport"], path: "Plugins/Sources/OutGauge",
+            exclude: ["README.md"]),
 
         // Sink plugins.
         .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
@@ -109,7 +113,7 @@ let package = Package(
             name: "BuiltinPlugins",
             dependencies: [
                 "BrokerCore", "MockSource", "IRacingSource", "InSimSource", "ReplaySource", "StdoutSink", "UDPSink", "MQTTSink",
-                "WebSocketSink",
+                "WebSocketSink", "OutGaugeSource",
             ]),
 
         // The command line.
@@ -141,12 +145,12 @@ let package = Package(
             path: "Tests/BrokerTestSupport"),
         .target(
             name: "InSimTestSupport",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["BrokerTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             path: "Tests/InSimTestSupport"),
         .testTarget(
             name: "InSimSourceTests",
             dependencies: [
-                "InSimSource", "InSimTestSupport", "BrokerTestSupport",
+                "InSimSource", "OutGaugeProtocol", "UDPSupport", "InSimTestSupport", "BrokerTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -161,6 +165,7 @@ let package = Package(
         .testTarget(name: "ReplaySourceTests", dependencies: ["ReplaySource", "BrokerTestSupport"]),
         .testTarget(name: "UDPSinkTests", dependencies: ["UDPSink", "UDPSupport", "MockSource", "BrokerTestSupport"]),
         .testTarget(name: "UDPSupportTests", dependencies: ["UDPSupport", "BrokerTestSupport"]),
+        .testTarget(name: "OutGaugeSourceTests", dependencies: ["OutGaugeSource", "OutGaugeProtocol", "BrokerTestSupport", "InSimTestSupport"]),
         .testTarget(
             name: "WebSocketSinkTests",
             dependencies: [

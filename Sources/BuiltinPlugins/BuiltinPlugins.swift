@@ -3,6 +3,7 @@ import IRacingSource
 import InSimSource
 import MockSource
 import MQTTSink
+import OutGaugeSource
 import ReplaySource
 import StdoutSink
 import UDPSink
@@ -17,6 +18,7 @@ public enum BuiltinPlugins {
             SourcePlugin(IRacingSource.self),
             SourcePlugin(InSimSource.self),
             SourcePlugin(ReplaySource.self),
+            SourcePlugin(OutGaugeSource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),

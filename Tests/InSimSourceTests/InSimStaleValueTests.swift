@@ -9,21 +9,23 @@ import Testing
 /// Values derived from "the current one" (the viewed car, the current track) follow it when it
 /// changes, and a packet part that does not apply never hides the parts that do (issue 22).
 @Suite(.serialized) struct InSimStaleValueTests {
-    private func startRace(outgaugePort: Int = 0) async throws -> (FakeLFSHost, RunningSource) {
+    private func startRace(withOutGauge: Bool = false) async throws -> (FakeLFSHost, RunningSource, Int) {
         let responses = LFSRaceScript.hostResponses
         let host = try await FakeLFSHost { _ in FakeLFSHost.Behaviour(responses: responses) }
-        let source = RunningSource.start(.forTests(port: host.port, outgaugePort: outgaugePort))
+        let (source, ports) = try await RunningSource.startOnFreeUDPPorts(withOutGauge ? 1 : 0) {
+            .forTests(port: host.port, outgaugePort: $0.first ?? 0)
+        }
         let ready = await waitUntil {
             source.drivers.count == LFSRaceScript.playerIDs.count && source.sessionInfo?["WeekendInfo"]?["TrackNumNodes"] != nil
         }
         #expect(ready, "session info never listed the race")
-        return (host, source)
+        return (host, source, ports.first ?? 0)
     }
 
     /// An open configuration (LA1X) has no path nodes, yet its RST carries custom timing with three
     /// checkpoints and the race flags: those stay visible, only the node facts go.
     @Test func aRaceStartWithoutNodesKeepsItsRaceSettings() async throws {
-        let (host, source) = try await startRace()
+        let (host, source, _) = try await startRace()
         try await host.send([
             LFSPacket.state(players: 20, connections: 21, raceLaps: 0, track: "LA1X"),
             LFSPacket.raceStart(raceLaps: 0, players: 20, track: "LA1X", nodes: 0, finish: 0, splits: [0, 0, 0], timing: 0x80 | 3, raceFlags: 0x0240),
@@ -42,7 +44,7 @@ import Testing
 
     /// An RST for another track than the current one describes nothing current.
     @Test func aRaceStartForAnotherTrackShowsNoRaceSettings() async throws {
-        let (host, source) = try await startRace()
+        let (host, source, _) = try await startRace()
         try await host.send(LFSPacket.state(players: 20, connections: 21, raceLaps: 5, track: "AS1"))
         #expect(await waitUntil { source.sessionInfo?["WeekendInfo"]?["TrackName"] == .string("AS1") })
         let weekend = try #require(source.sessionInfo?["WeekendInfo"])
@@ -61,8 +63,7 @@ import Testing
     /// OutGauge describes the viewed car only: when the view moves on, the car left behind reads
     /// null RPM and gear 0 again instead of its last values.
     @Test func aCarNoLongerViewedLosesItsRPMAndGear() async throws {
-        let port = try freeLoopbackPort(udp: true)
-        let (host, source) = try await startRace(outgaugePort: port)
+        let (host, source, port) = try await startRace(withOutGauge: true)
         let sender = try UDPTestSender(port: port)
         let slot14 = try #require(source.carIndex(ofPlayer: 14))
         let slot15 = try #require(source.carIndex(ofPlayer: 15))
@@ -88,8 +89,7 @@ import Testing
     /// OutGauge that stops (LFS left the car view, or the game closed) leaves no dashboard values
     /// frozen: after the silence, frames read null for them and the viewed car's RPM is cleared.
     @Test func outGaugeThatStopsClearsTheDashboardValues() async throws {
-        let port = try freeLoopbackPort(udp: true)
-        let (host, source) = try await startRace(outgaugePort: port)
+        let (host, source, port) = try await startRace(withOutGauge: true)
         let sender = try UDPTestSender(port: port)
         let slot14 = try #require(source.carIndex(ofPlayer: 14))
         sender.send(gauge(plid: 14, rpm: 5000, gear: 4))

@@ -7,6 +7,7 @@ enum ComplianceFixtures {
         iracingFixture,
         insimFixture,
         replayFixture,
+        outgaugeFixture,
     ]
 
     static let sinks: [PluginCompliance.SinkFixture] = [
