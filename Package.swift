@@ -56,6 +56,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Plugins/Shared/UDPSupport"),
+        .target(name: "OutGaugeProtocol", dependencies: ["BrokerCore"], path: "Plugins/Shared/OutGauge"),
 
         // The Win32 functions the iRacing source's Windows code calls, so it type-checks (and runs
         // against a test's fake) on Linux and macOS.
@@ -74,7 +75,7 @@ let package = Package(
         .target(
             name: "InSimSource",
             dependencies: [
-                "BrokerCore",
+                "BrokerCore", "OutGaugeProtocol", "UDPSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -102,6 +103,9 @@ let package = Package(
         .target(
             name: "F1Source", dependencies: ["BrokerCore", "UDPSupport", .product(name: "Logging", package: "swift-log")],
             path: "Plugins/Sources/F1", exclude: ["README.md"]),
+        .target(
+            name: "OutGaugeSource", dependencies: ["BrokerCore", "OutGaugeProtocol", "UDPSupport"], path: "Plugins/Sources/OutGauge",
+            exclude: ["README.md"]),
 
         // Sink plugins.
         .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
@@ -145,7 +149,7 @@ let package = Package(
             name: "BuiltinPlugins",
             dependencies: [
                 "BrokerCore", "MockSource", "IRacingSource", "InSimSource", "ReplaySource", "StdoutSink", "UDPSink", "MQTTSink",
-                "WebSocketSink", "RaceProcessor", "WebSocketSource", "ForzaSource", "ACCSource", "F1Source",
+                "WebSocketSink", "RaceProcessor", "WebSocketSource", "ForzaSource", "ACCSource", "F1Source", "OutGaugeSource",
             ]),
 
         // The command line.
@@ -180,12 +184,12 @@ let package = Package(
             path: "Tests/BrokerTestSupport"),
         .target(
             name: "InSimTestSupport",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["BrokerTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             path: "Tests/InSimTestSupport"),
         .testTarget(
             name: "InSimSourceTests",
             dependencies: [
-                "InSimSource", "InSimTestSupport", "BrokerTestSupport",
+                "InSimSource", "OutGaugeProtocol", "UDPSupport", "InSimTestSupport", "BrokerTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -216,6 +220,7 @@ let package = Package(
             path: "Tests/ACCTestSupport"),
         .testTarget(name: "ACCSourceTests", dependencies: ["ACCSource", "ACCTestSupport", "BrokerTestSupport"]),
         .testTarget(name: "F1SourceTests", dependencies: ["F1Source", "UDPSupport", "BrokerTestSupport"]),
+        .testTarget(name: "OutGaugeSourceTests", dependencies: ["OutGaugeSource", "OutGaugeProtocol", "BrokerTestSupport", "InSimTestSupport"]),
         .testTarget(
             name: "WebSocketSinkTests",
             dependencies: [

@@ -7,6 +7,7 @@ import InSimSource
 import MockSource
 import MQTTSink
 import RaceProcessor
+import OutGaugeSource
 import ReplaySource
 import StdoutSink
 import UDPSink
@@ -26,6 +27,7 @@ public enum BuiltinPlugins {
             SourcePlugin(ForzaSource.self),
             SourcePlugin(ACCSource.self),
             SourcePlugin(F1Source.self),
+            SourcePlugin(OutGaugeSource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),

@@ -91,6 +91,14 @@ struct InSimConfigTests {
         #expect(errors("    name: fifteen-chars-x\n").isEmpty)
     }
 
+    @Test func forwardTakesHostPortTargetsForTheUDPPorts() throws {
+        let config = try load("    outgauge_port: 30000\n    forward: [127.0.0.1:30001, \"[::1]:30002\", dash.local:4444]\n")
+        #expect(config.forward.map(\.description) == ["127.0.0.1:30001", "[::1]:30002", "dash.local:4444"])
+        #expect(try load("").forward.isEmpty)
+        #expect(errors("    outgauge_port: 30000\n    forward: [127.0.0.1]\n").first?.hasPrefix("test.yaml:4:") == true)
+        #expect(errors("    forward: [127.0.0.1:30001]\n").first?.contains("forward needs a UDP port to forward from") == true)
+    }
+
     @Test func anAdminPasswordLongerThanFifteenBytesIsAnError() {
         #expect(errors("    admin: a-very-long-password\n").first?.contains("admin is longer than 15 bytes") == true)
     }

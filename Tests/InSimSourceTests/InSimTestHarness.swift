@@ -24,11 +24,13 @@ final class RecordingClock: BrokerClock {
 }
 
 /// An InSim source running against a hub in a task, for one test.
-struct RunningSource {
+struct RunningSource: Sendable {
     let hub: SourceHub
     let log: LogCapture
     let clock: RecordingClock
     let task: Task<Void, any Error>
+    /// Set when `run` has returned or thrown.
+    let ended: DoneFlag
 
     static let fastTimeouts = InSimSource.Timeouts(connect: 2, handshake: 2, idle: 5, sessionInfoFlush: 0.02)
 
@@ -39,8 +41,27 @@ struct RunningSource {
         let hub = SourceHub(id: "lfs", typeName: InSimSource.typeName, registry: registry)
         let source = InSimSource(
             id: "lfs", config: config, context: PluginContext(logger: log.logger, registry: registry, clock: clock), timeouts: timeouts)
-        let task = Task { try await source.run(output: hub) }
-        return RunningSource(hub: hub, log: log, clock: clock, task: task)
+        let ended = DoneFlag()
+        let task = Task {
+            defer { ended.set() }
+            try await source.run(output: hub)
+        }
+        return RunningSource(hub: hub, log: log, clock: clock, task: task, ended: ended)
+    }
+
+    /// Starts a source on `count` UDP ports from `freeLoopbackPort`. Another test can take such a
+    /// port between the pick and the source's bind, so a source that could not bind is started
+    /// again on new ports (at most 5 attempts). Returns once the ports are bound.
+    static func startOnFreeUDPPorts(_ count: Int, _ makeConfig: ([Int]) -> InSimSourceConfig) async throws -> (RunningSource, [Int]) {
+        for _ in 1..<5 {
+            let ports = try (0..<count).map { _ in try freeLoopbackPort(udp: true) }
+            let source = start(makeConfig(ports))
+            _ = await waitUntil { !source.hub.status.details.isEmpty || source.ended.isSet }
+            if !source.ended.isSet { return (source, ports) }
+            _ = await source.task.result
+        }
+        let ports = try (0..<count).map { _ in try freeLoopbackPort(udp: true) }
+        return (start(makeConfig(ports)), ports)
     }
 
     /// Cancels the source and checks it returns promptly: the contract is 0.5 s, the bound here is

@@ -1,5 +1,7 @@
 import BrokerTestSupport
 @testable import InSimSource
+import InSimTestSupport
+import OutGaugeProtocol
 import Testing
 
 /// Every vector of `insim/vectors.md` decodes to the values the file lists; client-to-host packets

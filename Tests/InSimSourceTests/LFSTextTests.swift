@@ -1,4 +1,5 @@
 import InSimSource
+import OutGaugeProtocol
 import Testing
 
 /// LFS strings: colour codes, escapes, inline code page switches, double-byte pages, car names.

@@ -1,21 +1,15 @@
 import BrokerCore
 import BrokerTestSupport
 import InSimSource
+import OutGaugeProtocol
 import InSimTestSupport
 import NIOCore
 import NIOPosix
 import Testing
+import UDPSupport
 
 /// OutGauge (and MCI) datagrams sent to the source's bound loopback UDP port.
 @Suite(.serialized) struct OutGaugeTests {
-    /// A UDP port that was free a moment ago (bound to port 0, then released).
-    private func freeUDPPort() async throws -> Int {
-        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
-    }
-
     private struct Sender {
         let channel: any Channel
         let target: SocketAddress
@@ -33,10 +27,10 @@ import Testing
     }
 
     private func startRaceWithOutGauge() async throws -> (FakeLFSHost, RunningSource, Sender, Int) {
-        let port = try await freeUDPPort()
         let responses = LFSRaceScript.hostResponses
         let host = try await FakeLFSHost { _ in FakeLFSHost.Behaviour(responses: responses) }
-        let source = RunningSource.start(.forTests(port: host.port, outgaugePort: port))
+        let (source, ports) = try await RunningSource.startOnFreeUDPPorts(1) { .forTests(port: host.port, outgaugePort: $0[0]) }
+        let port = ports[0]
         #expect(await waitUntil { source.hub.status.connected && source.drivers.count == 20 })
         return (host, source, try await Sender.open(to: port), port)
     }
@@ -149,14 +143,60 @@ import Testing
                 gear: 2, plid: 11, speed: 3, rpm: 3000, engineTemp: 80, fuel: 0.5, oilPressure: 3, oilTemp: 90, dashLights: 0, showLights: 0,
                 throttle: 0.5, brake: 0, clutch: 0))
         #expect(await waitUntil { source.value("RPM") == .float(3000) })
-        let dropped = source.log.lines.filter { $0.message.contains("dropped a UDP datagram") }
-        #expect(dropped.count == 4)
-        #expect(dropped.filter { $0.level >= .warning }.count == 1)
+        let warnings = source.log.lines.filter { $0.message.contains("dropped input") }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.level == .warning)
+        #expect(warnings.first?.message.contains("neither OutGauge nor MCI/NLP") == true)
+        #expect(await waitUntil { JSONValue.object(source.hub.status.details)["dropped"] == .object([("neither OutGauge nor MCI/NLP", .int(4))]) })
         #expect(host.connectionCount == 1)
         #expect(source.hub.status.connected)
         await sender.close()
         await source.stop()
         await host.stop()
+    }
+
+    /// `forward:` re-sends every datagram of both UDP ports, unchanged and malformed ones too, to
+    /// each target, while the source decodes them; counted per target in the status.
+    @Test func bothUDPPortsForwardEveryDatagramUnchanged() async throws {
+        let first = try LoopbackUDPReceiver()
+        let second = try LoopbackUDPReceiver()
+        let responses = LFSRaceScript.hostResponses
+        let host = try await FakeLFSHost { _ in FakeLFSHost.Behaviour(responses: responses) }
+        let forward = [try UDPTarget(parsing: "127.0.0.1:\(first.port)"), try UDPTarget(parsing: "127.0.0.1:\(second.port)")]
+        let (source, ports) = try await RunningSource.startOnFreeUDPPorts(2) { ports in
+            var config = InSimSourceConfig.forTests(port: host.port, outgaugePort: ports[1], udpPort: ports[0])
+            config.forward = forward
+            return config
+        }
+        let (udpPort, outgaugePort) = (ports[0], ports[1])
+        #expect(await waitUntil { source.hub.status.connected && source.drivers.count == 20 })
+        let gauge = LFSPacket.outGauge(
+            gear: 3, plid: 11, speed: 7, rpm: 4321, engineTemp: 80, fuel: 0.5, oilPressure: 3, oilTemp: 90, dashLights: 0, showLights: 0,
+            throttle: 0.5, brake: 0, clutch: 0)
+        let mci = LFSRaceScript.multiCarInfoSet(step: 3)
+        let malformed: [UInt8] = [1, 2, 3]
+        let toUDPPort = try LoopbackUDPSender(port: udpPort)
+        let toOutGaugePort = try LoopbackUDPSender(port: outgaugePort)
+        for packet in mci { toUDPPort.send(packet) }
+        toOutGaugePort.send(malformed)
+        toOutGaugePort.send(gauge)
+        #expect(await waitUntil { source.value("RPM") == .float(4321) && source.element("CarIdxLap", 0) == .int(5) })
+        let sent = Set(mci + [malformed, gauge])
+        for receiver in [first, second] {
+            let received = try await receiver.wait(timeout: 5) { $0.count == sent.count }
+            #expect(received.count == sent.count)
+            #expect(Set(received.map(\.bytes)) == sent)
+        }
+        let targets = ["127.0.0.1:\(first.port)", "127.0.0.1:\(second.port)"]
+        func forwarded(_ key: String) -> [Int64]? {
+            let forward = JSONValue.object(source.hub.status.details)["udp"]?[key]?["forward"]
+            return targets.map { forward?[$0]?["sent"]?.intValue ?? -1 }
+        }
+        #expect(await waitUntil(timeout: 5) { forwarded("udp_port") == [Int64(mci.count), Int64(mci.count)] && forwarded("outgauge_port") == [2, 2] })
+        await source.stop()
+        await host.stop()
+        first.stop()
+        second.stop()
     }
 
     @Test func aUDPPortInUseStopsTheSourceWithAClearError() async throws {
@@ -168,7 +208,7 @@ import Testing
             Issue.record("the source ran with its UDP port taken")
             return
         }
-        #expect("\(error)".contains("cannot listen on UDP 127.0.0.1:\(port) (outgauge_port)"))
+        #expect("\(error)".hasPrefix("insim source 'lfs' (outgauge_port): cannot listen on UDP 127.0.0.1:\(port)"))
         try await blocker.close()
     }
 }

@@ -67,17 +67,17 @@ public enum LFSPacket {
 
     public static func raceStart(
         requestID: UInt8 = 0, raceLaps: UInt8, qualifyingMinutes: UInt8 = 0, players: UInt8, track: String, nodes: UInt16, finish: UInt16,
-        splits: [UInt16] = [100, 200, 300]
+        splits: [UInt16] = [100, 200, 300], timing: UInt8 = 0x40 | 2, raceFlags: UInt16 = 0x40
     ) -> [UInt8] {
         var w = Writer(type: 17, requestID: requestID)
         w.u8(raceLaps)
         w.u8(qualifyingMinutes)
         w.u8(players)
-        w.u8(0x40 | 2)
+        w.u8(timing)
         w.chars(track, 6)
         w.u8(0)
         w.u8(1)
-        w.u16(0x40)
+        w.u16(raceFlags)
         w.u16(nodes)
         w.u16(finish)
         for split in splits { w.u16(split) }

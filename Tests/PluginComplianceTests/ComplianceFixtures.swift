@@ -11,6 +11,7 @@ enum ComplianceFixtures {
         forzaFixture,
         accFixture,
         f1Fixture,
+        outgaugeFixture,
     ]
 
     static let sinks: [PluginCompliance.SinkFixture] = [

@@ -128,31 +128,3 @@ private final class OneShotWaiter<Value: Sendable>: Sendable {
         }
     }
 }
-
-/// Receives datagrams on one UDP port and hands each to `onDatagram` (on NIO's event loop).
-final class InSimDatagramHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-
-    let onDatagram: @Sendable (ByteBuffer) -> Void
-
-    init(onDatagram: @escaping @Sendable (ByteBuffer) -> Void) { self.onDatagram = onDatagram }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        onDatagram(unwrapInboundIn(data).data)
-    }
-}
-
-/// The UDP sockets the source listens on for MCI/NLP and OutGauge.
-enum InSimDatagramSocket {
-    /// Binds a UDP port; throws a one-line `PluginError`-style message when the port is taken.
-    static func bind(host: String, port: Int, onDatagram: @escaping @Sendable (ByteBuffer) -> Void) async throws -> any NIOCore.Channel {
-        try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(InSimDatagramHandler(onDatagram: onDatagram))
-                }
-            }
-            .bind(host: host, port: port)
-            .get()
-    }
-}

@@ -1,3 +1,5 @@
+import OutGaugeProtocol
+
 /// Why a packet was rejected. Any of these from the TCP stream means the stream can no longer be
 /// trusted, so the source drops the connection and reconnects.
 public enum InSimDecodingError: Error, Sendable, Equatable, CustomStringConvertible {

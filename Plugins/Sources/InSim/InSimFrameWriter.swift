@@ -1,4 +1,5 @@
 import BrokerCore
+import OutGaugeProtocol
 
 /// Writes the source's model (car slots, session facts, the latest OutGauge packet) into frame rows
 /// of the declared layout. Field indices are resolved once, when the layout is declared.
@@ -6,7 +7,7 @@ struct InSimFrameWriter: Sendable {
     let layout: FrameLayout
     private let perCar: PerCarFields
     private let scalars: ScalarFields
-    private let gauges: GaugeFields?
+    private let gauges: OutGaugeFrameFields?
 
     private struct PerCarFields: Sendable {
         var lap, lapCompleted, position, lapDistPct, lastLapTime, bestLapTime, bestLapNumber, onPitRoad, trackSurface, rpm, gear: Int
@@ -16,11 +17,6 @@ struct InSimFrameWriter: Sendable {
     private struct ScalarFields: Sendable {
         var playerCarIdx, camCarIdx, isReplayPlaying, sessionLapsTotal, sessionTimeTotal, lap, lapCompleted, lapDistPct: Int
         var playerCarPosition, lapLastLapTime, lapBestLapTime, onPitRoad, raceInProgress, isPaused: Int
-    }
-
-    private struct GaugeFields: Sendable {
-        var speed, rpm, gear, throttle, brake, clutch, fuelLevelPct, waterTemp, oilTemp, oilPress, engineWarnings: Int
-        var displayUnits, shiftIndicatorPct, turboPressure, dashLights, showLights, display1, display2: Int
     }
 
     init(layout: FrameLayout, includesOutGauge: Bool) {
@@ -43,15 +39,12 @@ struct InSimFrameWriter: Sendable {
             lapCompleted: field("LapCompleted"), lapDistPct: field("LapDistPct"), playerCarPosition: field("PlayerCarPosition"),
             lapLastLapTime: field("LapLastLapTime"), lapBestLapTime: field("LapBestLapTime"), onPitRoad: field("OnPitRoad"),
             raceInProgress: field("RaceInProgress"), isPaused: field("IsPaused"))
-        gauges =
-            includesOutGauge
-            ? GaugeFields(
-                speed: field("Speed"), rpm: field("RPM"), gear: field("Gear"), throttle: field("Throttle"), brake: field("Brake"),
-                clutch: field("Clutch"), fuelLevelPct: field("FuelLevelPct"), waterTemp: field("WaterTemp"), oilTemp: field("OilTemp"),
-                oilPress: field("OilPress"), engineWarnings: field("EngineWarnings"), displayUnits: field("DisplayUnits"),
-                shiftIndicatorPct: field("ShiftIndicatorPct"), turboPressure: field("TurboPressure"), dashLights: field("DashLights"),
-                showLights: field("ShowLights"), display1: field("DashDisplay1"), display2: field("DashDisplay2"))
-            : nil
+        if includesOutGauge {
+            guard let gauges = OutGaugeFrameFields(layout: layout) else { preconditionFailure("InSim layout lacks the OutGauge variables") }
+            self.gauges = gauges
+        } else {
+            gauges = nil
+        }
     }
 
     /// What one frame shows besides the car slots.
@@ -70,13 +63,9 @@ struct InSimFrameWriter: Sendable {
         writeScalars(slots: slots, context: context, into: &row)
         if let gauges {
             if let gauge = context.gauge {
-                write(gauge, fields: gauges, into: &row)
+                gauges.write(gauge, into: &row)
             } else {
-                for field in [gauges.speed, gauges.rpm, gauges.throttle, gauges.brake, gauges.clutch, gauges.fuelLevelPct, gauges.waterTemp,
-                    gauges.oilTemp, gauges.oilPress, gauges.shiftIndicatorPct, gauges.turboPressure]
-                {
-                    row.setNull(field)
-                }
+                gauges.writeAbsent(into: &row)
             }
         }
         return row
@@ -160,42 +149,5 @@ struct InSimFrameWriter: Sendable {
             row.setNull(f.lapBestLapTime)
             row.set(f.onPitRoad, false)
         }
-    }
-
-    /// irsdk_EngineWarnings bits LFS's dash lights can tell.
-    static func engineWarnings(showLights: UInt32) -> Int {
-        var bits = 0
-        if showLights & OutGaugePacket.Light.oilWarning != 0 { bits |= 0x04 }  // oilPressureWarning
-        if showLights & OutGaugePacket.Light.pitSpeed != 0 { bits |= 0x10 }  // pitSpeedLimiter
-        return bits
-    }
-
-    private func write(_ gauge: OutGaugePacket, fields g: GaugeFields, into row: inout FrameRow) {
-        row.set(g.speed, Double(gauge.speed))
-        row.set(g.rpm, Double(gauge.rpm))
-        row.set(g.gear, gauge.canonicalGear)
-        row.set(g.throttle, Double(gauge.throttle))
-        row.set(g.brake, Double(gauge.brake))
-        row.set(g.clutch, Double(gauge.clutch))
-        row.set(g.fuelLevelPct, Double(gauge.fuel))
-        row.set(g.waterTemp, Double(gauge.engineTemperature))
-        row.set(g.oilTemp, Double(gauge.oilTemperature))
-        row.set(g.oilPress, Double(gauge.oilPressure))
-        row.set(g.engineWarnings, Self.engineWarnings(showLights: gauge.showLights))
-        row.set(g.displayUnits, gauge.flags & OutGaugePacket.flagMetric != 0 ? 1 : 0)
-        if gauge.dashLights & OutGaugePacket.Light.shift != 0 {
-            row.set(g.shiftIndicatorPct, gauge.showLights & OutGaugePacket.Light.shift != 0 ? 1.0 : 0.0)
-        } else {
-            row.setNull(g.shiftIndicatorPct)
-        }
-        if gauge.flags & OutGaugePacket.flagTurbo != 0 {
-            row.set(g.turboPressure, Double(gauge.turbo))
-        } else {
-            row.setNull(g.turboPressure)
-        }
-        row.set(g.dashLights, Int(gauge.dashLights))
-        row.set(g.showLights, Int(gauge.showLights))
-        row.setString(g.display1, gauge.display1)
-        row.setString(g.display2, gauge.display2)
     }
 }

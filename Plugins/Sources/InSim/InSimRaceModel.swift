@@ -88,9 +88,17 @@ struct SessionFacts: Sendable {
 
     var track: String? { state?.track ?? raceStart?.track }
 
-    /// Path nodes of the current track, known once an RST for that track has arrived.
+    /// The latest RST when it is for the current track (an RST for the previous track describes
+    /// nothing current).
+    var currentRaceStart: InSimRaceStart? {
+        guard let raceStart, state.map({ $0.track == raceStart.track }) ?? true else { return nil }
+        return raceStart
+    }
+
+    /// Path nodes of the current track, known once an RST for that track has arrived; nil for a
+    /// layout without nodes (open configurations, autocross), whose RST still carries race settings.
     var nodes: (count: Int, finish: Int)? {
-        guard let raceStart, raceStart.numberOfNodes > 0, state.map({ $0.track == raceStart.track }) ?? true else { return nil }
+        guard let raceStart = currentRaceStart, raceStart.numberOfNodes > 0 else { return nil }
         return (Int(raceStart.numberOfNodes), Int(raceStart.finishNode))
     }
 

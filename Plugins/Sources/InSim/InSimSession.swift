@@ -1,6 +1,7 @@
 import BrokerCore
 import Logging
 import NIOCore
+import OutGaugeProtocol
 
 /// The protocol state of one InSim source: it consumes decoded packets and OutGauge datagrams,
 /// keeps the connections, players and car slots, and publishes frames, events, status and session
@@ -14,6 +15,8 @@ struct InSimSession: Sendable {
         var endpoint: String
         var publishOnNodeLap: Bool
         var outGaugeEnabled: Bool
+        /// Status details of the UDP ports (forward counts per target), empty without UDP ports.
+        var udpDetails: @Sendable () -> [(String, JSONValue)] = { [] }
     }
 
     /// Request ids for the packets sent after the handshake (LFS echoes them in the replies).
@@ -31,6 +34,10 @@ struct InSimSession: Sendable {
     /// Session info waits this long at most for the start requests' replies before publishing anyway.
     static let startupGrace = 2.0
 
+    /// OutGauge older than this describes nothing current (LFS sends it many times a second while
+    /// it sends it at all).
+    static let gaugeLifetime = 2.0
+
     let hub: SourceHub
     let writer: InSimFrameWriter
     let settings: Settings
@@ -46,13 +53,18 @@ struct InSimSession: Sendable {
     var connections: [UInt8: ConnectionRecord] = [:]
     private var slotByPlayerID = [Int16](repeating: -1, count: 256)
     private var gauge: OutGaugePacket?
+    /// When `gauge` arrived (the clock's time).
+    private var gaugeReceivedAt = -Double.infinity
+    /// Bad UDP datagrams, by reason (anyone can send UDP: never fatal).
+    let udpDrops: DropTally
+    /// The connected state and details last published, refreshed with the UDP counts.
+    private var connectedDetails: (connected: Bool, details: [(String, JSONValue)]) = (false, [])
     private var multiCarSetOpen = false
     private var seenInSet = [Bool](repeating: false, count: InSimVariables.carSlots)
     private var carsBuffer: [CompCar] = []
     private var sessionInfoDirty = false
     private var lastPlayerListRequest = -Double.infinity
     private var slotsFullLogged = false
-    private var badDatagramsLogged = 0
     private var pendingRequests: [[UInt8]] = []
     /// Between the handshake and the reply to the start requests: the model is still being filled.
     private var awaitingStartupReplies = false
@@ -63,6 +75,7 @@ struct InSimSession: Sendable {
         self.settings = settings
         self.logger = logger
         self.clock = clock
+        udpDrops = DropTally(logger: logger, context: "InSim \(settings.endpoint) UDP")
         carsBuffer.reserveCapacity(InSimPacketType.maximumCarsPerMCI)
     }
 
@@ -74,7 +87,6 @@ struct InSimSession: Sendable {
         handshakeCompletedAt = nil
         awaitingStartupReplies = false
         multiCarSetOpen = false
-        badDatagramsLogged = 0
     }
 
     /// The connection is gone: report it; the model stays visible until the next handshake. Its
@@ -84,7 +96,20 @@ struct InSimSession: Sendable {
         handshakeComplete = false
         handshakeCompletedAt = nil
         multiCarSetOpen = false
-        hub.setConnected(false, details: [("host", .string(settings.endpoint)), ("reason", .string(reason))])
+        setConnected(false, details: [("host", .string(settings.endpoint)), ("reason", .string(reason))])
+    }
+
+    /// Publishes the connection state with the UDP ports' counts appended.
+    mutating func setConnected(_ connected: Bool, details: [(String, JSONValue)]) {
+        connectedDetails = (connected, details)
+        refreshStatus()
+    }
+
+    /// Re-publishes the status with the current UDP counts (called every second by the source).
+    func refreshStatus() {
+        var details = connectedDetails.details + settings.udpDetails()
+        if udpDrops.total > 0 { details.append(("dropped", udpDrops.json)) }
+        hub.setConnected(connectedDetails.connected, details: details)
     }
 
     /// Publishes the session info if anything in it changed since the last call.
@@ -169,7 +194,7 @@ struct InSimSession: Sendable {
         resetModel()
         facts.version = version
         sessionInfoDirty = true
-        hub.setConnected(
+        setConnected(
             true,
             details: [
                 ("host", .string(settings.endpoint)), ("lfs_version", .string(version.version)), ("product", .string(version.product)),
@@ -197,6 +222,7 @@ struct InSimSession: Sendable {
         players = [:]
         connections = [:]
         gauge = nil
+        gaugeReceivedAt = -Double.infinity
         slotsFullLogged = false
     }
 
@@ -244,6 +270,7 @@ struct InSimSession: Sendable {
 
     private mutating func publishFrame() {
         flushSessionInfo()
+        expireStaleGauge()
         let context = InSimFrameWriter.Context(playerSlot: playerSlot, cameraSlot: cameraSlot, facts: facts, gauge: gauge)
         hub.publish(writer.row(slots: slots, context: context))
     }
@@ -321,30 +348,56 @@ struct InSimSession: Sendable {
     // MARK: - UDP datagrams
 
     /// Handles one datagram on a UDP port: MCI/NLP sent by UDP, or an OutGauge packet. A bad one is
-    /// dropped and logged (once per connection at warning level), never fatal: anyone can send UDP.
-    mutating func handle(datagram buffer: ByteBuffer) {
+    /// dropped and counted by reason (one warning per reason), never fatal: anyone can send UDP.
+    mutating func handle(datagram bytes: [UInt8]) {
         guard handshakeComplete else { return }
-        let bytes = Array(buffer.readableBytesView)
-        do {
-            if bytes.count >= 4, Int(bytes[0]) * 4 == bytes.count, bytes[1] == InSimPacketType.mci || bytes[1] == InSimPacketType.nlp {
+        if bytes.count >= 4, Int(bytes[0]) * 4 == bytes.count, bytes[1] == InSimPacketType.mci || bytes[1] == InSimPacketType.nlp {
+            do {
                 pendingRequests += try handle(InSimDecoder.decode(bytes))
-            } else {
-                apply(gauge: try OutGaugePacket.decode(bytes))
+            } catch {
+                udpDrops.record("bad MCI/NLP datagram", detail: "\(bytes.count) bytes: \(error)")
             }
+            return
+        }
+        do {
+            apply(gauge: try OutGaugePacket.decode(bytes))
         } catch {
-            badDatagramsLogged += 1
-            let level: Logger.Level = badDatagramsLogged == 1 ? .warning : .debug
-            logger.log(level: level, "InSim: dropped a UDP datagram of \(bytes.count) bytes: \(error)")
+            udpDrops.record("neither OutGauge nor MCI/NLP", detail: "\(error)")
         }
     }
 
+    /// OutGauge describes the viewed car only: when the view moves to another car (or to none),
+    /// the car left behind loses the RPM and gear it no longer reports.
     private mutating func apply(gauge packet: OutGaugePacket) {
+        if let previous = gauge?.playerID, previous != packet.playerID { clearGaugeValues(ofPlayer: previous) }
         gauge = packet
+        gaugeReceivedAt = clock.now()
         if packet.playerID != 0, let slot = slot(of: packet.playerID) {
             slots[slot].rpm = Double(packet.rpm)
             slots[slot].gear = packet.canonicalGear
         }
         publishFrame()
+    }
+
+    /// A UDP port fell silent: OutGauge may have stopped (LFS left the car view, or closed); if so,
+    /// nothing it said is current any more and a frame says so.
+    mutating func udpPortFellSilent() {
+        guard handshakeComplete, gauge != nil, clock.now() - gaugeReceivedAt >= Self.gaugeLifetime else { return }
+        publishFrame()
+    }
+
+    /// Drops the OutGauge values once OutGauge has stopped for `gaugeLifetime` (it may stop while
+    /// MCI goes on arriving on the same port).
+    private mutating func expireStaleGauge() {
+        guard let previous = gauge, clock.now() - gaugeReceivedAt >= Self.gaugeLifetime else { return }
+        clearGaugeValues(ofPlayer: previous.playerID)
+        gauge = nil
+    }
+
+    private mutating func clearGaugeValues(ofPlayer playerID: UInt8) {
+        guard playerID != 0, let slot = slot(of: playerID) else { return }
+        slots[slot].rpm = nil
+        slots[slot].gear = 0
     }
 
     // MARK: - State and race control

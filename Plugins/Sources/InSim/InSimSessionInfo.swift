@@ -20,18 +20,24 @@ extension InSimSession {
                 ("TrackConfigName", .string(LFSTrackName.configuration(of: track))), ("TrackReversed", .bool(LFSTrackName.isReversed(track))),
             ]
         }
-        if let raceStart = facts.raceStart, facts.nodes != nil {
+        if let raceStart = facts.currentRaceStart {
+            // Only the node facts need path nodes; the race settings hold for every layout.
+            if facts.nodes != nil {
+                let splits = [raceStart.split1Node, raceStart.split2Node, raceStart.split3Node].prefix(Int(raceStart.timing & 0x03))
+                fields += [
+                    ("TrackNumNodes", .int(Int64(raceStart.numberOfNodes))), ("TrackFinishNode", .int(Int64(raceStart.finishNode))),
+                    ("TrackSplitNodes", .array(splits.map { .int(Int64($0)) })),
+                ]
+            }
             let timing: String
             switch raceStart.timing & 0xC0 {
             case 0x40: timing = "standard"
             case 0x80: timing = "custom"
             default: timing = "none"
             }
-            let splits = [raceStart.split1Node, raceStart.split2Node, raceStart.split3Node].prefix(Int(raceStart.timing & 0x03))
             fields += [
-                ("TrackNumNodes", .int(Int64(raceStart.numberOfNodes))), ("TrackFinishNode", .int(Int64(raceStart.finishNode))),
-                ("TrackSplitNodes", .array(splits.map { .int(Int64($0)) })), ("LapTiming", .string(timing)),
-                ("NumCheckpoints", .int(Int64(raceStart.timing & 0x03))), ("RaceFlags", .int(Int64(raceStart.flags))),
+                ("LapTiming", .string(timing)), ("NumCheckpoints", .int(Int64(raceStart.timing & 0x03))),
+                ("RaceFlags", .int(Int64(raceStart.flags))),
             ]
         }
         if let weather = facts.state?.weather ?? facts.raceStart?.weather { fields.append(("Weather", .int(Int64(weather)))) }

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
+import UDPSupport
 
 /// The Live for Speed source: InSim over TCP (plus NLP/MCI and OutGauge over UDP when configured),
 /// mapped onto the broker's canonical variables, events and iRacing-shaped session info.
@@ -31,6 +32,7 @@ public struct InSimSource: Source {
             flags: [mci, nlp]        # mci: positions and speeds; nlp: node/lap only; mso_cols: keep chat colours
             udp_port: 0              # 0: MCI/NLP over TCP; else LFS sends them to this UDP port
             outgauge_port: 0         # 0: off; else ask LFS for OutGauge (the dashboard feed) on this UDP port
+            forward: []              # host:port targets that get every datagram of both UDP ports, unchanged
             reconnect: {min_s: 1, max_s: 30}   # delay before reconnecting: doubles from min_s up to max_s
         sinks:
           - type: stdout
@@ -74,31 +76,65 @@ public struct InSimSource: Source {
     var endpoint: String { config.host.contains(":") ? "[\(config.host)]:\(config.port)" : "\(config.host):\(config.port)" }
 
     public func run(output hub: SourceHub) async throws {
+        let intakes = try await openUDPPorts()
         let outGauge = config.outgaugePort != 0
         let layout = hub.declare(InSimVariables.declarations(includingOutGauge: outGauge))
-        let settings = InSimSession.Settings(
+        var settings = InSimSession.Settings(
             endpoint: endpoint, publishOnNodeLap: !config.flags.contains(.mci), outGaugeEnabled: outGauge)
+        if !intakes.isEmpty {
+            settings.udpDetails = {
+                [("udp", .object(intakes.map { ($0.key, .object([("received", .int(Int64($0.intake.received))), ("forward", $0.intake.forwardJSON)])) }))]
+            }
+        }
         let session = LockedSession(
             InSimSession(
                 hub: hub, writer: InSimFrameWriter(layout: layout, includesOutGauge: outGauge), settings: settings,
                 logger: context.logger, clock: context.clock))
-        hub.setConnected(false, details: [("host", .string(endpoint)), ("reason", .string("connecting"))])
+        session.withLock { $0.setConnected(false, details: [("host", .string(endpoint)), ("reason", .string("connecting"))]) }
 
-        var sockets: [any NIOCore.Channel] = []
+        await withTaskGroup(of: Void.self) { group in
+            for port in intakes {
+                group.addTask {
+                    for await event in port.intake.events {
+                        switch event {
+                        case let .datagram(bytes): session.withLock { $0.handle(datagram: bytes) }
+                        case .silence: session.withLock { $0.udpPortFellSilent() }
+                        }
+                    }
+                }
+            }
+            if !intakes.isEmpty {
+                let clock = context.clock
+                group.addTask {
+                    while !Task.isCancelled {
+                        do { try await clock.sleep(until: clock.now() + 1) } catch { return }
+                        session.withLock { $0.refreshStatus() }
+                    }
+                }
+            }
+            await reconnectLoop(session: session)
+            for port in intakes { await port.intake.close() }
+            group.cancelAll()
+        }
+        session.withLock { $0.endConnection(reason: "stopped") }
+    }
+
+    /// Binds the configured UDP ports (MCI/NLP, OutGauge), each forwarding to `forward`.
+    private func openUDPPorts() async throws -> [(key: String, intake: DatagramIntake)] {
+        var intakes: [(key: String, intake: DatagramIntake)] = []
         for port in config.listeningPorts {
             do {
-                sockets.append(
-                    try await InSimDatagramSocket.bind(host: config.udpBindAddress, port: port.port) { datagram in
-                        session.withLock { $0.handle(datagram: datagram) }
-                    })
+                let host = config.udpBindAddress.contains(":") ? "[\(config.udpBindAddress)]" : config.udpBindAddress
+                let listen = try UDPTarget(parsing: "\(host):\(port.port)")
+                intakes.append(
+                    (port.key, try await DatagramIntake.start(
+                        listen: listen, forward: config.forward, clock: context.clock, label: "insim source '\(id)' (\(port.key))")))
             } catch {
-                for socket in sockets { try? await socket.close() }
-                throw PluginError("insim source '\(id)': cannot listen on UDP \(config.udpBindAddress):\(port.port) (\(port.key)): \(error)")
+                for opened in intakes { await opened.intake.close() }
+                throw error
             }
         }
-        await reconnectLoop(session: session)
-        for socket in sockets { try? await socket.close() }
-        session.withLock { $0.endConnection(reason: "stopped") }
+        return intakes
     }
 
     private func reconnectLoop(session: LockedSession) async {

@@ -1,4 +1,5 @@
 import BrokerCore
+import UDPSupport
 
 /// The `insim` source's keys (SPEC 3), with their defaults and checks.
 public struct InSimSourceConfig: PluginConfig, Equatable {
@@ -55,6 +56,8 @@ public struct InSimSourceConfig: PluginConfig, Equatable {
     public var flags: [Flag]
     public var udpPort: Int
     public var outgaugePort: Int
+    /// Where every datagram of the UDP ports is re-sent, unchanged, before decoding.
+    public var forward: [UDPTarget]
     public var reconnect: Reconnect
 
     /// IName and Admin are 16-byte fields ending in a zero.
@@ -62,7 +65,8 @@ public struct InSimSourceConfig: PluginConfig, Equatable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 29999, admin: String = "", name: String = "broker", insimVersion: Int = 10,
-        intervalMs: Int = 100, flags: [Flag] = [.mci, .nlp], udpPort: Int = 0, outgaugePort: Int = 0, reconnect: Reconnect = Reconnect()
+        intervalMs: Int = 100, flags: [Flag] = [.mci, .nlp], udpPort: Int = 0, outgaugePort: Int = 0, forward: [UDPTarget] = [],
+        reconnect: Reconnect = Reconnect()
     ) {
         self.host = host
         self.port = port
@@ -73,11 +77,12 @@ public struct InSimSourceConfig: PluginConfig, Equatable {
         self.flags = flags
         self.udpPort = udpPort
         self.outgaugePort = outgaugePort
+        self.forward = forward
         self.reconnect = reconnect
     }
 
     enum CodingKeys: String, CodingKey {
-        case host, port, admin, name, flags, reconnect
+        case host, port, admin, name, flags, reconnect, forward
         case insimVersion = "insim_version"
         case intervalMs = "interval_ms"
         case udpPort = "udp_port"
@@ -111,6 +116,10 @@ public struct InSimSourceConfig: PluginConfig, Equatable {
         flags = try c.value(.flags, default: [.mci, .nlp])
         udpPort = try c.value(.udpPort, default: 0, in: 0...65535)
         outgaugePort = try c.value(.outgaugePort, default: 0, in: 0...65535)
+        forward = try c.udpTargets(.forward)
+        if !forward.isEmpty, udpPort == 0, outgaugePort == 0 {
+            try c.reportOrThrow("forward needs a UDP port to forward from (udp_port or outgauge_port)", key: .forward)
+        }
         reconnect = try c.value(.reconnect, default: Reconnect())
     }
 

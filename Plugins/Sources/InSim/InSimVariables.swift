@@ -1,4 +1,5 @@
 import BrokerCore
+import OutGaugeProtocol
 
 /// The variables the InSim source publishes: canonical (iRacing) names where LFS means the same
 /// thing, and LFS's own names for the rest. OutGauge variables exist only when OutGauge is on.
@@ -43,21 +44,6 @@ enum InSimVariables {
         VariableInfo(name: "IsPaused", type: .bool, description: "True while LFS is paused"),
     ]
 
-    /// OutGauge values with catalogue names.
-    static let canonicalOutGauge = [
-        "Speed", "RPM", "Gear", "Throttle", "Brake", "Clutch", "FuelLevelPct", "WaterTemp", "OilTemp", "OilPress", "EngineWarnings",
-        "DisplayUnits", "ShiftIndicatorPct",
-    ]
-
-    /// OutGauge values of LFS's own.
-    static let ownOutGauge: [VariableInfo] = [
-        VariableInfo(name: "TurboPressure", type: .float, unit: "bar", description: "Turbo boost pressure relative to atmosphere (OutGauge)", range: -1...3),
-        VariableInfo(name: "DashLights", type: .bitfield, unit: "DL", description: "Dash lights the car has (OutGauge DL_* bits)"),
-        VariableInfo(name: "ShowLights", type: .bitfield, unit: "DL", description: "Dash lights switched on (OutGauge DL_* bits)"),
-        VariableInfo(name: "DashDisplay1", type: .string, description: "First dash text line, usually fuel (OutGauge)"),
-        VariableInfo(name: "DashDisplay2", type: .string, description: "Second dash text line, usually settings (OutGauge)"),
-    ]
-
     /// Every variable the source can provide, for `broker vars` and config checks.
     static var all: [VariableInfo] {
         declarations(includingOutGauge: true).map(\.info)
@@ -66,15 +52,9 @@ enum InSimVariables {
     /// The declarations for one run; catalogue entries keep the catalogue's metadata.
     static func declarations(includingOutGauge: Bool) -> [VariableDeclaration] {
         var names = canonicalPerCar.map(catalogueInfo) + ownPerCar + canonicalScalars.map(catalogueInfo) + ownScalars
-        if includingOutGauge { names += canonicalOutGauge.map(catalogueInfo) + ownOutGauge }
-        return names.map { VariableDeclaration($0, stringCapacity: 16) }
+        if includingOutGauge { names += OutGaugeVariables.all }
+        return names.map { VariableDeclaration($0, stringCapacity: OutGaugeVariables.displayCapacity) }
     }
 
-    private static let catalogueByName: [String: VariableInfo] = Dictionary(VariableCatalogue.all.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-
-    private static func catalogueInfo(_ name: String) -> VariableInfo {
-        // Every canonical name above is in the catalogue (a test checks it); the fallback only
-        // keeps a renamed catalogue entry from crashing the source.
-        catalogueByName[name] ?? VariableInfo(name: name, type: .float)
-    }
+    private static func catalogueInfo(_ name: String) -> VariableInfo { OutGaugeVariables.catalogueInfo(name) }
 }

@@ -173,22 +173,6 @@ public struct LFSText: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A car name from an InSim `CName[4]` (also OutGauge's `Car[4]`): an official car's three-letter
-/// code, or a mod's SkinID shown as hex.
-public enum LFSCarName {
-    public static func decode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        let four = Array(bytes.prefix(4)) + [UInt8](repeating: 0, count: max(0, 4 - bytes.count))
-        let isOfficial = four[0..<3].allSatisfy { byte in
-            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-        }
-        if isOfficial { return String(decoding: four[0..<3], as: UTF8.self) }
-        let skinID = UInt32(four[0]) | UInt32(four[1]) << 8 | UInt32(four[2]) << 16 | UInt32(four[3]) << 24
-        let hex = String(skinID, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, 6 - hex.count)) + hex
-    }
-}
-
 /// LFS track codes (`BL1R`: Blackwood, configuration 1, reversed) in words for session info.
 public enum LFSTrackName {
     /// The venue's name for the two-letter prefix, or nil for one this table does not know.

@@ -3,13 +3,14 @@ import Foundation
 import Testing
 
 /// The packet vectors of `../shared/data/insim/vectors.md`: each `### heading` followed by a fenced
-/// block of hex bytes. Tests look vectors up by the start of their heading.
-struct InSimVectorFile {
-    let vectors: [(heading: String, bytes: [UInt8])]
+/// block of hex bytes. Tests look vectors up by the start of their heading (the InSim source's and
+/// the OutGauge source's tests share the file).
+public struct InSimVectorFile {
+    public let vectors: [(heading: String, bytes: [UInt8])]
 
-    static let relativePath = "insim/vectors.md"
+    public static let relativePath = "insim/vectors.md"
 
-    static func load(sourceLocation: SourceLocation = #_sourceLocation) throws -> InSimVectorFile {
+    public static func load(sourceLocation: SourceLocation = #_sourceLocation) throws -> InSimVectorFile {
         let text = String(decoding: try TestData.bytes(relativePath, sourceLocation: sourceLocation), as: UTF8.self)
         var vectors: [(String, [UInt8])] = []
         var heading: String?
@@ -35,7 +36,7 @@ struct InSimVectorFile {
     }
 
     /// The one vector whose heading starts with `prefix`; records an issue when there is not exactly one.
-    func bytes(_ prefix: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [UInt8] {
+    public func bytes(_ prefix: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [UInt8] {
         let matches = vectors.filter { $0.heading.hasPrefix(prefix) }
         guard matches.count == 1 else {
             Issue.record("expected one vector headed '\(prefix)...', found \(matches.count)", sourceLocation: sourceLocation)
