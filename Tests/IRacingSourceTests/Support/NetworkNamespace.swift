@@ -1,0 +1,1 @@
+../../UDPSinkTests/NetworkNamespace.swift
