@@ -67,7 +67,7 @@ struct TeleportMulticastTests {
             Issue.record("`ip` (iproute2) is not installed: this test needs it to create a network namespace (apt-get install iproute2)")
             return
         }
-        guard let python = Self.pathLookup("python3") else {
+        guard let python = NetworkNamespace.pathLookup("python3") else {
             Issue.record("python3 is not installed: this test's sender is a Python script (apt-get install python3)")
             return
         }
@@ -98,7 +98,7 @@ struct TeleportMulticastTests {
         let brokerErr = folder.appendingPathComponent("broker.err")
         let broker = try namespace.start(
             [BrokerProcess.executable.path, "--config", configFile.path, "--log-level", "info"], stdout: brokerOut, stderr: brokerErr)
-        defer { Self.stop(broker) }
+        defer { NetworkNamespace.stop(broker) }
         let joined = "receiving iracing-teleport snapshots on UDP 0.0.0.0:\(Self.port) in multicast group \(Self.group)"
         let readyDeadline = Date().addingTimeInterval(15)
         while Date() < readyDeadline && broker.isRunning && !Self.text(brokerErr).contains(joined) {
@@ -110,7 +110,7 @@ struct TeleportMulticastTests {
         let senderErr = folder.appendingPathComponent("sender.err")
         let sender = try namespace.start(
             [python, script.path, Self.group, "\(Self.port)", folder.path, "\(Self.snapshotCount)"], stdout: senderOut, stderr: senderErr)
-        defer { Self.stop(sender) }
+        defer { NetworkNamespace.stop(sender) }
         let sendDeadline = Date().addingTimeInterval(20)
         while sender.isRunning && Date() < sendDeadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(Self.text(senderOut).hasPrefix("sent \(Self.snapshotCount)"), "the sender did not finish: \(Self.text(senderErr))")
@@ -154,16 +154,4 @@ struct TeleportMulticastTests {
     }
 
     static func text(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
-
-    static func pathLookup(_ command: String) -> String? {
-        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
-        return folders.map { "\($0)/\(command)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    /// Ends a process this test started, by its own PID, and reaps it.
-    static func stop(_ process: Process) {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
 }

@@ -78,7 +78,7 @@ import Testing
             Issue.record("`ip` (iproute2) is not installed: this test needs it to create a network namespace (apt-get install iproute2)")
             return
         }
-        guard let python = Self.pathLookup("python3") else {
+        guard let python = NetworkNamespace.pathLookup("python3") else {
             Issue.record("python3 is not installed: this test's receiver is a Python script (apt-get install python3)")
             return
         }
@@ -99,7 +99,7 @@ import Testing
         let receiver = try namespace.start(
             [python, script.path, "40001", "40002", "239.255.42.99", "8", "20"],
             stdout: receiverOut, stderr: folder.appendingPathComponent("receiver.err"))
-        defer { Self.stop(receiver) }
+        defer { NetworkNamespace.stop(receiver) }
         let readyDeadline = Date().addingTimeInterval(10)
         while Date() < readyDeadline && receiver.isRunning && !Self.text(receiverOut).hasPrefix("ready") {
             try await Task.sleep(for: .milliseconds(20))
@@ -110,7 +110,7 @@ import Testing
         let broker = try namespace.start(
             [BrokerProcess.executable.path, "--config", configFile.path, "--log-level", "info"],
             stdout: folder.appendingPathComponent("broker.out"), stderr: brokerErr)
-        defer { Self.stop(broker) }
+        defer { NetworkNamespace.stop(broker) }
 
         let receiveDeadline = Date().addingTimeInterval(25)
         while receiver.isRunning && Date() < receiveDeadline { try await Task.sleep(for: .milliseconds(50)) }
@@ -160,16 +160,4 @@ import Testing
     }
 
     static func text(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
-
-    static func pathLookup(_ command: String) -> String? {
-        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
-        return folders.map { "\($0)/\(command)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    /// Ends a process this test started, by its own PID, and reaps it.
-    static func stop(_ process: Process) {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
 }

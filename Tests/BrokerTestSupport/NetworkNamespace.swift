@@ -2,19 +2,19 @@ import Foundation
 
 /// A network namespace a test creates for itself, so broadcast and multicast never touch the
 /// host's interfaces. Only `lo` exists inside; it is brought up on creation. Delete it when done.
-final class NetworkNamespace: @unchecked Sendable {
-    let name: String
-    let ipTool: String
+public final class NetworkNamespace: @unchecked Sendable {
+    public let name: String
+    public let ipTool: String
 
     /// `ip` from iproute2, looked up in PATH and the usual sbin folders.
-    static var ipToolPath: String? {
+    public static var ipToolPath: String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         let folders = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
         return folders.map { $0 + "/ip" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// Creates `udp-test-<pid>-<random>` with `lo` up; throws with `ip`'s own message on failure.
-    init(ipTool: String) throws {
+    public init(ipTool: String) throws {
         self.ipTool = ipTool
         name = "udp-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try Self.run(ipTool, ["netns", "add", name])
@@ -27,13 +27,13 @@ final class NetworkNamespace: @unchecked Sendable {
     }
 
     /// `ip -n NAME <arguments>`.
-    func run(_ arguments: [String]) throws {
+    public func run(_ arguments: [String]) throws {
         try Self.run(ipTool, ["-n", name] + arguments)
     }
 
     /// Starts `command` inside the namespace (`ip netns exec` execs it, so the process's PID is
     /// the command's own), with its output in the given files.
-    func start(_ command: [String], stdout: URL, stderr: URL) throws -> Process {
+    public func start(_ command: [String], stdout: URL, stderr: URL) throws -> Process {
         _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
         let process = Process()
@@ -46,12 +46,25 @@ final class NetworkNamespace: @unchecked Sendable {
         return process
     }
 
-    func delete() {
+    /// A command's path from PATH (and the usual bin folders), for what runs inside a namespace.
+    public static func pathLookup(_ command: String) -> String? {
+        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
+        return folders.map { "\($0)/\(command)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Ends a process the test started in the namespace, by its own PID, and reaps it.
+    public static func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    public func delete() {
         try? Self.run(ipTool, ["netns", "delete", name])
     }
 
     /// Runs a command to completion (at most 10 s); throws with its stderr when it fails.
-    static func run(_ executable: String, _ arguments: [String]) throws {
+    public static func run(_ executable: String, _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -72,7 +85,7 @@ final class NetworkNamespace: @unchecked Sendable {
     }
 }
 
-struct NamespaceError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct NamespaceError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,1 +1,0 @@
-../../UDPSinkTests/NetworkNamespace.swift
