@@ -514,9 +514,11 @@ function renderStandings() {
     const s = sessions.get(carSource);
     const drivers = s ? s.drivers : new Map();
     const n = Math.max(...['CarIdxPosition', 'CarIdxLap', 'CarIdxLapDistPct'].map((k) => (Array.isArray(d[k]) ? d[k].length : 0)));
+    // The race processor's live position (every frame) over the sim's (often only at the line).
+    const positions = provided('CarIdxLivePosition') && Array.isArray(d.CarIdxLivePosition) ? d.CarIdxLivePosition : d.CarIdxPosition;
     for (let i = 0; i < n; i++) {
       const driver = drivers.get(i);
-      const p = num(d.CarIdxPosition, i), l = num(d.CarIdxLap, i), f = num(d.CarIdxLapDistPct, i);
+      const p = num(positions, i), l = num(d.CarIdxLap, i), f = num(d.CarIdxLapDistPct, i);
       if ((driver && driver.skip) || (p <= 0 && l < 0 && f < 0)) continue;
       cars.push({i, p, l, f, driver, distance: Math.max(l, 0) + Math.max(f, 0)});
     }
@@ -589,8 +591,7 @@ function renderRelative(d, cars) {
   const pit = d.CarIdxOnPitRoad;
   shown.forEach((c, k) => {
     const r = relRows[k];
-    const live = num('CarIdxLivePosition', c.i);
-    cell(r, 'pos', live != null ? String(live) : c.p > 0 ? String(c.p) : '');
+    cell(r, 'pos', c.p > 0 ? String(c.p) : '');
     cell(r, 'num', c.driver && c.driver.number ? '#' + c.driver.number : '');
     cell(r, 'name', c.driver ? c.driver.name : 'Car ' + c.i);
     cell(r, 'pit', Array.isArray(pit) && pit[c.i] === true ? 'PIT' : '');
