@@ -106,8 +106,8 @@ struct DashboardBrowserTests {
             for row in relative {
                 #expect(row["number"]?.stringValue?.hasPrefix("#") == true)
                 #expect(["", "PIT"].contains(row["pit"]?.stringValue ?? "?"))
-                // The same car in the standings has the same (live) position.
-                let standing = state["rows"]?.arrayValue?.first { $0["name"] == row["name"] }
+                // The same car (name and number: the mock repeats names) in the standings has the same (live) position.
+                let standing = state["rows"]?.arrayValue?.first { $0["name"] == row["name"] && $0["number"] == row["number"] }
                 #expect(standing != nil && standing?["pos"] == row["pos"], "\(row.jsonString) vs \(standing?.jsonString ?? "none")")
             }
             // Standings by live position with the gap to the leader: 0 for the leader, then growing (or whole laps down).
