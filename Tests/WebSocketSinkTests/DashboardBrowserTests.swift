@@ -116,10 +116,11 @@ struct DashboardBrowserTests {
             #expect(rows.first?["gap"] == "0.0" && rows.first?["ahead"] == "–", "\(rows.first?.jsonString ?? "")")
             let leaderGaps = rows.compactMap { Double($0["gap"]?.stringValue ?? "") }
             #expect(leaderGaps.count >= 2 && leaderGaps == leaderGaps.sorted(), "\(leaderGaps)")
-            #expect(rows.allSatisfy { row in
-                let gap = row["gap"]?.stringValue ?? ""
-                return Double(gap) != nil || gap.range(of: #"^\+\d+L$"#, options: .regularExpression) != nil
-            }, "\(rows)")
+            #expect(
+                rows.allSatisfy { row in
+                    let gap = row["gap"]?.stringValue ?? ""
+                    return Double(gap) != nil || gap.range(of: #"^\+\d+L$"#, options: .regularExpression) != nil
+                }, "\(rows)")
             // Fuel: laps left and to add are null until the mock's first green lap (~100 s), numbers after.
             let fuel = try #require(state["fuel"])
             let laps = fuel["laps"]?.stringValue ?? "?"
