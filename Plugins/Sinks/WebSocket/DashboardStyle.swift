@@ -80,8 +80,9 @@ contain:layout paint}
 .row.me .prog i{background:var(--accent)}
 .row.pit .name{color:var(--warn)}
 .row .gap{display:none;text-align:right;font-size:.85rem}
-#standings.gaps .row{grid-template-columns:1.7rem 2.3rem minmax(0,1fr) 2.4rem 4.3rem 3.4rem 3rem}
+#standings.gaps .row{grid-template-columns:1.7rem 2.3rem minmax(0,1fr) 4.3rem 3rem 2.6rem;gap:.3rem}
 #standings.gaps .row .gap{display:block}
+#standings.gaps #rows .lap{display:none}
 .row .gap.ahead{color:var(--muted)}
 #relative{flex:none;border-bottom:1px solid var(--line)}
 #standings #relative .row{grid-template-columns:1.7rem 2.3rem minmax(0,1fr) 2rem 3.6rem}
