@@ -56,6 +56,8 @@ struct DashboardBrowserTests {
             #expect(rows.allSatisfy { ($0["name"]?.stringValue ?? "").range(of: #"^[A-Z][a-z]+ [A-Z][a-z]+$"#, options: .regularExpression) != nil })
             #expect(rows.allSatisfy { $0["number"]?.stringValue?.hasPrefix("#") == true })
             #expect(rows.filter { $0["me"] == true }.count == 1)
+            // Without the race processor: no relative panel, no fuel tile, no gap columns.
+            #expect(later["relative"] == .null && later["fuel"] == .null && later["gaps"] == false, "\(later.jsonString)")
             #expect(page.scriptErrors.isEmpty, "\(page.scriptErrors)")
 
             // For the documentation, let the sparklines fill their 24 s first.
@@ -74,6 +76,58 @@ struct DashboardBrowserTests {
         #expect((stats["dominantShare"]?.doubleValue ?? 1) < 0.85, "\(stats.jsonString)")
         #expect((stats["brightShare"]?.doubleValue ?? 0) > 0.01, "\(stats.jsonString)")
         if let keep = DashboardProbe.keepScreenshot { try png.write(to: URL(fileURLWithPath: keep)) }
+    }
+
+    @Test("with the race processor: the relative panel, the gap columns and the fuel tile show its values")
+    func raceProcessorPanels() async throws {
+        let broker = try await DashboardBroker.start(race: true)
+        defer { broker.stop() }
+        let chromium = try await HeadlessChromium()
+        try await chromium.withPage { page in
+            try await page.call(
+                "Emulation.setDeviceMetricsOverride", ["width": 1024, "height": 768, "deviceScaleFactor": 1, "mobile": false])
+            try await page.navigate("http://127.0.0.1:\(broker.port)/?vars=Speed,Gear")
+            let state = try await page.waitFor("the relative panel and the fuel tile", expression: DashboardProbe.state) { state in
+                state["conn"] == "live" && (state["relative"]?.arrayValue?.count ?? 0) >= 4 && state["fuel"] != .null
+                    && state["gaps"] == true && state["rows"]?.arrayValue?.count == 20
+            }
+            // Relative: up to three cars ahead (gaps positive, nearest last), the player (no gap), up to three behind
+            // (negative, nearest first); of the mock's 19 rivals at least three are on one side (at the start all are behind).
+            let relative = state["relative"]?.arrayValue ?? []
+            let me = try #require(relative.firstIndex { $0["me"] == true }, "\(state.jsonString)")
+            #expect(relative.filter { $0["me"] == true }.count == 1 && me <= 3 && relative.count - me - 1 <= 3, "\(state.jsonString)")
+            #expect(relative[me]["gap"] == "")
+            let gaps = relative.map { Double($0["gap"]?.stringValue ?? "") }
+            let others = gaps.enumerated().filter { $0.offset != me }.map { $0.element ?? .nan }
+            #expect(others.prefix(me).allSatisfy { $0 >= 0 } && others.dropFirst(me).allSatisfy { $0 < 0 }, "\(gaps)")
+            #expect(others == others.sorted(by: >), "relative gaps run from furthest ahead to furthest behind: \(gaps)")
+            // Within half of a mock lap (about 100 s for 4 km) either way.
+            #expect(others.allSatisfy { abs($0) < 60 }, "\(gaps)")
+            for row in relative {
+                #expect(row["number"]?.stringValue?.hasPrefix("#") == true)
+                #expect(["", "PIT"].contains(row["pit"]?.stringValue ?? "?"))
+                // The same car (name and number: the mock repeats names) in the standings has the same (live) position.
+                let standing = state["rows"]?.arrayValue?.first { $0["name"] == row["name"] && $0["number"] == row["number"] }
+                #expect(standing != nil && standing?["pos"] == row["pos"], "\(row.jsonString) vs \(standing?.jsonString ?? "none")")
+            }
+            // Standings by live position with the gap to the leader: 0 for the leader, then growing (or whole laps down).
+            let rows = state["rows"]?.arrayValue ?? []
+            #expect(rows.compactMap { $0["pos"]?.stringValue } == (1...20).map(String.init))
+            #expect(rows.first?["gap"] == "0.0" && rows.first?["ahead"] == "–", "\(rows.first?.jsonString ?? "")")
+            let leaderGaps = rows.compactMap { Double($0["gap"]?.stringValue ?? "") }
+            #expect(leaderGaps.count >= 2 && leaderGaps == leaderGaps.sorted(), "\(leaderGaps)")
+            #expect(
+                rows.allSatisfy { row in
+                    let gap = row["gap"]?.stringValue ?? ""
+                    return Double(gap) != nil || gap.range(of: #"^\+\d+L$"#, options: .regularExpression) != nil
+                }, "\(rows)")
+            // Fuel: laps left and to add are null until the mock's first green lap (~100 s), numbers after.
+            let fuel = try #require(state["fuel"])
+            let laps = fuel["laps"]?.stringValue ?? "?"
+            #expect(laps == "–" || (Double(laps) ?? -1) > 0, "\(fuel.jsonString)")
+            #expect(fuel["add"]?.stringValue?.hasPrefix("Add ") == true, "\(fuel.jsonString)")
+            #expect(page.scriptErrors.isEmpty, "\(page.scriptErrors)")
+        }
     }
 
     @Test("?vars= picks tiles; a token-protected sink on another path needs ?token=; picks and units are remembered")
@@ -193,7 +247,13 @@ enum DashboardProbe {
                 bar: bar ? bar.style.transform : null};
             }),
             rows: [...document.querySelectorAll('#rows .row')].map((r) => ({pos: text(r, '.pos'), number: text(r, '.num'),
-              name: text(r, '.name'), me: r.classList.contains('me')})),
+              name: text(r, '.name'), me: r.classList.contains('me'), gap: text(r, '.gap'), ahead: text(r, '.gap.ahead')})),
+            gaps: document.getElementById('standings').classList.contains('gaps'),
+            relative: document.getElementById('relative').hidden ? null : [...document.querySelectorAll('#rel-rows .row')].map((r) => ({
+              pos: text(r, '.pos'), number: text(r, '.num'), name: text(r, '.name'), pit: text(r, '.pit'), gap: text(r, '.gap'),
+              me: r.classList.contains('me'), lapping: r.classList.contains('lapping'), lapped: r.classList.contains('lapped')})),
+            fuel: document.getElementById('fuel').hidden ? null : {laps: text(document.getElementById('fuel'), '.val'),
+              add: text(document.getElementById('fuel'), '.add')},
           };
         })()
         """
@@ -272,14 +332,15 @@ final class DashboardBroker: Sendable {
     }
 
     /// Starts the broker and waits until `GET /healthz` answers.
-    static func start(port: Int? = nil, token: String? = nil, path: String = "/") async throws -> DashboardBroker {
+    /// `race` attaches the race processor to the mock source.
+    static func start(port: Int? = nil, token: String? = nil, path: String = "/", race: Bool = false) async throws -> DashboardBroker {
         let port = try port ?? freeLoopbackPort()
         let configFile = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString).yaml")
         try """
             sources:
               - type: mock
                 seed: 11
-            sinks:
+            \(race ? "processors:\n  - type: race\n" : "")sinks:
               - type: websocket
                 host: 127.0.0.1
                 port: \(port)

@@ -30,7 +30,7 @@ enum DashboardPage {
         <div id="notice" role="status" hidden></div>
         <main>
         <section id="tiles" aria-label="Telemetry"></section>
-        <section id="standings" aria-label="Standings" hidden><h2 id="standings-title">Standings</h2><div id="rows"></div></section>
+        <section id="standings" aria-label="Standings" hidden><div id="relative" hidden><h2>Relative</h2><div id="rel-rows"></div></div><h2 id="standings-title">Standings</h2><div id="rows"></div></section>
         </main>
         <div id="picker" hidden>
         <div class="sheet" role="dialog" aria-label="Variables">

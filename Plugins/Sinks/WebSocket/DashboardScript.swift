@@ -21,8 +21,14 @@ const needToken = root.dataset.auth === 'token' && !token;
 const STORE = 'broker-dashboard';
 const DEFAULTS = ['Speed', 'Gear', 'RPM', 'Throttle', 'Brake', 'Clutch', 'LapCurrentLapTime', 'LapLastLapTime',
   'LapBestLapTime', 'Lap', 'FuelLevel'];
-const CAR_VARS = ['CarIdxPosition', 'CarIdxLap', 'CarIdxLapDistPct', 'CarIdxLastLapTime', 'CarIdxOnPitRoad', 'PlayerCarIdx'];
+// The race processor's per-car values (relative panel, gap columns), when a source provides them.
+const RACE_VARS = ['CarIdxRelative', 'CarIdxGapToLeader', 'CarIdxGapToAhead', 'CarIdxLapsDown', 'CarIdxLivePosition',
+  'CarIdxLapCompleted'];
+const CAR_VARS = ['CarIdxPosition', 'CarIdxLap', 'CarIdxLapDistPct', 'CarIdxLastLapTime', 'CarIdxOnPitRoad', 'PlayerCarIdx',
+  ...RACE_VARS];
 const CAR_SET = new Set(CAR_VARS);
+const FUEL_VARS = ['FuelLapsLeft', 'FuelToAdd'];
+const RELATIVE_CARS = 3;  // cars shown ahead of and behind the player
 const LABELS = {LapCurrentLapTime: 'Lap time', LapLastLapTime: 'Last lap', LapBestLapTime: 'Best lap',
   LapDistPct: 'Lap distance', FuelLevel: 'Fuel', FuelLevelPct: 'Fuel', SessionTime: 'Session time',
   PlayerCarPosition: 'Position'};
@@ -50,6 +56,7 @@ let sources = {};
 let anyConnected = false;
 let carSource = null;
 let ws = null, attempt = 0, retryAt = 0, retryTimer = 0, lastRx = 0, lastTelemetry = 0;
+let fuelDirty = false;
 let standingsDirty = false, standingsAt = 0, varsTimer = 0, sessionTimer = 0, noticeTimer = 0;
 
 // ---------- connection ----------
@@ -154,6 +161,7 @@ function onTelemetry(m) {
     if (prev) { prev.v = v; prev.source = m.source; } else latest.set(k, {v, source: m.source});
     const t = tiles.get(k);
     if (t) { t.dirty = true; t.fresh = true; }
+    if (k === 'FuelLapsLeft' || k === 'FuelToAdd') fuelDirty = true;
   }
   if (cars) {
     standingsDirty = true;
@@ -200,16 +208,19 @@ function onCatalogue(list) {
 function subscribe() {
   const want = new Set();
   for (const n of picks) if (catalogue.has(n)) want.add(n);
-  for (const n of CAR_VARS) {
-    const v = catalogue.get(n);
-    if (v && v.sources && v.sources.length) want.add(n);
-  }
+  for (const n of CAR_VARS.concat(FUEL_VARS)) if (provided(n)) want.add(n);
   const drop = [...subscribed].filter((n) => !want.has(n));
   const add = [...want].filter((n) => !subscribed.has(n));
   drop.forEach((n) => subscribed.delete(n));
   add.forEach((n) => subscribed.add(n));
   sendList('unsub', drop);
   sendList('sub', add);
+}
+
+// A variable some connected source declares (`vars`): the race panels show only for those.
+function provided(name) {
+  const v = catalogue.get(name);
+  return !!(v && v.sources && v.sources.length);
 }
 
 function onSessionInfo(m) {
@@ -341,16 +352,41 @@ function buildTiles() {
   }
   tiles = next;
   const box = $('tiles');
+  fuel.el.hidden = !(provided('FuelLapsLeft') || provided('FuelToAdd'));
+  fuelDirty = true;
   if (!tiles.size) {
     const empty = el('div', 'empty', 'No variables picked. ');
     const b = el('button', null, 'Pick variables');
     b.type = 'button';
     b.onclick = openPicker;
     empty.append(b);
-    box.replaceChildren(empty);
+    box.replaceChildren(fuel.el, empty);
   } else {
-    box.replaceChildren(...[...tiles.values()].map((t) => t.el));
+    box.replaceChildren(fuel.el, ...[...tiles.values()].map((t) => t.el));
   }
+}
+
+// The fuel tile: laps the fuel on board lasts and the fuel to add to finish (the race processor's).
+const fuel = (() => {
+  const e = el('div', 'tile fuel');
+  e.id = 'fuel';
+  e.hidden = true;
+  e.title = 'FuelLapsLeft and FuelToAdd: null until a first green lap is measured';
+  const head = el('div', 'head');
+  head.append(el('span', 'name', 'Fuel laps'), el('span', 'unit', 'laps'));
+  const laps = el('div', 'val', '–');
+  const add = el('div', 'add', '');
+  e.append(head, laps, add);
+  return {el: e, laps, add, lapsText: '–', addText: ''};
+})();
+
+function renderFuel() {
+  if (fuel.el.hidden) return;
+  const left = (latest.get('FuelLapsLeft') || {}).v, add = (latest.get('FuelToAdd') || {}).v;
+  const lapsText = typeof left === 'number' ? fixed(left, 1) : '–';
+  const addText = 'Add ' + (typeof add === 'number' ? fixed(add, 1) + ' L' : '–');
+  if (lapsText !== fuel.lapsText) { fuel.lapsText = lapsText; fuel.laps.textContent = lapsText; }
+  if (addText !== fuel.addText) { fuel.addText = addText; fuel.add.textContent = addText; }
 }
 
 function makeTile(name, v, kind) {
@@ -455,8 +491,18 @@ function makeRow() {
   for (const key of ['pos', 'num', 'name', 'lap']) r.el.append(r[key] = el('span', key));
   const track = el('span', 'prog');
   track.append(r.prog = el('i'));
-  r.el.append(track, r.last = el('span', 'last'));
+  r.el.append(track, r.last = el('span', 'last'), r.gap = el('span', 'gap'), r.ahead = el('span', 'gap ahead'));
   return r;
+}
+
+// A gap in seconds, or whole laps for a car a lap or more down (its gap is null then).
+function gapText(seconds, lapsDown) {
+  if (typeof seconds === 'number') return fixed(seconds, 1);
+  return typeof lapsDown === 'number' && lapsDown >= 1 ? '+' + lapsDown + 'L' : '–';
+}
+
+function signed(seconds) {
+  return typeof seconds !== 'number' ? '–' : (seconds > 0 ? '+' : '') + fixed(seconds, 1);
 }
 
 function renderStandings() {
@@ -468,16 +514,21 @@ function renderStandings() {
     const s = sessions.get(carSource);
     const drivers = s ? s.drivers : new Map();
     const n = Math.max(...['CarIdxPosition', 'CarIdxLap', 'CarIdxLapDistPct'].map((k) => (Array.isArray(d[k]) ? d[k].length : 0)));
+    // The race processor's live position (every frame) over the sim's (often only at the line).
+    const positions = provided('CarIdxLivePosition') && Array.isArray(d.CarIdxLivePosition) ? d.CarIdxLivePosition : d.CarIdxPosition;
     for (let i = 0; i < n; i++) {
       const driver = drivers.get(i);
-      const p = num(d.CarIdxPosition, i), l = num(d.CarIdxLap, i), f = num(d.CarIdxLapDistPct, i);
+      const p = num(positions, i), l = num(d.CarIdxLap, i), f = num(d.CarIdxLapDistPct, i);
       if ((driver && driver.skip) || (p <= 0 && l < 0 && f < 0)) continue;
       cars.push({i, p, l, f, driver, distance: Math.max(l, 0) + Math.max(f, 0)});
     }
   }
   const show = cars.length > 0;
   if (box.hidden === show) { box.hidden = !show; root.classList.toggle('solo', !show); }
+  renderRelative(d, cars);
   if (!show) return;
+  const gaps = provided('CarIdxGapToLeader') && Array.isArray(d.CarIdxGapToLeader);
+  if (gaps !== showingGaps) { showingGaps = gaps; box.classList.toggle('gaps', gaps); }
   cars.sort((a, b) => (a.p > 0 && b.p > 0 ? a.p - b.p : a.p > 0 ? -1 : b.p > 0 ? 1 : b.distance - a.distance));
   const list = $('rows');
   while (rows.length < cars.length) { const r = makeRow(); rows.push(r); list.append(r.el); }
@@ -491,6 +542,11 @@ function renderStandings() {
     cell(r, 'name', c.driver ? c.driver.name : 'Car ' + c.i);
     cell(r, 'lap', c.l >= 0 ? 'L' + c.l : '');
     cell(r, 'last', c.l >= 2 ? lapTime(num(d.CarIdxLastLapTime, c.i)) : '–'); // no last lap on the first
+    if (gaps) {
+      const down = Array.isArray(d.CarIdxLapsDown) ? d.CarIdxLapsDown[c.i] : null;
+      cell(r, 'gap', gapText(d.CarIdxGapToLeader[c.i], down));
+      cell(r, 'ahead', Array.isArray(d.CarIdxGapToAhead) ? gapText(d.CarIdxGapToAhead[c.i], null) : '–');
+    }
     const f = Math.round(Math.max(0, c.f) * 200) / 200;
     if (f !== r.fraction) { r.fraction = f; r.prog.style.transform = 'scaleX(' + f + ')'; }
     const isMe = c.i === me, inPit = Array.isArray(pit) && pit[c.i] === true;
@@ -501,6 +557,54 @@ function renderStandings() {
   if (title !== standingsTitle) { standingsTitle = title; $('standings-title').textContent = title; }
 }
 let standingsTitle = '';
+let showingGaps = false;
+
+// ---------- relative ----------
+const relRows = [];
+
+function makeRelRow() {
+  const r = {el: el('div', 'row'), cls: ''};
+  for (const key of ['pos', 'num', 'name', 'pit', 'gap']) r.el.append(r[key] = el('span', key));
+  return r;
+}
+
+// The player and the nearest cars ahead and behind on track by `CarIdxRelative` (ahead positive),
+// coloured when a car is a lap or more ahead of the player in the race (lapping) or behind (lapped).
+function renderRelative(d, cars) {
+  const box = $('relative');
+  const rel = d && provided('CarIdxRelative') && Array.isArray(d.CarIdxRelative) ? d.CarIdxRelative : null;
+  const me = playerIndex(carSource);
+  const player = cars.find((c) => c.i === me);
+  const show = !!(rel && player);
+  if (box.hidden === show) box.hidden = !show;
+  if (!show) return;
+  const near = cars.filter((c) => c.i !== me && typeof rel[c.i] === 'number');
+  const ahead = near.filter((c) => rel[c.i] >= 0).sort((a, b) => rel[a.i] - rel[b.i]).slice(0, RELATIVE_CARS).reverse();
+  const behind = near.filter((c) => rel[c.i] < 0).sort((a, b) => rel[b.i] - rel[a.i]).slice(0, RELATIVE_CARS);
+  const shown = [...ahead, player, ...behind];
+  const list = $('rel-rows');
+  while (relRows.length < shown.length) { const r = makeRelRow(); relRows.push(r); list.append(r.el); }
+  while (relRows.length > shown.length) relRows.pop().el.remove();
+  const num = (name, i) => (Array.isArray(d[name]) && typeof d[name][i] === 'number' ? d[name][i] : null);
+  const laps = (i) => num('CarIdxLapCompleted', i) ?? (num('CarIdxLap', i) != null ? num('CarIdxLap', i) - 1 : null);
+  const distance = (i) => (laps(i) != null && num('CarIdxLapDistPct', i) != null ? laps(i) + num('CarIdxLapDistPct', i) : null);
+  const pit = d.CarIdxOnPitRoad;
+  shown.forEach((c, k) => {
+    const r = relRows[k];
+    cell(r, 'pos', c.p > 0 ? String(c.p) : '');
+    cell(r, 'num', c.driver && c.driver.number ? '#' + c.driver.number : '');
+    cell(r, 'name', c.driver ? c.driver.name : 'Car ' + c.i);
+    cell(r, 'pit', Array.isArray(pit) && pit[c.i] === true ? 'PIT' : '');
+    cell(r, 'gap', c.i === me ? '' : signed(rel[c.i]));
+    // Race distance apart: laps plus lap distance, else the processor's laps down.
+    let apart = distance(c.i) != null && distance(me) != null ? distance(c.i) - distance(me) : null;
+    if (apart == null && num('CarIdxLapsDown', c.i) != null && num('CarIdxLapsDown', me) != null) {
+      apart = num('CarIdxLapsDown', me) - num('CarIdxLapsDown', c.i);
+    }
+    const cls = 'row' + (c.i === me ? ' me' : apart == null ? '' : apart > 0.5 ? ' lapping' : apart < -0.5 ? ' lapped' : '');
+    if (cls !== r.cls) { r.cls = cls; r.el.className = cls; }
+  });
+}
 
 // ---------- status line ----------
 let shownState = '';
@@ -579,6 +683,7 @@ function frame(now) {
     if (t.dirty) { t.dirty = false; renderTile(t); }
     if (t.fresh && t.ctx && now - t.sampledAt >= SAMPLE_MS) { t.fresh = false; t.sampledAt = now; sample(t); }
   }
+  if (fuelDirty) { fuelDirty = false; renderFuel(); }
   if (standingsDirty && now - standingsAt >= 250) { standingsDirty = false; standingsAt = now; renderStandings(); }
 }
 

@@ -79,6 +79,18 @@ contain:layout paint}
 .row.me{background:#13314f}
 .row.me .prog i{background:var(--accent)}
 .row.pit .name{color:var(--warn)}
+.row .gap{display:none;text-align:right;font-size:.85rem}
+#standings.gaps .row{grid-template-columns:1.7rem 2.3rem minmax(0,1fr) 4.3rem 3rem 2.6rem;gap:.3rem}
+#standings.gaps .row .gap{display:block}
+#standings.gaps #rows .lap{display:none}
+.row .gap.ahead{color:var(--muted)}
+#relative{flex:none;border-bottom:1px solid var(--line)}
+#standings #relative .row{grid-template-columns:1.7rem 2.3rem minmax(0,1fr) 2rem 3.6rem}
+#relative .row .gap{display:block;font-weight:600}
+#relative .pit{color:var(--warn);font-size:.75rem;font-weight:700}
+#relative .row.lapping .name,#relative .row.lapping .gap{color:#ff8a8a}
+#relative .row.lapped .name,#relative .row.lapped .gap{color:#7fbcff}
+.fuel .add{margin-top:auto;color:var(--muted);font-size:1.05rem;font-variant-numeric:tabular-nums;white-space:nowrap}
 #picker{position:fixed;inset:0;background:rgba(0,0,0,.6);display:flex;justify-content:center;align-items:flex-start;
 padding:max(1rem,env(safe-area-inset-top)) 1rem 1rem;z-index:10}
 .sheet{width:min(46rem,100%);max-height:100%;display:flex;flex-direction:column;background:var(--panel);border:1px solid var(--line);
