@@ -5,7 +5,7 @@ import Testing
 /// Under systemd, standard error is the journal (which stamps each line itself): the broker then
 /// writes no timestamps and marks each line's level as a syslog priority.
 @Suite struct JournalLoggingTests {
-    static let config = "sources:\n  - type: mock\n    rate: 5\nsinks:\n  - type: stdout\n    path: /dev/null\n"
+    static let config = "sources:\n  - type: mock\n    rate: 20\nsinks:\n  - type: stdout\n    status: false\n"
 
     func runBriefly(stderrAsJournal: Bool) async throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
@@ -14,7 +14,8 @@ import Testing
         let path = directory.appendingPathComponent("config.yaml").path
         try Data(Self.config.utf8).write(to: URL(fileURLWithPath: path))
         let broker = try BrokerProcess(["--config", path], stderrAsJournal: stderrAsJournal)
-        #expect(await waitUntil(timeout: 20) { broker.stderr.contains("starting from") })
+        // Running (signal handlers installed) once telemetry flows, not merely once it logged its start.
+        #expect(await waitUntil(timeout: 20) { broker.stdout.contains("\"telemetry\"") })
         broker.signal()
         #expect(await broker.wait(timeout: 5) == 0)
         return broker.stderr

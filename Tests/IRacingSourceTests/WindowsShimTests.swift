@@ -106,7 +106,7 @@ struct WindowsShimTests {
         let player = try LiveSnapshotPlayer(map: try TestData.bytes("iracing/w13_monza_livemem.bin"))
         let path = temporaryPath("windows-map.bin")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        FileManager.default.createFile(atPath: path, contents: Data(player.map(1)))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(player.map(1)))
         let fake = FileBackedWin32(path: path)
         installWin32Backend(fake)
         defer { installWin32Backend(nil) }
