@@ -7,8 +7,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Libraries the broker links (libyaml for YAML, avahi's dns_sd compatibility library for mDNS).
 BUILD_PACKAGES := libyaml-dev libavahi-compat-libdnssd-dev liblz4-dev pkg-config
-# Real peers the tests talk to: avahi in a private network namespace, Mosquitto, a browser, python.
-TEST_PACKAGES := iproute2 dbus avahi-daemon avahi-utils mosquitto mosquitto-clients chromium python3 python3-pip
+# Real peers the tests talk to: avahi in a private network namespace, Mosquitto, a browser, python;
+# openssl makes the TLS tests' certificates, systemd-analyze checks the installed unit.
+TEST_PACKAGES := iproute2 dbus avahi-daemon avahi-utils mosquitto mosquitto-clients chromium python3 python3-pip openssl systemd
 PYTHON_PACKAGES := websockets
 
 .PHONY: run build setup setup-test test test-only soak check-install install bench fuzz clean
