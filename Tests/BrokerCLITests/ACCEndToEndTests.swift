@@ -9,11 +9,7 @@ import Testing
 @Suite struct ACCEndToEndTests {
     @Test func accIntoStdoutCarriesStatusSessionInfoTelemetryAndEvents() async throws {
         let server = try await FakeACCServer(password: "s3cret", cars: 24)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("acc-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("config.yaml").path
-        try Data(
+        let temporary = try TemporaryConfig(
             """
             sources:
               - type: acc
@@ -25,8 +21,9 @@ import Testing
               - type: stdout
                 rate: 20
                 variables: [CarIdxPosition, CarIdxGear, Speed, Gear, PlayerCarIdx, SessionTimeRemain]
-            """.utf8
-        ).write(to: URL(fileURLWithPath: config))
+            """, prefix: "acc-e2e")
+        defer { temporary.remove() }
+        let config = temporary.path
 
         let broker = try BrokerProcess(["--config", config], environment: ["ACC_PASSWORD": "s3cret"])
         let deadline = Date().addingTimeInterval(15)

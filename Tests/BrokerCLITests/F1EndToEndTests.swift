@@ -9,11 +9,7 @@ import Testing
     @Test func recordingIntoStdoutProducesStatusSessionInfoFramesAndEvents() async throws {
         let recording = try F1Recording.datagrams()
         let port = try freeLoopbackPort(udp: true)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("f1-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("config.yaml").path
-        try Data(
+        let temporary = try TemporaryConfig(
             """
             sources:
               - type: f1
@@ -22,8 +18,9 @@ import Testing
             sinks:
               - type: stdout
                 variables: [PlayerCarIdx, CarIdxPosition, SessionTime, FrameIdentifier]
-            """.utf8
-        ).write(to: URL(fileURLWithPath: config))
+            """, prefix: "f1-e2e")
+        defer { temporary.remove() }
+        let config = temporary.path
 
         let broker = try BrokerProcess(["--config", config])
         let listening = Date().addingTimeInterval(15)

@@ -9,11 +9,7 @@ import Testing
         let recording = try TestData.bytes("forza/fm2023-fmdatasport-sample-packets-0000-1499.bin")
         let packets = stride(from: 0, to: recording.count, by: 331).map { Array(recording[$0..<($0 + 331)]) }
         let port = try freeLoopbackPort(udp: true)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("forza-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("config.yaml").path
-        try Data(
+        let temporary = try TemporaryConfig(
             """
             sources:
               - type: forza
@@ -23,8 +19,9 @@ import Testing
               - type: stdout
                 rate: 100
                 variables: [Speed, Gear, RPM, TrackOrdinal, TireWear]
-            """.utf8
-        ).write(to: URL(fileURLWithPath: config))
+            """, prefix: "forza-e2e")
+        defer { temporary.remove() }
+        let config = temporary.path
 
         let broker = try BrokerProcess(["--config", config])
         let sender = try LoopbackUDPSender(port: port)

@@ -8,12 +8,9 @@ import Testing
     static let config = "sources:\n  - type: mock\n    rate: 20\nsinks:\n  - type: stdout\n    status: false\n"
 
     func runBriefly(stderrAsJournal: Bool) async throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("config.yaml").path
-        try Data(Self.config.utf8).write(to: URL(fileURLWithPath: path))
-        let broker = try BrokerProcess(["--config", path], stderrAsJournal: stderrAsJournal)
+        let config = try TemporaryConfig(Self.config, prefix: "journal")
+        defer { config.remove() }
+        let broker = try BrokerProcess(["--config", config.path], stderrAsJournal: stderrAsJournal)
         // Running (signal handlers installed) once telemetry flows, not merely once it logged its start.
         #expect(await waitUntil(timeout: 20) { broker.stdout.contains("\"telemetry\"") })
         broker.signal()
