@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
     ],
     targets: [
         // System C libraries.
@@ -38,20 +40,22 @@ let package = Package(
             name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
 
-        // The core: registry, frames, routing, rate limiting, config, plugin protocols.
+        // The core: registry, frames, routing, rate limiting, config, plugin protocols, metrics.
         .target(
             name: "BrokerCore",
             dependencies: [
                 "CYAML",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
 
         // What several plugins share: the UDP listener with raw forwarding, and host:port addresses.
         .target(
             name: "UDPSupport",
             dependencies: [
-                "BrokerCore",
+                "BrokerCore", .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -108,11 +112,12 @@ let package = Package(
             exclude: ["README.md"]),
 
         // Sink plugins.
-        .target(name: "StdoutSink", dependencies: ["BrokerCore"], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
+        .target(
+            name: "StdoutSink", dependencies: ["BrokerCore", .product(name: "CoreMetrics", package: "swift-metrics")], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
         .target(
             name: "UDPSink",
             dependencies: [
-                "BrokerCore", "UDPSupport",
+                "BrokerCore", "UDPSupport", .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -120,7 +125,7 @@ let package = Package(
         .target(
             name: "WebSocketSink",
             dependencies: [
-                "BrokerCore", "CDNSSD",
+                "BrokerCore", "CDNSSD", .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -135,7 +140,7 @@ let package = Package(
         .target(
             name: "MQTTSink",
             dependencies: [
-                "BrokerCore",
+                "BrokerCore", .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -159,6 +164,7 @@ let package = Package(
                 "BrokerCore", "BuiltinPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]),
 
         // Benchmarks (`swift run -c release <name>`).

@@ -3,6 +3,7 @@ import BrokerCore
 import BuiltinPlugins
 import Foundation
 import Logging
+import CoreMetrics
 
 /// `broker [run] --config FILE`: load the config and serve until SIGINT/SIGTERM.
 struct RunCommand: AsyncParsableCommand {
@@ -45,10 +46,14 @@ struct RunCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "broker")
+        // One registry for the whole process: the broker's hubs and plugins get it explicitly, and
+        // anything recording through swift-metrics' global factory lands in it too.
+        let metrics = BrokerMetrics()
+        MetricsSystem.bootstrap(metrics.factory)
         logger.info(
             "broker \(BrokerVersion.current) starting from \(loaded.file): sources \(loaded.sources.filter(\.enabled).map(\.id)), sinks \(loaded.sinks.filter(\.enabled).map(\.id))")
         do {
-            let broker = try Broker(config: loaded, logger: logger)
+            let broker = try Broker(config: loaded, logger: logger, metrics: metrics)
             try await broker.run()
         } catch {
             throw CLIError("\(error)")

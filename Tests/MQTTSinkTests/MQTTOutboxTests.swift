@@ -77,7 +77,7 @@ import Testing
 @Suite struct MQTTSessionAdmissionTests {
     @Test func aMessageMQTTCannotCarryIsDroppedWithOneErrorLine() throws {
         let logs = LogCapture()
-        let statistics = MQTTStatistics()
+        let statistics = MQTTStatistics(sinkID: "mqtt", metrics: BrokerMetrics())
         let hub = SourceHub(id: "car", typeName: "test", registry: VariableRegistry())
         let settings = MQTTSession.Settings(
             server: MQTTServerAddress(host: "127.0.0.1", port: 1), clientID: "c", qos: .atLeastOnce, keepAliveSeconds: 30,

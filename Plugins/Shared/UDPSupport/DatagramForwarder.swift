@@ -1,3 +1,5 @@
+import BrokerCore
+import CoreMetrics
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -21,6 +23,9 @@ public final class DatagramForwarder: Sendable {
     private struct Route: Sendable {
         let target: ResolvedUDPTarget
         let channel: any Channel
+        /// The route's counts in the source's metrics (none without a source).
+        let sentMetric: Counter?
+        let failedMetric: Counter?
     }
 
     private let routes: [Route]
@@ -34,7 +39,7 @@ public final class DatagramForwarder: Sendable {
         tallies = Mutex(routes.map { _ in (0, 0) })
     }
 
-    static func open(targets: [ResolvedUDPTarget], eventLoop: any EventLoop) async throws -> DatagramForwarder {
+    static func open(targets: [ResolvedUDPTarget], eventLoop: any EventLoop, source: SourceHub?) async throws -> DatagramForwarder {
         var channels: [Bool: any Channel] = [:]
         var routes: [Route] = []
         for target in targets {
@@ -45,7 +50,19 @@ public final class DatagramForwarder: Sendable {
                     .bind(host: target.isIPv6 ? "::" : "0.0.0.0", port: 0)
                     .get()
             }
-            routes.append(Route(target: target, channel: channels[target.isIPv6]!))
+            let labels = source.map { [("source", $0.id), ("target", target.target.description)] }
+            routes.append(
+                Route(
+                    target: target, channel: channels[target.isIPv6]!,
+                    sentMetric: labels.flatMap { labels in
+                        source?.metrics.counter(
+                            "broker_source_forwarded_total", help: "Datagrams a source forwarded unchanged, per forward target.", labels: labels)
+                    },
+                    failedMetric: labels.flatMap { labels in
+                        source?.metrics.counter(
+                            "broker_source_forward_failures_total", help: "Datagrams a source could not forward, per forward target.",
+                            labels: labels)
+                    }))
         }
         return DatagramForwarder(routes: routes, channels: Array(channels.values))
     }
@@ -55,13 +72,18 @@ public final class DatagramForwarder: Sendable {
         for (index, route) in routes.enumerated() {
             guard route.channel.isActive, route.channel.isWritable else {
                 tallies.withLock { $0[index].failed += 1 }
+                route.failedMetric?.increment()
                 continue
             }
             let promise = route.channel.eventLoop.makePromise(of: Void.self)
             promise.futureResult.whenComplete { [self] result in
                 switch result {
-                case .success: tallies.withLock { $0[index].sent += 1 }
-                case .failure: tallies.withLock { $0[index].failed += 1 }
+                case .success:
+                    tallies.withLock { $0[index].sent += 1 }
+                    route.sentMetric?.increment()
+                case .failure:
+                    tallies.withLock { $0[index].failed += 1 }
+                    route.failedMetric?.increment()
                 }
             }
             route.channel.writeAndFlush(AddressedEnvelope(remoteAddress: route.target.address, data: buffer), promise: promise)

@@ -1,4 +1,5 @@
 import BrokerCore
+import CoreMetrics
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -37,10 +38,11 @@ public final class DatagramIntake: Sendable {
     /// Binds `listen` and resolves the `forward` targets; with a `multicastGroup` (an IPv4 group
     /// such as 239.255.0.1), also joins that group on the interface the routing table picks. Throws
     /// a `PluginError` naming the address when it cannot bind (a port in use) or join, or a target
-    /// that does not resolve.
+    /// that does not resolve. With a `source`, arrivals, overflows and forwards are also counted in
+    /// its hub's metrics.
     public static func start(
         listen: UDPTarget, forward: [UDPTarget] = [], idleTimeout: Double = 2, clock: any BrokerClock = SystemClock(),
-        multicastGroup: String? = nil, label: String
+        multicastGroup: String? = nil, label: String, source: SourceHub? = nil
     ) async throws -> DatagramIntake {
         let resolvedTargets: [ResolvedUDPTarget]
         do {
@@ -49,7 +51,7 @@ public final class DatagramIntake: Sendable {
             throw PluginError("\(label): forward target: \(error)")
         }
         let (events, continuation) = AsyncStream<IntakeEvent>.makeStream(bufferingPolicy: .bufferingOldest(bufferLimit))
-        let counters = IntakeCounters(clock: clock)
+        let counters = IntakeCounters(clock: clock, source: source)
         let handler = IntakeHandler(continuation: continuation, counters: counters)
         let channel: any Channel
         do {
@@ -81,7 +83,7 @@ public final class DatagramIntake: Sendable {
         var forwarder: DatagramForwarder?
         if !resolvedTargets.isEmpty {
             do {
-                let opened = try await DatagramForwarder.open(targets: resolvedTargets, eventLoop: channel.eventLoop)
+                let opened = try await DatagramForwarder.open(targets: resolvedTargets, eventLoop: channel.eventLoop, source: source)
                 handler.forwarder.withLock { $0 = opened }
                 forwarder = opened
             } catch {
@@ -163,13 +165,30 @@ final class IntakeCounters: Sendable {
     /// Last arrival in clock nanoseconds, 0 before the first; the silent flag says whether the
     /// watchdog already reported the current spell.
     private let last = Mutex<(nanos: UInt64, silentReported: Bool)>((0, false))
+    /// The same counts in the source's metrics (none without a source).
+    private let receivedMetric: Counter?
+    private let overloadedMetric: Counter?
 
-    init(clock: any BrokerClock) { self.clock = clock }
+    init(clock: any BrokerClock, source: SourceHub?) {
+        self.clock = clock
+        receivedMetric = source.map { source in
+            source.metrics.counter(
+                "broker_source_datagrams_total", help: "Datagrams received on a source's UDP port (decoded or not).",
+                labels: [("source", source.id)])
+        }
+        overloadedMetric = source.map { DropTally.counter(source: $0, reason: "overloaded") }
+    }
 
     func arrived() {
         received.wrappingAdd(1, ordering: .relaxed)
+        receivedMetric?.increment()
         let now = UInt64(max(1, clock.now() * 1e9))
         last.withLock { $0 = (now, false) }
+    }
+
+    func overflowed() {
+        overloaded.wrappingAdd(1, ordering: .relaxed)
+        overloadedMetric?.increment()
     }
 
     func age() -> Double? {
@@ -209,7 +228,7 @@ final class IntakeHandler: ChannelInboundHandler, Sendable {
         counters.arrived()
         forwarder.withLock { $0 }?.forward(buffer)
         if case .dropped = continuation.yield(.datagram(Array(buffer.readableBytesView))) {
-            counters.overloaded.wrappingAdd(1, ordering: .relaxed)
+            counters.overflowed()
         }
     }
 

@@ -39,12 +39,13 @@ public struct MQTTSink: Sink {
     let id: String
     let config: MQTTConfig
     let context: PluginContext
-    private let statistics = MQTTStatistics()
+    private let statistics: MQTTStatistics
 
     public init(id: String, config: MQTTConfig, context: PluginContext) {
         self.id = id
         self.config = config
         self.context = context
+        statistics = MQTTStatistics(sinkID: id, metrics: context.metrics)
     }
 
     /// The sink's counters now, summed over its sessions.

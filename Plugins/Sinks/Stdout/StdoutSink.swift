@@ -1,4 +1,5 @@
 import BrokerCore
+import CoreMetrics
 import Logging
 
 /// Newline-delimited JSON on standard output or appended to a file (SPEC 6): the same objects the
@@ -49,6 +50,9 @@ public struct StdoutSink: Sink {
         let recording = config.path != nil
         var selections: [String: ResolvedSelection] = [:]
         var failureLogged = false
+        let labels = [("sink", id)]
+        let linesWritten = context.metrics.counter("broker_stdout_lines_total", help: "NDJSON lines written.", labels: labels)
+        let writeErrors = context.metrics.counter("broker_stdout_write_errors_total", help: "Lines that could not be written.", labels: labels)
 
         for await message in input.messages() {
             var line: [UInt8]
@@ -80,9 +84,15 @@ public struct StdoutSink: Sink {
                 continue
             }
             line.append(UInt8(ascii: "\n"))
-            if case let .failure(error) = await writer.write(line), !failureLogged {
-                failureLogged = true
-                context.logger.error("stdout sink '\(id)' cannot write: \(error); dropping output from now on")
+            switch await writer.write(line) {
+            case .success:
+                linesWritten.increment()
+            case let .failure(error):
+                writeErrors.increment()
+                if !failureLogged {
+                    failureLogged = true
+                    context.logger.error("stdout sink '\(id)' cannot write: \(error); dropping output from now on")
+                }
             }
         }
         await writer.close()

@@ -34,7 +34,7 @@ public struct UDPSink: Sink {
     let config: UDPConfig
     let context: PluginContext
     /// What this sink has sent, split, dropped and failed to send so far.
-    public let counters = UDPSinkCounters()
+    public let counters: UDPSinkCounters
 
     /// Time between two error reports about sending, so a flapping network cannot flood the log.
     static let errorReportInterval = 30.0
@@ -43,6 +43,7 @@ public struct UDPSink: Sink {
         self.id = id
         self.config = config
         self.context = context
+        counters = UDPSinkCounters(sinkID: id, metrics: context.metrics)
     }
 
     public func run(input: SinkInput) async throws {

@@ -60,7 +60,7 @@ struct AdmissionPolicy: Sendable {
     /// limit also slows down anyone guessing tokens.
     func verdict(uri: String, headers: HTTPHeaders, address: String) -> Verdict {
         if let wait = throttle.admit(address: address, now: clock.now()) {
-            metrics.upgradesThrottled.add(1, ordering: .relaxed)
+            metrics.upgradesThrottled.increment()
             let message = "too many connection attempts from \(address) (max_connects_per_s is \(Int(throttle.rate))); try again later"
             if !throttle.refusalLogged.exchange(true, ordering: .relaxed) {
                 logger.warning("\(message) (further refusals are logged at debug level and counted in metrics)")
@@ -75,7 +75,7 @@ struct AdmissionPolicy: Sendable {
             return .refuse(.unauthorized, message: "missing or wrong token: pass it as ?token= or 'Authorization: Bearer'")
         }
         guard addressSlots.tryReserve(address, limit: maxClientsPerAddress) else {
-            metrics.upgradesOverAddressLimit.add(1, ordering: .relaxed)
+            metrics.upgradesOverAddressLimit.increment()
             let message = "too many clients from \(address) (max_clients_per_address is \(maxClientsPerAddress)); try again later"
             return .refuse(.tooManyRequests, message: message, retryAfter: 5)
         }
@@ -157,7 +157,7 @@ final class AdmissionGate: ChannelInboundHandler, RemovableChannelHandler {
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(timeout * 1000))) { [self] in
             guard !refused else { return }
             refused = true
-            policy.metrics.badRequests.add(1, ordering: .relaxed)
+            policy.metrics.badRequests.increment()
             let seconds = timeout.rounded() == timeout ? "\(Int(timeout))" : "\(timeout)"
             refuse(status: .requestTimeout, message: "no request within \(seconds) s", retryAfter: nil, version: .http1_1, context: context)
         }
@@ -174,7 +174,7 @@ final class AdmissionGate: ChannelInboundHandler, RemovableChannelHandler {
         guard error is HTTPParserError else { return context.fireErrorCaught(error) }
         guard !refused else { return }
         refused = true
-        policy.metrics.badRequests.add(1, ordering: .relaxed)
+        policy.metrics.badRequests.increment()
         refuse(status: .badRequest, message: "malformed HTTP request", retryAfter: nil, version: .http1_1, context: context)
     }
 
@@ -192,7 +192,7 @@ final class AdmissionGate: ChannelInboundHandler, RemovableChannelHandler {
             pass(data, context: context)
         case let .refuse(status, message, retryAfter):
             refused = true
-            policy.metrics.upgradesRefused.add(1, ordering: .relaxed)
+            policy.metrics.upgradesRefused.increment()
             let remote = context.channel.remoteAddress.map { "\($0)" } ?? "a client"
             policy.logger.debug("refused WebSocket upgrade from \(remote): \(status.code) \(message)")
             refuse(status: status, message: message, retryAfter: retryAfter, version: head.version, context: context)

@@ -318,7 +318,7 @@ final class ClientConnection: Sendable {
             if write(item.bytes) { delivered.append((item.source, item.seq)) } else { unsentSources.append(item.source) }
         }
         frameWriter.flush()
-        metrics.messagesSent.add(written, ordering: .relaxed)
+        metrics.messagesSent.increment(by: written)
         state.withLock { state in
             for item in delivered { state.deliveredSeq[item.source] = max(state.deliveredSeq[item.source], item.seq) }
             guard full, !state.closed else { return }
@@ -336,7 +336,7 @@ final class ClientConnection: Sendable {
     /// having its commands processed, so replies never pile up.
     func sendReply(_ bytes: [UInt8]) async throws {
         try await channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: bytes))).get()
-        metrics.messagesSent.add(1, ordering: .relaxed)
+        metrics.messagesSent.increment()
     }
 
     /// Closes a client that stopped draining. The close frame is best effort (its socket is full);

@@ -1,4 +1,5 @@
 import BrokerCore
+import CoreMetrics
 import NIOCore
 import Synchronization
 
@@ -14,6 +15,12 @@ final class ClientRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The number of clients, in the broker's metrics.
+    private let countGauge: Gauge
+
+    init(count: Gauge) {
+        countGauge = count
+    }
 
     func makeID() -> Int {
         state.withLock { state in
@@ -26,6 +33,7 @@ final class ClientRegistry: Sendable {
         state.withLock { state in
             state.clients[client.id] = client
             state.snapshot.append(client)
+            countGauge.record(state.clients.count)
         }
     }
 
@@ -33,6 +41,7 @@ final class ClientRegistry: Sendable {
         state.withLock { state in
             guard state.clients.removeValue(forKey: client.id) != nil else { return }
             state.snapshot.removeAll { $0 === client }
+            countGauge.record(state.clients.count)
         }
     }
 
@@ -70,8 +79,8 @@ struct LoopBatches {
                     sent += outcome.sent
                     replaced += outcome.replaced
                 }
-                if sent > 0 { metrics.messagesSent.add(sent, ordering: .relaxed) }
-                if replaced > 0 { metrics.messagesReplaced.add(replaced, ordering: .relaxed) }
+                if sent > 0 { metrics.messagesSent.increment(by: sent) }
+                if replaced > 0 { metrics.messagesReplaced.increment(by: replaced) }
             }
         }
     }
@@ -122,7 +131,7 @@ final class LoopMailbox: Sendable {
             }
             let newer = Set(items.map { ObjectIdentifier($0.0) })
             let kept = waiting.items.filter { !newer.contains(ObjectIdentifier($0.0)) }
-            metrics.messagesReplaced.add(waiting.items.count - kept.count, ordering: .relaxed)
+            metrics.messagesReplaced.increment(by: waiting.items.count - kept.count)
             let older = waiting.delivery
             waiting.items = kept + items
             waiting.delivery = delivery
@@ -131,7 +140,7 @@ final class LoopMailbox: Sendable {
         }
         // The superseded frame will not be written by this loop: it counts as done here.
         for older in superseded where older.countdown.finishOne() {
-            metrics.recordFanoutLatency(seconds: (ContinuousClock.now - older.arrival).seconds)
+            metrics.recordFanoutLatency(ContinuousClock.now - older.arrival)
         }
         guard schedule else { return }
         loop.execute { self.drain(metrics: metrics, clock: clock) }
@@ -150,12 +159,12 @@ final class LoopMailbox: Sendable {
             sent += outcome.sent
             replaced += outcome.replaced
         }
-        if sent > 0 { metrics.messagesSent.add(sent, ordering: .relaxed) }
-        if replaced > 0 { metrics.messagesReplaced.add(replaced, ordering: .relaxed) }
+        if sent > 0 { metrics.messagesSent.increment(by: sent) }
+        if replaced > 0 { metrics.messagesReplaced.increment(by: replaced) }
         let finished = ContinuousClock.now
-        metrics.recordDelivery(seconds: (finished - batch.delivery.noticed).seconds)
+        metrics.recordDelivery(finished - batch.delivery.noticed)
         if batch.delivery.countdown.finishOne() {
-            metrics.recordFanoutLatency(seconds: (finished - batch.delivery.arrival).seconds)
+            metrics.recordFanoutLatency(finished - batch.delivery.arrival)
         }
     }
 }

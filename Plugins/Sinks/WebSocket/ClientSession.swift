@@ -51,7 +51,7 @@ struct ClientSession: Sendable {
     /// One message from the client, within its command budget.
     mutating func receive(_ message: WebSocketMessage) async throws {
         guard commandBudget.take(at: fanout.clock.now()) else {
-            fanout.metrics.commandsRefused.add(1, ordering: .relaxed)
+            fanout.metrics.commandsRefused.increment()
             var word: String?
             if case let .text(text) = message, let command = ClientCommand(parsing: text) {
                 word = command.word.count > Self.echoedWordLimit ? String(command.word.prefix(Self.echoedWordLimit)) + "..." : command.word
@@ -147,7 +147,7 @@ struct ClientSession: Sendable {
     /// Replies with the names `max_subscriptions` kept from being applied, if any.
     private func reportRefused(_ refused: [String], command: String) async throws {
         guard !refused.isEmpty else { return }
-        fanout.metrics.subscriptionsRefused.add(refused.count, ordering: .relaxed)
+        fanout.metrics.subscriptionsRefused.increment(by: refused.count)
         let shown = refused.prefix(10).joined(separator: ", ") + (refused.count > 10 ? " and \(refused.count - 10) more" : "")
         let verb = command == "sub" ? "not subscribed" : "not unsubscribed"
         let message =
@@ -233,7 +233,7 @@ struct ClientSession: Sendable {
             guard !selection.isEmpty else { return nil }
             let started = ContinuousClock.now
             selection.writeData(of: frame, to: &writer)
-            fanout.metrics.recordEncode(seconds: (ContinuousClock.now - started).seconds, variables: selection.entries.count)
+            fanout.metrics.recordEncode(ContinuousClock.now - started, variables: selection.entries.count)
         } else {
             // No frame yet: every value the client asked for is not available.
             let names: [String]

@@ -11,7 +11,7 @@ final class Fanout: Sendable {
     let hubs: [SourceHub]
     let sourceIDs: [String]
     let tables: [SubscriptionTable]
-    let registry = ClientRegistry()
+    let registry: ClientRegistry
     let variables: VariableRegistry
     let metrics: SinkMetrics
     let clock: any BrokerClock
@@ -20,13 +20,17 @@ final class Fanout: Sendable {
     let logger: Logger
     private let evictionLogged = Atomic<Bool>(false)
 
-    init(sinkID: String, hubs: [SourceHub], variables: VariableRegistry, sinkRate: Double, clock: any BrokerClock, logger: Logger) {
+    init(
+        sinkID: String, hubs: [SourceHub], variables: VariableRegistry, sinkRate: Double, clock: any BrokerClock, logger: Logger,
+        metrics: BrokerMetrics
+    ) {
         self.sinkID = sinkID
         self.hubs = hubs
         sourceIDs = hubs.map(\.id)
         tables = hubs.map { SubscriptionTable(sourceID: $0.id, registry: variables) }
         self.variables = variables
-        metrics = SinkMetrics(sinkID: sinkID)
+        self.metrics = SinkMetrics(sinkID: sinkID, metrics: metrics)
+        registry = ClientRegistry(count: self.metrics.clients)
         self.clock = clock
         self.sinkRate = sinkRate
         self.logger = logger
@@ -84,7 +88,7 @@ final class Fanout: Sendable {
             guard let since = client.unwritableSince, now - since >= timeout else { continue }
             registry.remove(client)
             client.detach(tables: tables)
-            metrics.clientsEvicted.add(1, ordering: .relaxed)
+            metrics.clientsEvicted.increment()
             let reason = "client did not read for \(Int(timeout.rounded())) s"
             if !evictionLogged.exchange(true, ordering: .relaxed) {
                 logger.warning("closing \(client.remoteDescription): \(reason) (further evictions are logged at debug level and counted in metrics)")

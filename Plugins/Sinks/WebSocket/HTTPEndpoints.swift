@@ -21,8 +21,7 @@ enum HTTPEndpoints {
         router.get("metrics") { _, _ in
             let largestBuffer = await fanout.largestClientBuffer()
             return text(
-                fanout.metrics.prometheusText(clients: fanout.registry.count, largestClientBuffer: largestBuffer)
-                    + fanout.metrics.clientListText(fanout.registry.clients),
+                fanout.metrics.scrapeText(clients: fanout.registry.clients, largestClientBuffer: largestBuffer),
                 contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         if config.dashboard {
@@ -67,7 +66,7 @@ struct TokenMiddleware: RouterMiddleware {
         {
             return try await next(request, context)
         }
-        metrics.httpUnauthorized.add(1, ordering: .relaxed)
+        metrics.httpUnauthorized.increment()
         var response = HTTPEndpoints.text("missing or wrong token: add ?token= to the address or send 'Authorization: Bearer'\n")
         response.status = .unauthorized
         response.headers[.wwwAuthenticate] = "Bearer realm=\"telemetry broker\""

@@ -1,4 +1,5 @@
 import BrokerCore
+import CoreMetrics
 import Foundation
 import Synchronization
 
@@ -6,18 +7,16 @@ import Synchronization
 /// (`min_ms`, `max_ms`, `mean_ms`, `p50_ms`, `p90_ms`, `p95_ms`, `samples`).
 ///
 /// The window keeps the newest `capacity` samples (3,600 = one minute at 60 Hz); `samples` is how
-/// many it holds. The lifetime count and sum are kept too for Prometheus summaries.
+/// many it holds. `GET /metrics` has the same timings as histograms over the sink's life.
 struct DurationWindow: Sendable {
     struct Summary: Sendable, Equatable {
-        var min: Double, max: Double, mean: Double, p50: Double, p90: Double, p95: Double, p99: Double
+        var min: Double, max: Double, mean: Double, p50: Double, p90: Double, p95: Double
         var samples: Int
     }
 
     let capacity: Int
     private var ring: [Double] = []
     private var next = 0
-    private(set) var lifetimeCount: UInt64 = 0
-    private(set) var lifetimeSumMs: Double = 0
 
     init(capacity: Int = 3600) {
         self.capacity = capacity
@@ -25,8 +24,6 @@ struct DurationWindow: Sendable {
     }
 
     mutating func add(milliseconds: Double) {
-        lifetimeCount += 1
-        lifetimeSumMs += milliseconds
         if ring.count < capacity {
             ring.append(milliseconds)
         } else {
@@ -36,17 +33,10 @@ struct DurationWindow: Sendable {
     }
 
     var summary: Summary {
-        guard !ring.isEmpty else { return Summary(min: 0, max: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, samples: 0) }
-        let sorted = ring.sorted()
-        func percentile(_ p: Double) -> Double {
-            // Nearest rank: the smallest sample with at least p of the samples at or below it.
-            let rank = Int((p * Double(sorted.count)).rounded(.up))
-            return sorted[min(max(rank, 1), sorted.count) - 1]
-        }
-        let sum = sorted.reduce(0, +)
+        let sorted = SortedSamples(ring)
         return Summary(
-            min: sorted[0], max: sorted[sorted.count - 1], mean: sum / Double(sorted.count),
-            p50: percentile(0.5), p90: percentile(0.9), p95: percentile(0.95), p99: percentile(0.99),
+            min: sorted.min ?? 0, max: sorted.max ?? 0, mean: sorted.mean ?? 0,
+            p50: sorted.percentile(0.5) ?? 0, p90: sorted.percentile(0.9) ?? 0, p95: sorted.percentile(0.95) ?? 0,
             samples: sorted.count)
     }
 }
@@ -90,72 +80,133 @@ struct ScheduleCounters: Sendable, Equatable {
     }
 }
 
+/// A counter the sink also reads back for the `metrics` reply: a running total beside the
+/// swift-metrics counter (which cannot be read), both bumped together.
+final class ReadableCounter: Sendable {
+    private let total = Atomic<Int>(0)
+    private let metric: Counter
+
+    init(_ metric: Counter) {
+        self.metric = metric
+    }
+
+    func increment(by amount: Int = 1) {
+        total.add(amount, ordering: .relaxed)
+        metric.increment(by: amount)
+    }
+
+    var value: Int { total.load(ordering: .relaxed) }
+}
+
 /// The sink's figures, shared by the fan-out, the `metrics` command and `GET /metrics`.
 ///
-/// Counters are atomics bumped from the broadcasters and the event loops; durations go to windows
-/// behind one lock, touched once per frame per source (loop time) and once per encoded message.
+/// Counters and timers go to the broker's metrics (`broker_websocket_*{sink}`), from the
+/// broadcasters and the event loops; the timings also go to windows behind one lock (touched once
+/// per frame per source and once per encoded message) for the `metrics` reply's percentiles.
 final class SinkMetrics: Sendable {
     let sinkID: String
-    let messagesSent = Atomic<Int>(0)
-    let messagesReplaced = Atomic<Int>(0)
-    let clientsEvicted = Atomic<Int>(0)
-    let clientsAccepted = Atomic<Int>(0)
-    let upgradesRefused = Atomic<Int>(0)
+    let broker: BrokerMetrics
+    /// Connected clients, kept by the client registry.
+    let clients: Gauge
+    let messagesSent: ReadableCounter
+    let messagesReplaced: ReadableCounter
+    let clientsEvicted: ReadableCounter
+    let clientsAccepted: Counter
+    let upgradesRefused: ReadableCounter
     /// Upgrades refused with 429 (`max_connects_per_s`); also counted in `upgradesRefused`.
-    let upgradesThrottled = Atomic<Int>(0)
+    let upgradesThrottled: ReadableCounter
     /// Upgrades refused with 429 for `max_clients_per_address`; also counted in `upgradesRefused`.
-    let upgradesOverAddressLimit = Atomic<Int>(0)
+    let upgradesOverAddressLimit: Counter
     /// Plain (non-TLS) requests refused on a TLS port.
-    let plainRequestsRefused = Atomic<Int>(0)
+    let plainRequestsRefused: Counter
     /// HTTP requests refused with 401 by `protect_http`.
-    let httpUnauthorized = Atomic<Int>(0)
+    let httpUnauthorized: Counter
     /// Connections closed before their first request: malformed (400) or too slow (408).
-    let badRequests = Atomic<Int>(0)
+    let badRequests: ReadableCounter
     /// Commands refused for going over `max_commands_per_s`.
-    let commandsRefused = Atomic<Int>(0)
+    let commandsRefused: ReadableCounter
     /// Variable names refused for going over `max_subscriptions`.
-    let subscriptionsRefused = Atomic<Int>(0)
-    let framesScheduled = Atomic<Int>(0)
-    let framesSkipped = Atomic<Int>(0)
+    let subscriptionsRefused: ReadableCounter
+    let framesScheduled: Counter
+    let framesSkipped: Counter
 
     private struct Windows {
         var loop = DurationWindow()
         var encode = DurationWindow()
         var variableGet = DurationWindow()
         var delivery = DurationWindow()
-        var fanoutLatency = DurationWindow()
     }
 
     private let windows = Mutex(Windows())
+    private let loopTime: CoreMetrics.Timer
+    private let encodeTime: CoreMetrics.Timer
+    private let variableGetTime: CoreMetrics.Timer
+    private let deliveryTime: CoreMetrics.Timer
+    private let fanoutLatency: CoreMetrics.Timer
 
-    init(sinkID: String) {
+    init(sinkID: String, metrics: BrokerMetrics) {
         self.sinkID = sinkID
+        broker = metrics
+        let labels = [("sink", sinkID)]
+        func counter(_ name: String, _ help: String) -> Counter {
+            metrics.counter("broker_websocket_\(name)", help: help, labels: labels)
+        }
+        func timer(_ name: String, _ help: String) -> CoreMetrics.Timer {
+            metrics.timer("broker_websocket_\(name)", help: help, labels: labels)
+        }
+        clients = metrics.gauge("broker_websocket_clients", help: "Connected WebSocket clients.", labels: labels)
+        clients.record(0)
+        clientsAccepted = counter("clients_accepted_total", "WebSocket upgrades accepted.")
+        upgradesRefused = ReadableCounter(counter("upgrades_refused_total", "Upgrades refused (too many attempts, bad token, full, wrong path)."))
+        upgradesThrottled = ReadableCounter(
+            counter("upgrades_throttled_total", "Upgrades refused with 429 for too many attempts from one address."))
+        upgradesOverAddressLimit = counter("upgrades_over_address_limit_total", "Upgrades refused with 429 for max_clients_per_address.")
+        plainRequestsRefused = counter("plain_requests_refused_total", "Plain HTTP requests refused on a TLS port.")
+        httpUnauthorized = counter("http_unauthorized_total", "HTTP requests refused with 401 (protect_http).")
+        badRequests = ReadableCounter(
+            counter("bad_requests_total", "Connections closed before a first request: malformed (400) or none within 10 s (408)."))
+        commandsRefused = ReadableCounter(counter("commands_refused_total", "Client commands refused for going over max_commands_per_s."))
+        subscriptionsRefused = ReadableCounter(
+            counter("subscriptions_refused_total", "Variable names refused for going over max_subscriptions."))
+        messagesSent = ReadableCounter(counter("messages_sent_total", "Messages written to clients."))
+        messagesReplaced = ReadableCounter(
+            counter("messages_replaced_total", "Pending messages replaced by a newer one before a slow client drained."))
+        clientsEvicted = ReadableCounter(counter("clients_evicted_total", "Clients closed (1008) for not draining."))
+        framesScheduled = counter("frames_scheduled_total", "Frames admitted by client schedules (get_count, all clients).")
+        framesSkipped = counter("frames_skipped_total", "Frames skipped by client schedules (skip_count, all clients).")
+        loopTime = timer("loop_time_seconds", "Time for one pass of a source's broadcaster over the clients for a frame.")
+        encodeTime = timer("encode_time_seconds", "Time to encode one telemetry or read message.")
+        variableGetTime = timer("var_get_time_seconds", "Encode time per variable.")
+        deliveryTime = timer("delivery_time_seconds", "From a frame being noticed to an event loop's last write of it.")
+        fanoutLatency = timer("fanout_latency_seconds", "From a frame's arrival in its source hub to the last client write of it.")
     }
 
-    /// One pass of a broadcaster over its clients for a frame, in seconds.
-    func recordLoop(seconds: Double) {
-        windows.withLock { $0.loop.add(milliseconds: seconds * 1000) }
+    /// One pass of a broadcaster over its clients for a frame.
+    func recordLoop(_ duration: Duration) {
+        loopTime.record(duration)
+        windows.withLock { $0.loop.add(milliseconds: duration.milliseconds) }
     }
 
-    /// One telemetry or read message encoded, in seconds, holding `variables` values.
-    func recordEncode(seconds: Double, variables: Int) {
+    /// One telemetry or read message encoded, holding `variables` values.
+    func recordEncode(_ duration: Duration, variables: Int) {
+        encodeTime.record(duration)
+        if variables > 0 { variableGetTime.record(duration / variables) }
         windows.withLock {
-            $0.encode.add(milliseconds: seconds * 1000)
-            if variables > 0 { $0.variableGet.add(milliseconds: seconds * 1000 / Double(variables)) }
+            $0.encode.add(milliseconds: duration.milliseconds)
+            if variables > 0 { $0.variableGet.add(milliseconds: duration.milliseconds / Double(variables)) }
         }
     }
 
-    /// From a broadcaster noticing a frame to an event loop's last write of it, in seconds.
-    func recordDelivery(seconds: Double) {
-        windows.withLock { $0.delivery.add(milliseconds: seconds * 1000) }
+    /// From a broadcaster noticing a frame to an event loop's last write of it.
+    func recordDelivery(_ duration: Duration) {
+        deliveryTime.record(duration)
+        windows.withLock { $0.delivery.add(milliseconds: duration.milliseconds) }
     }
 
-    /// From a frame's arrival in its source hub to the last client write of it, in seconds.
-    func recordFanoutLatency(seconds: Double) {
-        windows.withLock { $0.fanoutLatency.add(milliseconds: seconds * 1000) }
+    /// From a frame's arrival in its source hub to the last client write of it.
+    func recordFanoutLatency(_ duration: Duration) {
+        fanoutLatency.record(duration)
     }
-
-    var loopSummary: DurationWindow.Summary { windows.withLock { $0.loop.summary } }
 
     /// The `metrics` reply for one client: the bridge's keys (the loop counters are this client's
     /// session, as in the bridge), then the sink-wide figures.
@@ -175,85 +226,35 @@ final class SinkMetrics: Sendable {
             ("encode", .object([("time", encode.json)])),
             ("delivery", .object([("time", delivery.json)])),
             ("clients", .int(Int64(clients))),
-            ("messages_sent", .int(Int64(messagesSent.load(ordering: .relaxed)))),
-            ("messages_replaced", .int(Int64(messagesReplaced.load(ordering: .relaxed)))),
-            ("clients_evicted", .int(Int64(clientsEvicted.load(ordering: .relaxed)))),
-            ("upgrades_refused", .int(Int64(upgradesRefused.load(ordering: .relaxed)))),
-            ("upgrades_throttled", .int(Int64(upgradesThrottled.load(ordering: .relaxed)))),
-            ("bad_requests", .int(Int64(badRequests.load(ordering: .relaxed)))),
-            ("commands_refused", .int(Int64(commandsRefused.load(ordering: .relaxed)))),
-            ("subscriptions_refused", .int(Int64(subscriptionsRefused.load(ordering: .relaxed)))),
+            ("messages_sent", .int(Int64(messagesSent.value))),
+            ("messages_replaced", .int(Int64(messagesReplaced.value))),
+            ("clients_evicted", .int(Int64(clientsEvicted.value))),
+            ("upgrades_refused", .int(Int64(upgradesRefused.value))),
+            ("upgrades_throttled", .int(Int64(upgradesThrottled.value))),
+            ("bad_requests", .int(Int64(badRequests.value))),
+            ("commands_refused", .int(Int64(commandsRefused.value))),
+            ("subscriptions_refused", .int(Int64(subscriptionsRefused.value))),
             ("client_buffer_max_bytes", .int(Int64(largestClientBuffer))),
             ("rate_hz", .double(clientRate)),
         ])
         return BrokerMessages.encode(.object([("type", "metrics"), ("data", data)]))
     }
 
-    /// The same figures in the Prometheus text exposition format (version 0.0.4).
-    func prometheusText(clients: Int, largestClientBuffer: Int) -> String {
-        let (loop, encode, variableGet, delivery, fanoutLatency) = windows.withLock {
-            ($0.loop, $0.encode, $0.variableGet, $0.delivery, $0.fanoutLatency)
-        }
-        let label = "sink=\"\(Self.escapeLabel(sinkID))\""
-        var text = ""
-        func metric(_ name: String, _ type: String, _ help: String, _ value: Int) {
-            text += "# HELP broker_websocket_\(name) \(help)\n# TYPE broker_websocket_\(name) \(type)\n"
-            text += "broker_websocket_\(name){\(label)} \(value)\n"
-        }
-        func summary(_ name: String, _ help: String, _ window: DurationWindow) {
-            let s = window.summary
-            text += "# HELP broker_websocket_\(name) \(help)\n# TYPE broker_websocket_\(name) summary\n"
-            for (quantile, value) in [("0.5", s.p50), ("0.9", s.p90), ("0.95", s.p95), ("0.99", s.p99)] {
-                text += "broker_websocket_\(name){\(label),quantile=\"\(quantile)\"} \(value)\n"
-            }
-            text += "broker_websocket_\(name)_sum{\(label)} \(window.lifetimeSumMs)\n"
-            text += "broker_websocket_\(name)_count{\(label)} \(window.lifetimeCount)\n"
-        }
-        metric("clients", "gauge", "Connected WebSocket clients.", clients)
-        metric("clients_accepted_total", "counter", "WebSocket upgrades accepted.", clientsAccepted.load(ordering: .relaxed))
-        metric(
-            "upgrades_refused_total", "counter", "Upgrades refused (too many attempts, bad token, full, wrong path).",
-            upgradesRefused.load(ordering: .relaxed))
-        metric(
-            "upgrades_throttled_total", "counter", "Upgrades refused with 429 for too many attempts from one address.",
-            upgradesThrottled.load(ordering: .relaxed))
-        metric(
-            "upgrades_over_address_limit_total", "counter", "Upgrades refused with 429 for max_clients_per_address.",
-            upgradesOverAddressLimit.load(ordering: .relaxed))
-        metric(
-            "plain_requests_refused_total", "counter", "Plain HTTP requests refused on a TLS port.", plainRequestsRefused.load(ordering: .relaxed))
-        metric(
-            "http_unauthorized_total", "counter", "HTTP requests refused with 401 (protect_http).", httpUnauthorized.load(ordering: .relaxed))
-        metric(
-            "bad_requests_total", "counter", "Connections closed before a first request: malformed (400) or none within 10 s (408).",
-            badRequests.load(ordering: .relaxed))
-        metric(
-            "commands_refused_total", "counter", "Client commands refused for going over max_commands_per_s.",
-            commandsRefused.load(ordering: .relaxed))
-        metric(
-            "subscriptions_refused_total", "counter", "Variable names refused for going over max_subscriptions.",
-            subscriptionsRefused.load(ordering: .relaxed))
-        metric("messages_sent_total", "counter", "Messages written to clients.", messagesSent.load(ordering: .relaxed))
-        metric(
-            "messages_replaced_total", "counter", "Pending messages replaced by a newer one before a slow client drained.",
-            messagesReplaced.load(ordering: .relaxed))
-        metric("clients_evicted_total", "counter", "Clients closed (1008) for not draining.", clientsEvicted.load(ordering: .relaxed))
-        metric("client_buffer_max_bytes", "gauge", "Most bytes waiting in one client's socket buffer.", largestClientBuffer)
-        metric("frames_scheduled_total", "counter", "Frames admitted by client schedules (get_count, all clients).", framesScheduled.load(ordering: .relaxed))
-        metric("frames_skipped_total", "counter", "Frames skipped by client schedules (skip_count, all clients).", framesSkipped.load(ordering: .relaxed))
-        summary("loop_time_ms", "Time for one pass over the clients for a frame, in milliseconds.", loop)
-        summary("encode_time_ms", "Time to encode one telemetry or read message, in milliseconds.", encode)
-        summary("var_get_time_ms", "Encode time per variable, in milliseconds.", variableGet)
-        summary("delivery_time_ms", "From a frame being noticed to an event loop's last write of it, in milliseconds.", delivery)
-        summary(
-            "fanout_latency_ms", "From a frame's arrival in its source hub to the last client write of it, in milliseconds.",
-            fanoutLatency)
-        return text
+    /// `GET /metrics`: every family of the broker's metrics (sources, processors, every sink), then
+    /// what only this sink knows at the moment of the scrape: its largest client buffer and its
+    /// connected clients.
+    func scrapeText(clients: [ClientConnection], largestClientBuffer: Int) -> String {
+        let sink = Self.escapeLabel(sinkID)
+        var text = broker.exposition()
+        text += "# HELP broker_websocket_client_buffer_max_bytes Most bytes waiting in one client's socket buffer.\n"
+        text += "# TYPE broker_websocket_client_buffer_max_bytes gauge\n"
+        text += "broker_websocket_client_buffer_max_bytes{sink=\"\(sink)\"} \(largestClientBuffer)\n"
+        return text + clientListText(clients)
     }
 
     /// The connected clients, one `broker_websocket_client_info` line each with the client's id,
     /// remote address and the name of the token it presented (never the token itself).
-    func clientListText(_ clients: [ClientConnection]) -> String {
+    private func clientListText(_ clients: [ClientConnection]) -> String {
         let sink = Self.escapeLabel(sinkID)
         var text = "# HELP broker_websocket_client_info A connected WebSocket client: id, address and token name.\n"
         text += "# TYPE broker_websocket_client_info gauge\n"
@@ -268,5 +269,13 @@ final class SinkMetrics: Sendable {
     static func escapeLabel(_ value: String) -> String {
         value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n")
+    }
+}
+
+extension Duration {
+    /// The duration in milliseconds, for the `metrics` reply's windows.
+    var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1e3 + Double(attoseconds) * 1e-15
     }
 }

@@ -92,14 +92,14 @@ final class SourceBroadcaster: Sendable {
             }
         }
         if taken > 0 {
-            fanout.metrics.framesScheduled.add(taken, ordering: .relaxed)
-            fanout.metrics.framesSkipped.add(Int(skipped), ordering: .relaxed)
-            if replaced > 0 { fanout.metrics.messagesReplaced.add(replaced, ordering: .relaxed) }
+            fanout.metrics.framesScheduled.increment(by: taken)
+            fanout.metrics.framesSkipped.increment(by: Int(skipped))
+            if replaced > 0 { fanout.metrics.messagesReplaced.increment(by: replaced) }
             let countdown = LoopCountdown(batches.groupCount)
             batches.post(
                 to: { mailbox(for: $0) }, metrics: fanout.metrics, clock: fanout.clock,
                 delivery: FrameDelivery(noticed: noticed, arrival: frame.arrival, countdown: countdown))
-            fanout.metrics.recordLoop(seconds: (ContinuousClock.now - noticed).seconds)
+            fanout.metrics.recordLoop(ContinuousClock.now - noticed)
         }
         return earliest
     }

@@ -145,7 +145,7 @@ final class SharedSubscription: Sendable {
             let started = ContinuousClock.now
             let bytes = BrokerMessages.telemetry(sourceID: sourceID, frame: frame, selection: selection)
             let message = TextFrame.encode(bytes)
-            metrics.recordEncode(seconds: (ContinuousClock.now - started).seconds, variables: selection.entries.count)
+            metrics.recordEncode(ContinuousClock.now - started, variables: selection.entries.count)
             cache.message = message
             return message
         }
@@ -206,10 +206,4 @@ final class SubscriptionTable: Sendable {
 
     /// How many distinct subscriptions clients hold on this source (one encode each per frame).
     var distinctCount: Int { entries.withLock { $0.count } }
-}
-
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
-    }
 }

@@ -135,7 +135,7 @@ final class PlainRequestRefuser: ChannelInboundHandler, RemovableChannelHandler 
             return
         }
         refused = true
-        metrics.plainRequestsRefused.add(1, ordering: .relaxed)
+        metrics.plainRequestsRefused.increment()
         let body = "this port speaks TLS only: use https:// for pages and wss:// for WebSocket\n"
         let response =
             "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: \(body.utf8.count)\r\n"
@@ -167,7 +167,7 @@ final class TLSHandshakeDeadline: ChannelInboundHandler, RemovableChannelHandler
     func handlerAdded(context: ChannelHandlerContext) {
         let metrics = self.metrics
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(timeout * 1000))) {
-            metrics.badRequests.add(1, ordering: .relaxed)
+            metrics.badRequests.increment()
             context.close(promise: nil)
         }
     }

@@ -89,7 +89,8 @@ public struct WebSocketSink: Sink {
     public func run(input: SinkInput) async throws {
         let logger = context.logger
         let fanout = Fanout(
-            sinkID: id, hubs: input.sources, variables: context.registry, sinkRate: input.rate, clock: input.clock, logger: logger)
+            sinkID: id, hubs: input.sources, variables: context.registry, sinkRate: input.rate, clock: input.clock, logger: logger,
+            metrics: context.metrics)
         let server = try await startServer(fanout: fanout)
         let advertiser = config.mdns.enabled ? advertise(port: server.port, sources: fanout.sourceIDs) : nil
         let hangups = tlsIdentity?.reloadOnHangup()
@@ -278,7 +279,7 @@ public struct WebSocketSink: Sink {
             }
         }.get()
         fanout.registry.add(client)
-        fanout.metrics.clientsAccepted.add(1, ordering: .relaxed)
+        fanout.metrics.clientsAccepted.increment()
         fanout.logger.debug("client \(client.id) connected from \(client.remoteDescription)\(tokenName.map { " with token '\($0)'" } ?? "")")
         defer {
             fanout.registry.remove(client)

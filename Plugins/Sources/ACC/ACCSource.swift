@@ -82,7 +82,7 @@ public struct ACCSource: Source {
         let logger = context.logger
         let clock = context.clock
         let layout = hub.declare(ACCVariables.declarations)
-        let drops = DropTally(logger: logger, context: "\(label) from \(endpoint)")
+        let drops = DropTally(logger: logger, context: "\(label) from \(endpoint)", source: hub)
         let remote: SocketAddress
         do {
             remote = try await NIOThreadPool.singleton.runIfActive { [config] in try SocketAddress.makeAddressResolvingHost(config.host, port: config.port) }

@@ -46,9 +46,9 @@ public struct F1Source: Source {
     public func run(output hub: SourceHub) async throws {
         let label = "f1 source '\(id)' on \(config.listen)"
         let intake = try await DatagramIntake.start(
-            listen: config.listen, forward: config.forward, idleTimeout: silenceTimeout, clock: context.clock, label: label)
+            listen: config.listen, forward: config.forward, idleTimeout: silenceTimeout, clock: context.clock, label: label, source: hub)
         let layout = hub.declare(F1Variables.declarations)
-        let drops = DropTally(logger: context.logger, context: label)
+        let drops = DropTally(logger: context.logger, context: label, source: hub)
         let state = Mutex(F1SessionState(hub: hub, layout: layout, drops: drops, logger: context.logger, player: config.player))
         let reporter = F1StatusReporter(listen: "\(config.listen)", boundPort: intake.port)
         hub.setConnected(false, details: reporter.details(connected: false, reason: "waiting for the game", state: nil, intake: intake, drops: drops))

@@ -45,9 +45,9 @@ public struct ForzaSource: Source {
     public func run(output hub: SourceHub) async throws {
         let label = "forza source '\(id)'"
         let intake = try await DatagramIntake.start(
-            listen: config.listen, forward: config.forward, idleTimeout: silenceTimeout, clock: context.clock, label: label)
+            listen: config.listen, forward: config.forward, idleTimeout: silenceTimeout, clock: context.clock, label: label, source: hub)
         let layout = hub.declare(ForzaVariables.declarations)
-        let drops = DropTally(logger: context.logger, context: "\(label) on \(config.listen)")
+        let drops = DropTally(logger: context.logger, context: "\(label) on \(config.listen)", source: hub)
         var session = ForzaSession(writer: ForzaFrameWriter(layout: layout), formatChoice: config.format, drops: drops)
         let listen = config.listen.description
         func status(connected: Bool, reason: String?) {

@@ -81,7 +81,7 @@ public struct IRacingSource: Source {
                 try await LiveFollower(provider: MemoryFileProvider(path: path), hub: hub, clock: context.clock, logger: context.logger).run()
             case let .teleport(teleport):
                 let receiver = try await TeleportReceiver.start(
-                    config: teleport, clock: context.clock, logger: context.logger, label: "iracing source '\(id)'")
+                    config: teleport, clock: context.clock, logger: context.logger, label: "iracing source '\(id)'", hub: hub)
                 do {
                     try await LiveFollower(provider: receiver, hub: hub, clock: context.clock, logger: context.logger).run()
                 } catch {

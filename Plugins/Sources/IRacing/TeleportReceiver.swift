@@ -52,9 +52,10 @@ final class TeleportReceiver: LiveMemoryProvider, Sendable {
 
     /// Binds (and joins the group), then starts receiving. Throws a `PluginError` naming the address
     /// when the port is taken or the group cannot be joined.
-    static func start(config: TeleportConfig, clock: any BrokerClock, logger: Logger, label: String) async throws -> TeleportReceiver {
-        let intake = try await DatagramIntake.start(listen: config.listen, clock: clock, multicastGroup: config.group, label: label)
-        let drops = DropTally(logger: logger, context: "\(label) on UDP \(config.listen)")
+    static func start(config: TeleportConfig, clock: any BrokerClock, logger: Logger, label: String, hub: SourceHub) async throws -> TeleportReceiver {
+        let intake = try await DatagramIntake.start(
+            listen: config.listen, clock: clock, multicastGroup: config.group, label: label, source: hub)
+        let drops = DropTally(logger: logger, context: "\(label) on UDP \(config.listen)", source: hub)
         let receiver = TeleportReceiver(config: config, intake: intake, clock: clock, drops: drops)
         let task = Task { [receiver] in await receiver.receive() }
         receiver.receiving.withLock { $0 = task }

@@ -75,7 +75,7 @@ struct InSimSession: Sendable {
         self.settings = settings
         self.logger = logger
         self.clock = clock
-        udpDrops = DropTally(logger: logger, context: "InSim \(settings.endpoint) UDP")
+        udpDrops = DropTally(logger: logger, context: "InSim \(settings.endpoint) UDP", source: hub)
         carsBuffer.reserveCapacity(InSimPacketType.maximumCarsPerMCI)
     }
 

@@ -76,7 +76,7 @@ public struct InSimSource: Source {
     var endpoint: String { config.host.contains(":") ? "[\(config.host)]:\(config.port)" : "\(config.host):\(config.port)" }
 
     public func run(output hub: SourceHub) async throws {
-        let intakes = try await openUDPPorts()
+        let intakes = try await openUDPPorts(hub: hub)
         let outGauge = config.outgaugePort != 0
         let layout = hub.declare(InSimVariables.declarations(includingOutGauge: outGauge))
         var settings = InSimSession.Settings(
@@ -120,7 +120,7 @@ public struct InSimSource: Source {
     }
 
     /// Binds the configured UDP ports (MCI/NLP, OutGauge), each forwarding to `forward`.
-    private func openUDPPorts() async throws -> [(key: String, intake: DatagramIntake)] {
+    private func openUDPPorts(hub: SourceHub) async throws -> [(key: String, intake: DatagramIntake)] {
         var intakes: [(key: String, intake: DatagramIntake)] = []
         for port in config.listeningPorts {
             do {
@@ -128,7 +128,8 @@ public struct InSimSource: Source {
                 let listen = try UDPTarget(parsing: "\(host):\(port.port)")
                 intakes.append(
                     (port.key, try await DatagramIntake.start(
-                        listen: listen, forward: config.forward, clock: context.clock, label: "insim source '\(id)' (\(port.key))")))
+                        listen: listen, forward: config.forward, clock: context.clock, label: "insim source '\(id)' (\(port.key))",
+                        source: hub)))
             } catch {
                 for opened in intakes { await opened.intake.close() }
                 throw error

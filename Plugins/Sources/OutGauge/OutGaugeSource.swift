@@ -48,13 +48,14 @@ public struct OutGaugeSource: Source {
 
     public func run(output hub: SourceHub) async throws {
         let label = "outgauge source '\(id)'"
-        let intake = try await DatagramIntake.start(listen: config.listen, forward: config.forward, clock: context.clock, label: label)
+        let intake = try await DatagramIntake.start(
+            listen: config.listen, forward: config.forward, clock: context.clock, label: label, source: hub)
         let layout = hub.declare(Self.variables.map { VariableDeclaration($0, stringCapacity: OutGaugeVariables.displayCapacity) })
         guard let fields = OutGaugeFrameFields(layout: layout), let carField = layout.fieldIndex(named: "OutGaugeCar") else {
             await intake.close()
             throw PluginError("\(label): the frame layout lacks the OutGauge variables")
         }
-        var status = StatusReport(listen: "\(config.listen)", intake: intake, drops: DropTally(logger: context.logger, context: "\(label) on \(config.listen)"))
+        var status = StatusReport(listen: "\(config.listen)", intake: intake, drops: DropTally(logger: context.logger, context: "\(label) on \(config.listen)", source: hub))
         hub.setStatus(status.current(reason: "waiting for OutGauge datagrams"))
         let clock = context.clock
         var lastStatusAt = -Double.infinity

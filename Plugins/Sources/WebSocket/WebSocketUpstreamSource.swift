@@ -52,7 +52,7 @@ public struct WebSocketUpstreamSource: Source {
 
     public func run(output hub: SourceHub) async throws {
         let logger = context.logger
-        let drops = DropTally(logger: logger, context: "websocket source '\(id)' from \(config.displayURL)")
+        let drops = DropTally(logger: logger, context: "websocket source '\(id)' from \(config.displayURL)", source: hub)
         let session = SessionBox(
             UpstreamSession(hub: hub, followed: config.source, variables: config.variables, drops: drops, logger: logger))
         var delay = config.reconnect.minS

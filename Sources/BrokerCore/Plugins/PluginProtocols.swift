@@ -44,12 +44,18 @@ public struct PluginContext: Sendable {
     public var clock: any BrokerClock
     /// The folder of the config file, against which relative paths in it are resolved.
     public var configDirectory: String
+    /// The broker's metrics: what the plugin counts and times, labelled with its id.
+    public var metrics: BrokerMetrics
 
-    public init(logger: Logger, registry: VariableRegistry, clock: any BrokerClock = SystemClock(), configDirectory: String = ".") {
+    public init(
+        logger: Logger, registry: VariableRegistry, clock: any BrokerClock = SystemClock(), configDirectory: String = ".",
+        metrics: BrokerMetrics = BrokerMetrics()
+    ) {
         self.logger = logger
         self.registry = registry
         self.clock = clock
         self.configDirectory = configDirectory
+        self.metrics = metrics
     }
 
     /// `path` made absolute against the config's folder.

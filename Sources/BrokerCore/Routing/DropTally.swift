@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import Synchronization
 
@@ -5,21 +6,25 @@ import Synchronization
 /// about its length), by reason, and logs the first of each reason only.
 ///
 /// Bad input from a sim or a network peer can arrive hundreds of times a second; one warning per
-/// kind keeps the log readable while the counts (in the source's status details) say how often.
+/// kind keeps the log readable while the counts (in the source's status details, and as
+/// `broker_source_dropped_total{source,reason}` in the hub's metrics) say how often.
 public final class DropTally: Sendable {
     private struct State {
-        var counts: [(reason: String, count: UInt64)] = []
+        var counts: [(reason: String, count: UInt64, metric: Counter?)] = []
         var total: UInt64 = 0
     }
 
     private let state = Mutex(State())
     private let logger: Logger
     private let context: String
+    private let source: SourceHub?
 
-    /// `context` starts each log line, e.g. `f1 source 'f1' on 0.0.0.0:20777`.
-    public init(logger: Logger, context: String) {
+    /// `context` starts each log line, e.g. `f1 source 'f1' on 0.0.0.0:20777`; drops are also
+    /// counted in `source`'s metrics when it is given.
+    public init(logger: Logger, context: String, source: SourceHub? = nil) {
         self.logger = logger
         self.context = context
+        self.source = source
     }
 
     /// Counts one dropped input under `reason` (a short stable phrase such as `short datagram`);
@@ -29,15 +34,26 @@ public final class DropTally: Sendable {
             state.total += 1
             if let index = state.counts.firstIndex(where: { $0.reason == reason }) {
                 state.counts[index].count += 1
+                state.counts[index].metric?.increment()
                 return false
             }
-            state.counts.append((reason, 1))
+            let metric = source.map { Self.counter(source: $0, reason: reason) }
+            metric?.increment()
+            state.counts.append((reason, 1, metric))
             return true
         }
         if first {
             let text = detail()
             logger.warning("\(context): dropped input: \(reason)\(text.isEmpty ? "" : " (\(text))"); further drops of this kind are counted, not logged")
         }
+    }
+
+    /// `broker_source_dropped_total{source,reason}`, for drops counted outside a tally too (a UDP
+    /// intake's overflow).
+    public static func counter(source: SourceHub, reason: String) -> Counter {
+        source.metrics.counter(
+            "broker_source_dropped_total", help: "Input a source dropped (malformed, unknown, too short, overflow), by reason.",
+            labels: [("source", source.id), ("reason", reason)])
     }
 
     /// How many inputs were dropped in all.

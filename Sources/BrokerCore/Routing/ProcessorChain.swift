@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 
 /// One processor instance attached to one source, with what the hub needs to run and report it.
@@ -21,7 +22,8 @@ public struct AttachedProcessor {
 /// The processors of one hub, run in order on every published frame (owned by the hub, under its
 /// own lock, so a processor's state is only ever touched by one publisher at a time).
 struct ProcessorChain {
-    /// A processor with its fields in the current layout and its fault counters.
+    /// A processor with its fields in the current layout, its fault counters (for status details)
+    /// and the same figures as metrics.
     struct Stage {
         let attached: AttachedProcessor
         var fields: [RowField] = []
@@ -30,6 +32,18 @@ struct ProcessorChain {
         var lastError: String?
         var overBudget: UInt64 = 0
         var slowest: Duration = .zero
+        let runTime: Timer
+        let errorCount: Counter
+        let overBudgetCount: Counter
+
+        init(attached: AttachedProcessor, sourceID: String, metrics: BrokerMetrics) {
+            self.attached = attached
+            let labels = [("source", sourceID), ("processor", attached.id)]
+            runTime = metrics.timer("broker_processor_run_seconds", help: "Time a processor took on one frame.", labels: labels)
+            errorCount = metrics.counter("broker_processor_errors_total", help: "Frames a processor failed on (its values null).", labels: labels)
+            overBudgetCount = metrics.counter(
+                "broker_processor_over_budget_total", help: "Frames a processor took longer on than its budget_us.", labels: labels)
+        }
     }
 
     var stages: [Stage]
@@ -37,8 +51,8 @@ struct ProcessorChain {
     var layout: FrameLayout?
     var events = ProcessorEvents()
 
-    init(_ processors: [AttachedProcessor]) {
-        stages = processors.map { Stage(attached: $0) }
+    init(_ processors: [AttachedProcessor], sourceID: String, metrics: BrokerMetrics) {
+        stages = processors.map { Stage(attached: $0, sourceID: sourceID, metrics: metrics) }
     }
 
     /// The source's layout with every processor's variables appended after the source's row, and
@@ -83,6 +97,7 @@ struct ProcessorChain {
                 } catch {
                     for field in stages[index].fields { view.setNull(field) }
                     stages[index].errors += 1
+                    stages[index].errorCount.increment()
                     if stages[index].errors == 1 {
                         newFault = true
                         stages[index].attached.logger.warning(
@@ -92,9 +107,11 @@ struct ProcessorChain {
                 }
                 let elapsed = clock.now - start
                 stages[index].frames += 1
+                stages[index].runTime.record(elapsed)
                 if elapsed > stages[index].slowest { stages[index].slowest = elapsed }
                 if elapsed > stages[index].attached.budget {
                     stages[index].overBudget += 1
+                    stages[index].overBudgetCount.increment()
                     if stages[index].overBudget == 1 {
                         newFault = true
                         stages[index].attached.logger.warning(

@@ -24,19 +24,28 @@ public final class SourceHub: Sendable {
         var eventsEmitted: UInt64 = 0
         var observers: [Int: AsyncStream<Void>.Continuation] = [:]
         var nextObserverID = 0
+        var everConnected = false
     }
 
     private let state = Mutex(State())
     /// The processors attached to this source, run on every frame before it is shared.
     private let processing: Mutex<ProcessorChain>
     private let hasProcessors: Bool
+    /// Where this hub, its processors and its source's drops are counted.
+    public let metrics: BrokerMetrics
+    private let counts: SourceMetrics
 
-    public init(id: String, typeName: String, registry: VariableRegistry, processors: sending [AttachedProcessor] = []) {
+    public init(
+        id: String, typeName: String, registry: VariableRegistry, processors: sending [AttachedProcessor] = [],
+        metrics: BrokerMetrics = BrokerMetrics()
+    ) {
         self.id = id
         self.typeName = typeName
         self.registry = registry
+        self.metrics = metrics
+        counts = SourceMetrics(sourceID: id, metrics: metrics)
         hasProcessors = !processors.isEmpty
-        processing = Mutex(ProcessorChain(processors))
+        processing = Mutex(ProcessorChain(processors, sourceID: id, metrics: metrics))
     }
 
     // MARK: - Source side
@@ -68,6 +77,7 @@ public final class SourceHub: Sendable {
             state.frame = frame
             return frame.seq
         }
+        counts.frames.increment()
         for event in processed.events { emit(event) }
         if processed.newFault {
             state.withLock { $0.statusVersion += 1 }
@@ -83,13 +93,19 @@ public final class SourceHub: Sendable {
 
     /// Sets the status; consumers are told only when it actually changes.
     public func setStatus(_ status: SourceStatus) {
-        let changed = state.withLock { state -> Bool in
-            guard state.status != status else { return false }
+        let (changed, reconnected) = state.withLock { state -> (Bool, Bool) in
+            guard state.status != status else { return (false, false) }
+            let reconnected = status.connected && !state.status.connected && state.everConnected
+            state.everConnected = state.everConnected || status.connected
             state.status = status
             state.statusVersion += 1
-            return true
+            counts.connected.record(status.connected ? 1 : 0)  // under the lock: the gauge follows the last status
+            return (true, reconnected)
         }
-        if changed { notify() }
+        guard changed else { return }
+        counts.statusChanges.increment()
+        if reconnected { counts.reconnects.increment() }
+        notify()
     }
 
     public func setConnected(_ connected: Bool, details: [(String, JSONValue)] = []) {
@@ -102,6 +118,7 @@ public final class SourceHub: Sendable {
             state.events.append(event)
             state.eventsEmitted += 1
         }
+        counts.events.increment()
     }
 
     public func emit(_ name: String, _ data: JSONValue = .object([])) {
@@ -113,6 +130,7 @@ public final class SourceHub: Sendable {
             let version = (state.sessionInfo?.version ?? 0) + 1
             state.sessionInfo = SessionInfo(version: version, data: data, timestamp: timestamp)
         }
+        counts.sessionInfoUpdates.increment()
     }
 
     // MARK: - Consumer side

@@ -11,15 +11,21 @@ public final class Broker: Sendable {
     public let config: BrokerConfig
     public let registry: VariableRegistry
     public let hubs: [SourceHub]
+    /// What the hubs and plugins count, for the WebSocket sink's `/metrics`.
+    public let metrics: BrokerMetrics
     private let sourceRunners: [(SourceHub, SourceRunner)]
     private let sinkRunners: [(BrokerConfig.SinkEntry, SinkRunner, SinkInput)]
     private let logger: Logger
     private let clock: any BrokerClock
 
     /// Instantiates every enabled plugin; throws the first plugin's refusal to start.
-    public init(config: BrokerConfig, logger: Logger, clock: any BrokerClock = SystemClock(), registry: VariableRegistry = VariableRegistry()) throws {
+    public init(
+        config: BrokerConfig, logger: Logger, clock: any BrokerClock = SystemClock(), registry: VariableRegistry = VariableRegistry(),
+        metrics: BrokerMetrics = BrokerMetrics()
+    ) throws {
         self.config = config
         self.registry = registry
+        self.metrics = metrics
         self.logger = logger
         self.clock = clock
         let directory = Self.directory(of: config.file)
@@ -28,10 +34,12 @@ public final class Broker: Sendable {
         for entry in config.sources where entry.enabled {
             let hub = SourceHub(
                 id: entry.id, typeName: entry.plugin.typeName, registry: registry,
-                processors: try Self.processors(attachedTo: entry.id, config: config, logger: logger, registry: registry, clock: clock))
+                processors: try Self.processors(
+                    attachedTo: entry.id, config: config, logger: logger, registry: registry, clock: clock, metrics: metrics),
+                metrics: metrics)
             var pluginLogger = logger
             pluginLogger[metadataKey: "source"] = "\(entry.id)"
-            let context = PluginContext(logger: pluginLogger, registry: registry, clock: clock, configDirectory: directory)
+            let context = PluginContext(logger: pluginLogger, registry: registry, clock: clock, configDirectory: directory, metrics: metrics)
             sources.append((hub, try entry.makeRunner(context: context)))
             hubs.append(hub)
         }
@@ -39,7 +47,7 @@ public final class Broker: Sendable {
         for entry in config.sinks where entry.enabled {
             var pluginLogger = logger
             pluginLogger[metadataKey: "sink"] = "\(entry.id)"
-            let context = PluginContext(logger: pluginLogger, registry: registry, clock: clock, configDirectory: directory)
+            let context = PluginContext(logger: pluginLogger, registry: registry, clock: clock, configDirectory: directory, metrics: metrics)
             let feeding = entry.sourceIDs.map { ids in hubs.filter { ids.contains($0.id) } } ?? hubs
             let input = SinkInput(sinkID: entry.id, sources: feeding, rate: entry.rate, clock: clock)
             sinks.append((entry, try entry.makeRunner(context: context), input))
@@ -80,14 +88,16 @@ public final class Broker: Sendable {
 
     /// New instances of the enabled processors attached to the source `sourceID`, in config order.
     static func processors(
-        attachedTo sourceID: String, config: BrokerConfig, logger: Logger, registry: VariableRegistry, clock: any BrokerClock
+        attachedTo sourceID: String, config: BrokerConfig, logger: Logger, registry: VariableRegistry, clock: any BrokerClock,
+        metrics: BrokerMetrics
     ) throws -> sending [AttachedProcessor] {
         var processors: [AttachedProcessor] = []
         for processor in config.processors where processor.isAttached(to: sourceID) {
             var processorLogger = logger
             processorLogger[metadataKey: "processor"] = "\(processor.id)"
             processorLogger[metadataKey: "source"] = "\(sourceID)"
-            let context = PluginContext(logger: processorLogger, registry: registry, clock: clock, configDirectory: directory(of: config.file))
+            let context = PluginContext(
+                logger: processorLogger, registry: registry, clock: clock, configDirectory: directory(of: config.file), metrics: metrics)
             processors.append(try processor.attach(to: sourceID, context: context))
         }
         return processors
