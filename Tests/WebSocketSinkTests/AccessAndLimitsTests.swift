@@ -180,9 +180,10 @@ struct AccessAndLimitsTests {
             let metrics = try Self.get("/metrics", port: harness.port)
             #expect(metrics.status == 200)
             #expect(metrics.body.contains("# TYPE broker_websocket_clients gauge"))
-            #expect(metrics.body.contains("broker_websocket_clients{sink=\"ws\"} 1\n"))
+            #expect(metrics.body.contains("broker_websocket_clients{sink=\"ws\"} 1.0\n"))
             #expect(metrics.body.contains("broker_websocket_messages_sent_total{sink=\"ws\"}"))
-            #expect(metrics.body.contains("broker_websocket_loop_time_ms{sink=\"ws\",quantile=\"0.95\"}"))
+            #expect(metrics.body.contains("# TYPE broker_websocket_loop_time_seconds histogram"))
+            #expect(metrics.body.contains("broker_websocket_loop_time_seconds_bucket{sink=\"ws\",le=\"0.001\"}"))
             #expect(metrics.body.contains("broker_websocket_clients_evicted_total{sink=\"ws\"} 0\n"))
         }
 

@@ -139,7 +139,7 @@ struct ClientLimitsTests {
         let metrics = try AccessAndLimitsTests.get("/metrics", port: harness.port)
         #expect(metrics.body.contains("broker_websocket_upgrades_throttled_total{sink=\"ws\"} 2\n"), "\(metrics.body)")
         #expect(metrics.body.contains("broker_websocket_upgrades_refused_total{sink=\"ws\"} 2\n"))
-        #expect(metrics.body.contains("broker_websocket_clients{sink=\"ws\"} 5\n"))
+        #expect(metrics.body.contains("broker_websocket_clients{sink=\"ws\"} 5.0\n"))
         try await harness.stop()
     }
 
