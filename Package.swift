@@ -180,7 +180,7 @@ let package = Package(
             path: "Benchmarks/DecodeBenchmarks"),
         .executableTarget(
             name: "ws-load",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["BrokerCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             path: "Benchmarks/LoadGenerator",
             swiftSettings: [.swiftLanguageMode(.v5)]),
 

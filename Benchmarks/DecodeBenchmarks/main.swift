@@ -30,11 +30,10 @@ struct Spread {
     let min: Double, median: Double, p99: Double
 
     init(_ samples: [Double]) {
-        let sorted = samples.sorted()
-        func rank(_ p: Double) -> Double { sorted[Swift.min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)] }
-        min = sorted[0]
-        median = rank(0.5)
-        p99 = rank(0.99)
+        let sorted = SortedSamples(samples)
+        min = sorted.min ?? .nan
+        median = sorted.percentile(0.5) ?? .nan
+        p99 = sorted.percentile(0.99) ?? .nan
     }
 }
 

@@ -1,3 +1,4 @@
+import BrokerCore
 import Foundation
 import NIOCore
 import NIOPosix
@@ -16,8 +17,9 @@ import NIOPosix
 //                        of the run (see below)
 //   spread p99           per frame, from the first client's arrival to the last client's
 //   fanout p99           the broker's own figure: from the frame's arrival in the source hub to
-//                        the last client write of it (GET /metrics, fanout_latency_ms)
-//   loop p50             the broker's pass over all clients for one frame (loop_time_ms)
+//                        the last client write of it (GET /metrics before and after the window,
+//                        the histogram fanout_latency_seconds, interpolated within its bucket)
+//   loop p50             the broker's pass over all clients for one frame (loop_time_seconds)
 //   CPU                  the broker's utime+stime over the window (/proc/PID/stat), % of one core
 //   RSS                  the broker's VmRSS at the end of the window, and its peak VmHWM
 //   ws-load CPU          this generator's own CPU over the window (it shares the machine)
@@ -185,20 +187,45 @@ func httpGet(port: Int, path: String) -> String? {
     return String(text[split.upperBound...])
 }
 
-/// `broker_websocket_NAME{sink="ws",quantile="Q"} V` from the Prometheus text.
-func prometheusQuantile(_ text: String, name: String, quantile: String) -> Double? {
-    for line in text.split(separator: "\n") where line.hasPrefix("broker_websocket_\(name){") && line.contains("quantile=\"\(quantile)\"") {
-        return line.split(separator: " ").last.flatMap { Double($0) }
+/// The cumulative counts of `broker_websocket_NAME_bucket{...,le="B"} N` lines, by upper bound.
+func histogramBuckets(_ text: String, name: String) -> [Double: Double] {
+    var buckets: [Double: Double] = [:]
+    for line in text.split(separator: "\n") where line.hasPrefix("broker_websocket_\(name)_bucket{") {
+        guard let start = line.range(of: "le=\""), let end = line[start.upperBound...].firstIndex(of: "\""),
+            let count = line.split(separator: " ").last.flatMap({ Double($0) })
+        else { continue }
+        let bound = line[start.upperBound..<end]
+        buckets[bound == "+Inf" ? .infinity : Double(bound) ?? .nan] = count
+    }
+    return buckets
+}
+
+/// The `quantile` of a histogram over the window between two scrapes, in milliseconds: the
+/// difference of the cumulative bucket counts, interpolated linearly within the bucket that holds
+/// the rank (as Prometheus's histogram_quantile does). Nil without samples in the window.
+func histogramQuantile(before: String, after: String, name: String, quantile: Double) -> Double? {
+    let earlier = histogramBuckets(before, name: name)
+    let counts = histogramBuckets(after, name: name).map { (bound: $0.key, count: $0.value - (earlier[$0.key] ?? 0)) }
+        .sorted { $0.bound < $1.bound }
+    guard let total = counts.last?.count, total > 0 else { return nil }
+    let rank = quantile * total
+    var lower = (bound: 0.0, count: 0.0)
+    for bucket in counts {
+        if bucket.count >= rank {
+            guard bucket.bound.isFinite else { return lower.bound * 1000 }
+            let share = bucket.count > lower.count ? (rank - lower.count) / (bucket.count - lower.count) : 1
+            return (lower.bound + (bucket.bound - lower.bound) * share) * 1000
+        }
+        lower = bucket
     }
     return nil
 }
 
 // MARK: - Statistics
 
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    guard !sorted.isEmpty else { return .nan }
-    let rank = Int((p * Double(sorted.count)).rounded(.up))
-    return sorted[min(max(rank, 1), sorted.count) - 1]
+/// The nearest-rank percentile of `samples` (NaN when empty).
+func percentile(_ samples: SortedSamples, _ p: Double) -> Double {
+    samples.percentile(p) ?? .nan
 }
 
 // MARK: - One step
@@ -265,7 +292,7 @@ func runStep(clients count: Int, options: Options, group: MultiThreadedEventLoop
     // Start recording on each client's own loop, then take the window's start.
     let starts = records.indices.map { index in loops[index].submit { records[index].recording = true } }
     for start in starts { try? start.wait() }
-    _ = httpGet(port: options.port, path: "/metrics")
+    let metricsBefore = httpGet(port: options.port, path: "/metrics") ?? ""
     let windowStart = monotonicNow()
     let before = brokerPID.flatMap(sampleProcess)
     let selfBefore = sampleProcess(getpid())
@@ -302,19 +329,17 @@ func runStep(clients count: Int, options: Options, group: MultiThreadedEventLoop
         rates.append(Double(received) / window)
         errors += record.errors.prefix(2)
     }
-    rates.sort()
-    gaps.sort()
-    offsets.sort()
-    let base = offsets.first ?? 0
-    let delays = offsets.map { $0 - base }
-    let spreads = firstArrival.compactMap { seq, first in lastArrival[seq].map { $0 - first } }.sorted()
+    let base = offsets.min() ?? 0
+    let delays = SortedSamples(offsets.map { $0 - base })
+    let spreads = SortedSamples(firstArrival.compactMap { seq, first in lastArrival[seq].map { $0 - first } })
+    let (sortedRates, sortedGaps) = (SortedSamples(rates), SortedSamples(gaps))
     let cpu = before.flatMap { before in after.map { ($0.cpuSeconds - before.cpuSeconds) / window * 100 } }
     let generatorCPU = selfBefore.flatMap { before in selfAfter.map { ($0.cpuSeconds - before.cpuSeconds) / window * 100 } }
     return StepResult(
-        clients: count, connected: connected, rates: (percentile(rates, 0), percentile(rates, 0.05), percentile(rates, 0.5)),
-        gapP99: percentile(gaps, 0.99), e2e: (percentile(delays, 0.5), percentile(delays, 0.99)), spreadP99: percentile(spreads, 0.99),
-        fanoutP99: prometheusQuantile(metrics, name: "fanout_latency_ms", quantile: "0.99"),
-        loopP50: prometheusQuantile(metrics, name: "loop_time_ms", quantile: "0.5"), cpuPercent: cpu, generatorCPUPercent: generatorCPU, rss: after,
+        clients: count, connected: connected, rates: (percentile(sortedRates, 0), percentile(sortedRates, 0.05), percentile(sortedRates, 0.5)),
+        gapP99: percentile(sortedGaps, 0.99), e2e: (percentile(delays, 0.5), percentile(delays, 0.99)), spreadP99: percentile(spreads, 0.99),
+        fanoutP99: histogramQuantile(before: metricsBefore, after: metrics, name: "fanout_latency_seconds", quantile: 0.99),
+        loopP50: histogramQuantile(before: metricsBefore, after: metrics, name: "loop_time_seconds", quantile: 0.5), cpuPercent: cpu, generatorCPUPercent: generatorCPU, rss: after,
         errors: Array(Set(errors)).sorted().prefix(3).map { $0 })
 }
 
