@@ -10,7 +10,7 @@ BUILD_PACKAGES := libyaml-dev libavahi-compat-libdnssd-dev liblz4-dev pkg-config
 # Real peers the tests talk to: avahi in a private network namespace, Mosquitto, a browser, python;
 # openssl makes the TLS tests' certificates, systemd-analyze checks the installed unit.
 TEST_PACKAGES := iproute2 dbus avahi-daemon avahi-utils mosquitto mosquitto-clients chromium python3 python3-pip openssl systemd
-PYTHON_PACKAGES := websockets
+PYTHON_PACKAGES := websockets prometheus-client
 
 .PHONY: run build setup setup-test test test-only soak check-install install bench fuzz clean
 SOAK_SECONDS ?= 60
@@ -26,7 +26,7 @@ setup:
 
 setup-test: setup
 	@scripts/install-packages.sh $(TEST_PACKAGES)
-	@python3 -c "import websockets" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check $(PYTHON_PACKAGES) \
+	@python3 -c "import websockets, prometheus_client" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check $(PYTHON_PACKAGES) \
 		|| python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $(PYTHON_PACKAGES)
 
 test: setup-test test-only soak check-install

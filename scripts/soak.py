@@ -592,7 +592,7 @@ def prometheus_counters(port):
         return {"error": str(error)}
     counters = {}
     for line in text.splitlines():
-        if line.startswith("broker_websocket_") and "quantile" not in line:
+        if line.startswith("broker_websocket_") and "_bucket{" not in line:
             name, _, value = line.rpartition(" ")
             counters[name.split("{")[0].removeprefix("broker_websocket_")] = float(value)
     return counters
