@@ -30,7 +30,8 @@ private let hubs: [SourceHub] = {
     lfs.publish(FrameRow(layout: lfsLayout))
     return [mock, lfs]
 }()
-private let fanout = Fanout(sinkID: "ws", hubs: hubs, variables: registry, sinkRate: 60, clock: SystemClock(), logger: renderingLogger)
+private let fanout = Fanout(
+    sinkID: "ws", hubs: hubs, variables: registry, sinkRate: 60, clock: SystemClock(), logger: renderingLogger, metrics: BrokerMetrics())
 private let admission = AdmissionPolicy(
     path: "/", token: Array("s3cret".utf8), maxClients: 4, slots: ConnectionSlots(),
     throttle: ConnectionThrottle(rate: 1_000_000), clock: SystemClock(), requestHeadTimeout: 10, metrics: fanout.metrics,
