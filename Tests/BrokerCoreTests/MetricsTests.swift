@@ -6,11 +6,6 @@ import Testing
 /// The core's metrics: the registry's text, what a hub counts for every source, drops by reason,
 /// processors' run time, and the one percentile helper.
 @Suite struct MetricsTests {
-    /// The value of the sample line starting with `series` (name and labels, as rendered).
-    static func value(_ series: String, in text: String) -> Double? {
-        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
-    }
-
     @Test func nearestRankPercentilesAreAlwaysOneOfTheSamples() {
         let samples = SortedSamples([5, 1, 4, 2, 3])
         #expect(samples.values == [1, 2, 3, 4, 5])
@@ -43,16 +38,16 @@ import Testing
         let text = metrics.exposition()
         #expect(text.contains("# HELP test_things_total Things.\n# TYPE test_things_total counter\n"))
         #expect(!text.contains("Other words."))
-        #expect(Self.value(#"test_things_total{sink="a"}"#, in: text) == 3)
-        #expect(Self.value(#"test_things_total{sink="b \"quoted\""}"#, in: text) == 1)
-        #expect(Self.value(#"test_level{sink="a"}"#, in: text) == 7)
+        #expect(metrics.value(#"test_things_total{sink="a"}"#) == 3)
+        #expect(metrics.value(#"test_things_total{sink="b \"quoted\""}"#) == 1)
+        #expect(metrics.value(#"test_level{sink="a"}"#) == 7)
         #expect(text.contains("# TYPE test_run_seconds histogram\n"))
-        #expect(Self.value(#"test_run_seconds_bucket{sink="a",le="0.00025"}"#, in: text) == 0)
-        #expect(Self.value(#"test_run_seconds_bucket{sink="a",le="0.0005"}"#, in: text) == 1)
-        #expect(Self.value(#"test_run_seconds_bucket{sink="a",le="0.025"}"#, in: text) == 2)
-        #expect(Self.value(#"test_run_seconds_bucket{sink="a",le="+Inf"}"#, in: text) == 2)
-        #expect(Self.value(#"test_run_seconds_count{sink="a"}"#, in: text) == 2)
-        #expect(abs((Self.value(#"test_run_seconds_sum{sink="a"}"#, in: text) ?? 0) - 0.0203) < 1e-9)
+        #expect(metrics.value(#"test_run_seconds_bucket{sink="a",le="0.00025"}"#) == 0)
+        #expect(metrics.value(#"test_run_seconds_bucket{sink="a",le="0.0005"}"#) == 1)
+        #expect(metrics.value(#"test_run_seconds_bucket{sink="a",le="0.025"}"#) == 2)
+        #expect(metrics.value(#"test_run_seconds_bucket{sink="a",le="+Inf"}"#) == 2)
+        #expect(metrics.value(#"test_run_seconds_count{sink="a"}"#) == 2)
+        #expect(abs((metrics.value(#"test_run_seconds_sum{sink="a"}"#) ?? 0) - 0.0203) < 1e-9)
     }
 
     @Test func aHubCountsFramesEventsStatusChangesAndReconnects() {
@@ -67,15 +62,14 @@ import Testing
         hub.setConnected(false, details: [("reason", "sim closed")])
         hub.setConnected(true)
 
-        let text = metrics.exposition()
-        #expect(Self.value(#"broker_source_frames_total{source="sim"}"#, in: text) == 3)
-        #expect(Self.value(#"broker_source_events_total{source="sim"}"#, in: text) == 1)
-        #expect(Self.value(#"broker_source_session_info_updates_total{source="sim"}"#, in: text) == 1)
-        #expect(Self.value(#"broker_source_status_changes_total{source="sim"}"#, in: text) == 3)
-        #expect(Self.value(#"broker_source_reconnects_total{source="sim"}"#, in: text) == 1)
-        #expect(Self.value(#"broker_source_connected{source="sim"}"#, in: text) == 1)
+        #expect(metrics.value(#"broker_source_frames_total{source="sim"}"#) == 3)
+        #expect(metrics.value(#"broker_source_events_total{source="sim"}"#) == 1)
+        #expect(metrics.value(#"broker_source_session_info_updates_total{source="sim"}"#) == 1)
+        #expect(metrics.value(#"broker_source_status_changes_total{source="sim"}"#) == 3)
+        #expect(metrics.value(#"broker_source_reconnects_total{source="sim"}"#) == 1)
+        #expect(metrics.value(#"broker_source_connected{source="sim"}"#) == 1)
         hub.setConnected(false)
-        #expect(Self.value(#"broker_source_connected{source="sim"}"#, in: metrics.exposition()) == 0)
+        #expect(metrics.value(#"broker_source_connected{source="sim"}"#) == 0)
     }
 
     @Test func dropsAreCountedByReasonInTheSourcesMetricsAndLoggedOncePerReason() {
@@ -86,9 +80,8 @@ import Testing
         for _ in 0..<4 { drops.record("short datagram") }
         drops.record("unknown packet id", detail: "id 99")
 
-        let text = metrics.exposition()
-        #expect(Self.value(#"broker_source_dropped_total{source="f1",reason="short datagram"}"#, in: text) == 4)
-        #expect(Self.value(#"broker_source_dropped_total{source="f1",reason="unknown packet id"}"#, in: text) == 1)
+        #expect(metrics.value(#"broker_source_dropped_total{source="f1",reason="short datagram"}"#) == 4)
+        #expect(metrics.value(#"broker_source_dropped_total{source="f1",reason="unknown packet id"}"#) == 1)
         #expect(drops.count("short datagram") == 4 && drops.total == 5)
         #expect(log.messages.filter { $0.contains("dropped input") }.count == 2)
     }
@@ -108,12 +101,11 @@ import Testing
         row.set(0, -1.0)
         hub.publish(row)
 
-        let text = metrics.exposition()
         let labels = #"source="s",processor="kmh""#
-        #expect(Self.value("broker_processor_run_seconds_count{\(labels)}", in: text) == 2)
-        #expect(Self.value("broker_processor_run_seconds_bucket{\(labels),le=\"+Inf\"}", in: text) == 2)
-        #expect(Self.value("broker_processor_errors_total{\(labels)}", in: text) == 1)
+        #expect(metrics.value("broker_processor_run_seconds_count{\(labels)}") == 2)
+        #expect(metrics.value("broker_processor_run_seconds_bucket{\(labels),le=\"+Inf\"}") == 2)
+        #expect(metrics.value("broker_processor_errors_total{\(labels)}") == 1)
         // A zero budget: every frame is over it.
-        #expect(Self.value("broker_processor_over_budget_total{\(labels)}", in: text) == 2)
+        #expect(metrics.value("broker_processor_over_budget_total{\(labels)}") == 2)
     }
 }

@@ -196,6 +196,7 @@ struct MQTTSinkMosquittoTests {
         #expect(received.last?.object?["connected"] as? Bool == true, "the sink did not publish its status again after reconnecting")
         #expect(mosquitto.log.contains("Sending PUBLISH to") || !received.isEmpty)
         #expect(run.stats.reconnects == 1)
+        #expect(run.metrics.value(#"broker_mqtt_reconnects_total{sink="mqtt"}"#) == 1)
         car.stop()
         _ = await run.stop()
     }
@@ -251,6 +252,8 @@ struct MQTTSinkMosquittoTests {
         let acknowledgements = mosquitto.log.components(separatedBy: "Sending PUBACK to \(clientID)").count - 1
         #expect(acknowledgements >= 10)
         #expect(run.stats.published <= UInt64(acknowledgements), "published counts acknowledged messages only")
+        #expect(run.metrics.value(#"broker_mqtt_published_total{sink="mqtt"}"#) == Double(run.stats.published))
+        #expect(run.metrics.value(#"broker_mqtt_in_flight{sink="mqtt"}"#) == 0)
         #expect(mosquitto.log.contains("(d0, q1, r1, m"), "status goes out at QoS 1, retained")
         _ = await run.stop()
     }

@@ -51,11 +51,12 @@ final class DrivenHub: Sendable {
 final class SinkRun: Sendable {
     let sink: MQTTSink
     let logs = LogCapture()
+    let metrics = BrokerMetrics()
     private let task: Task<Void, any Error>
     private let sessionsByID = SessionDirectory()
 
     init(config: MQTTConfig, hubs: [SourceHub], registry: VariableRegistry, rate: Double = 10) {
-        let context = PluginContext(logger: logs.logger(level: .debug), registry: registry)
+        let context = PluginContext(logger: logs.logger(level: .debug), registry: registry, metrics: metrics)
         let sink = MQTTSink(id: "mqtt", config: config, context: context)
         self.sink = sink
         let input = SinkInput(sinkID: "mqtt", sources: hubs, rate: rate)

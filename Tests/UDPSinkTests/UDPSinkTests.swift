@@ -130,9 +130,10 @@ import UDPSupport
         let layout = hub.declare(MockSimulation.declarations())
         var simulation = MockSimulation(layout: layout, cars: 20, seed: 7, overrides: [:])
         let limit = 1200
+        let metrics = BrokerMetrics()
         let sink = UDPSink(
             id: "udp", config: try Self.config("127.0.0.1:\(receiver.port)", variables: .all, limit: limit),
-            context: PluginContext(logger: Logger(label: "t"), registry: registry))
+            context: PluginContext(logger: Logger(label: "t"), registry: registry, metrics: metrics))
         var frames: [Int: Frame] = [:]
         let datagrams = try await Self.running(sink, hubs: [hub], rate: 1000, receiver: receiver) {
             hub.setConnected(true)
@@ -165,6 +166,11 @@ import UDPSupport
         }
         #expect(sink.counters.current.variablesDropped == 0)
         #expect(sink.counters.current.framesSplit == 3)
+        // The same counts in the broker's metrics.
+        #expect(metrics.value(#"broker_udp_frames_split_total{sink="udp"}"#) == 3)
+        #expect(metrics.value(#"broker_udp_frames_sent_total{sink="udp"}"#) == 3)
+        #expect(metrics.value(#"broker_udp_datagrams_sent_total{sink="udp"}"#) == Double(sink.counters.current.datagramsSent))
+        #expect(metrics.value(#"broker_udp_variables_dropped_total{sink="udp"}"#) == 0)
     }
 
     @Test func aVariableTooBigForAnyDatagramIsLeftOutWithOneWarning() async throws {
