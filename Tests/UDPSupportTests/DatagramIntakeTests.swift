@@ -15,10 +15,12 @@ import Glibc
         let first = try LoopbackUDPReceiver()
         let second = try LoopbackUDPReceiver()
         let port = try freeLoopbackPort(udp: true)
+        let metrics = BrokerMetrics()
+        let hub = SourceHub(id: "f1", typeName: "f1", registry: VariableRegistry(), metrics: metrics)
         let intake = try await DatagramIntake.start(
             listen: try UDPTarget(parsing: "127.0.0.1:\(port)"),
             forward: [try UDPTarget(parsing: "127.0.0.1:\(first.port)"), try UDPTarget(parsing: "localhost:\(second.port)")],
-            label: "test")
+            label: "test", source: hub)
         let sent = (0..<200).map { index in (0..<(1 + index % 97)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) } }
         let sender = try LoopbackUDPSender(port: port)
         for datagram in sent { sender.send(datagram) }
@@ -45,6 +47,11 @@ import Glibc
         #expect(intake.forwardCounts.map(\.failed) == [0, 0])
         #expect(intake.forwardCounts.map(\.target) == ["127.0.0.1:\(first.port)", "localhost:\(second.port)"])
         #expect(intake.received == 200)
+        // The same counts in the source's metrics.
+        #expect(metrics.value(#"broker_source_datagrams_total{source="f1"}"#) == 200)
+        #expect(await waitUntil { metrics.value(#"broker_source_forwarded_total{source="f1",target="localhost:\#(second.port)"}"#) == 200 })
+        #expect(metrics.value(#"broker_source_forward_failures_total{source="f1",target="127.0.0.1:\#(first.port)"}"#) == 0)
+        #expect(metrics.value(#"broker_source_dropped_total{source="f1",reason="overloaded"}"#) == 0)
         await intake.close()
     }
 

@@ -50,19 +50,12 @@ public final class DatagramForwarder: Sendable {
                     .bind(host: target.isIPv6 ? "::" : "0.0.0.0", port: 0)
                     .get()
             }
-            let labels = source.map { [("source", $0.id), ("target", target.target.description)] }
-            routes.append(
-                Route(
-                    target: target, channel: channels[target.isIPv6]!,
-                    sentMetric: labels.flatMap { labels in
-                        source?.metrics.counter(
-                            "broker_source_forwarded_total", help: "Datagrams a source forwarded unchanged, per forward target.", labels: labels)
-                    },
-                    failedMetric: labels.flatMap { labels in
-                        source?.metrics.counter(
-                            "broker_source_forward_failures_total", help: "Datagrams a source could not forward, per forward target.",
-                            labels: labels)
-                    }))
+            let labels = [("source", source?.id ?? ""), ("target", target.target.description)]
+            let sent = source?.metrics.counter(
+                "broker_source_forwarded_total", help: "Datagrams a source forwarded unchanged, per forward target.", labels: labels)
+            let failed = source?.metrics.counter(
+                "broker_source_forward_failures_total", help: "Datagrams a source could not forward, per forward target.", labels: labels)
+            routes.append(Route(target: target, channel: channels[target.isIPv6]!, sentMetric: sent, failedMetric: failed))
         }
         return DatagramForwarder(routes: routes, channels: Array(channels.values))
     }
