@@ -131,7 +131,10 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
             ],
             path: "Plugins/Sinks/WebSocket",
-            exclude: ["README.md"]),
+            exclude: ["README.md"],
+            resources: [
+                .embedInCode("Dashboard/index.html"), .embedInCode("Dashboard/dashboard.js"), .embedInCode("Dashboard/dashboard.css"),
+            ]),
         .target(
             name: "MQTTSink",
             dependencies: [
