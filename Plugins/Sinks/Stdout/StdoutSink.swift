@@ -8,22 +8,8 @@ import Logging
 public struct StdoutSink: Sink {
     public static let typeName = "stdout"
     public static let summary = "NDJSON lines (telemetry, status, events, sessionInfo) to standard output or a file"
-    public static let sampleConfig = """
-        # Stdout sink: one JSON object per line. Pipe it into jq, a logger, or record it to a file.
-        sources:
-          - type: mock
-        sinks:
-          - type: stdout
-            id: stdout
-            rate: 10                 # telemetry lines per second per source
-            sources: [mock]          # optional: which source ids feed this sink (default all)
-            variables: [Speed, RPM, Gear, Throttle, Brake]   # or: all
-            events: true             # lap, pit, session-info changes...
-            status: true             # source connected / disconnected
-            # path: recordings/race.ndjson   # append to this file instead of standard output: a
-            #                                 # recording (with time and declare lines) that a replay
-            #                                 # source plays back; record with variables: all
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
     let id: String
     let config: StdoutConfig
