@@ -3,8 +3,8 @@ import Logging
 
 /// Newline-delimited JSON on standard output or appended to a file (SPEC 6): the same objects the
 /// WebSocket sends, one per line, each written whole. With `path` it makes a recording that the
-/// replay source plays back: every line carries `time` (wall-clock seconds), and a `declare` line
-/// (`RecordingHeader`) precedes a source's telemetry whenever its layout first appears or changes.
+/// replay source plays back (`RecordingFormat`): every line carries `time` (wall-clock seconds), and a
+/// `declare` line precedes a source's telemetry whenever its layout first appears or changes.
 public struct StdoutSink: Sink {
     public static let typeName = "stdout"
     public static let summary = "NDJSON lines (telemetry, status, events, sessionInfo) to standard output or a file"
@@ -48,11 +48,14 @@ public struct StdoutSink: Sink {
                     selection = config.variables.resolve(sourceID: hub.id, layout: frame.layout, registry: context.registry)
                     selections[hub.id] = selection
                     if recording {
-                        line = RecordingHeader.declareLine(sourceID: hub.id, selection: selection, registry: context.registry, time: frame.timestamp)
+                        line = RecordingFormat.declareLine(sourceID: hub.id, selection: selection, registry: context.registry, time: frame.timestamp)
                         line.append(UInt8(ascii: "\n"))
                     }
                 }
-                line += BrokerMessages.telemetry(sourceID: hub.id, frame: frame, selection: selection, time: recording ? frame.timestamp : nil)
+                line +=
+                    recording
+                    ? RecordingFormat.telemetryLine(sourceID: hub.id, frame: frame, selection: selection)
+                    : BrokerMessages.telemetry(sourceID: hub.id, frame: frame, selection: selection)
             case .status:
                 guard config.status else { continue }
                 line = BrokerMessages.status(of: input.sources, time: recording ? wallClockNow() : nil)

@@ -1,3 +1,5 @@
+import BrokerCore
+
 /// Why a file cannot be replayed (yet).
 enum RecordingProblem: Error, CustomStringConvertible {
     /// The file cannot be opened or read; it may appear or become readable later.
@@ -66,12 +68,12 @@ struct RecordingSurvey {
                 await Task.yield()
                 try Task.checkCancellation()
             }
-            let outcome = reader.withBytes(of: slice) { bytes -> (line: RecordingLine?, blank: Bool, problem: String?, statusIDs: [String]) in
+            let outcome = reader.withBytes(of: slice) { bytes -> (line: RecordingFormat.Line?, blank: Bool, problem: String?, statusIDs: [String]) in
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) && !slice.tooLong { return (nil, true, nil, []) }
                 if slice.tooLong { return (nil, false, "line \(slice.number) is longer than \(RecordingLineReader.maxLineBytes >> 20) MiB", []) }
                 do {
-                    let line = try RecordingLine.parse(bytes)
-                    let ids = line.kind == .status ? line.sources.map { RecordingLine.statusSourceIDs(bytes, sources: $0) } ?? [] : []
+                    let line = try RecordingFormat.Line.parse(bytes)
+                    let ids = line.kind == .status ? line.sources.map { RecordingFormat.Line.statusSourceIDs(bytes, sources: $0) } ?? [] : []
                     return (line, false, nil, ids)
                 } catch {
                     return (nil, false, "line \(slice.number) is not JSON: \(error)", [])
