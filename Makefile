@@ -8,11 +8,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Libraries the broker links (libyaml for YAML, avahi's dns_sd compatibility library for mDNS).
 BUILD_PACKAGES := libyaml-dev libavahi-compat-libdnssd-dev liblz4-dev pkg-config
 # Real peers the tests talk to: avahi in a private network namespace, Mosquitto, a browser, python;
-# openssl makes the TLS tests' certificates, systemd-analyze checks the installed unit.
-TEST_PACKAGES := iproute2 dbus avahi-daemon avahi-utils mosquitto mosquitto-clients chromium python3 python3-pip openssl systemd
+# openssl makes the TLS tests' certificates, systemd-analyze checks the installed unit, node parses
+# the dashboard's script.
+TEST_PACKAGES := iproute2 dbus avahi-daemon avahi-utils mosquitto mosquitto-clients chromium python3 python3-pip openssl systemd nodejs
 PYTHON_PACKAGES := websockets prometheus-client
 
-.PHONY: run build setup setup-test test test-only soak check-install install bench fuzz clean
+.PHONY: run build setup setup-test test test-only check-web soak check-install install bench fuzz clean
 SOAK_SECONDS ?= 60
 
 run: setup build
@@ -29,7 +30,14 @@ setup-test: setup
 	@python3 -c "import websockets, prometheus_client" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check $(PYTHON_PACKAGES) \
 		|| python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $(PYTHON_PACKAGES)
 
-test: setup-test test-only soak check-install
+test: setup-test check-web test-only soak check-install
+
+# The dashboard's script must parse as a browser's classic <script> parses it. Node's vm.Script
+# compiles it that way without running it; `node --check` would wrap the file as a CommonJS module
+# first, and so let through what a page cannot have (a `return` outside any function).
+DASHBOARD_SCRIPT := Plugins/Sinks/WebSocket/Dashboard/dashboard.js
+check-web:
+	node -e 'new (require("vm").Script)(require("fs").readFileSync(process.argv[1], "utf8"), {filename: process.argv[1]})' $(DASHBOARD_SCRIPT)
 
 # Serial: on a 2-core machine, CPU-heavy tests running beside timing-sensitive ones starve them.
 test-only:

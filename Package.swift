@@ -67,7 +67,9 @@ let package = Package(
         .target(name: "Win32Shim", path: "Plugins/Shared/Win32Shim"),
 
         // Source plugins.
-        .target(name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock", exclude: ["README.md"]),
+        .target(
+            name: "MockSource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Mock", exclude: ["README.md"],
+            resources: [.embedInCode("sample.yaml")]),
         .target(
             name: "IRacingSource",
             dependencies: [
@@ -75,7 +77,7 @@ let package = Package(
                 .target(name: "Win32Shim", condition: .when(platforms: [.linux, .macOS])),
             ],
             path: "Plugins/Sources/IRacing",
-            exclude: ["README.md"]),
+            exclude: ["README.md"], resources: [.embedInCode("sample.yaml")]),
         .target(
             name: "InSimSource",
             dependencies: [
@@ -85,8 +87,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Plugins/Sources/InSim",
-            exclude: ["README.md"]),
-        .target(name: "ReplaySource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Replay", exclude: ["README.md"]),
+            exclude: ["README.md"], resources: [.embedInCode("sample.yaml")]),
+        .target(
+            name: "ReplaySource", dependencies: ["BrokerCore"], path: "Plugins/Sources/Replay", exclude: ["README.md"],
+            resources: [.embedInCode("sample.yaml")]),
         .target(
             name: "WebSocketSource",
             dependencies: [
@@ -95,25 +99,28 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Plugins/Sources/WebSocket", exclude: ["README.md"]),
-        .target(name: "ForzaSource", dependencies: ["BrokerCore", "UDPSupport"], path: "Plugins/Sources/Forza", exclude: ["README.md"]),
+            path: "Plugins/Sources/WebSocket", exclude: ["README.md"], resources: [.embedInCode("sample.yaml")]),
+        .target(
+            name: "ForzaSource", dependencies: ["BrokerCore", "UDPSupport"], path: "Plugins/Sources/Forza", exclude: ["README.md"],
+            resources: [.embedInCode("sample.yaml")]),
         .target(
             name: "ACCSource",
             dependencies: [
                 "BrokerCore", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            path: "Plugins/Sources/ACC", exclude: ["README.md"]),
+            path: "Plugins/Sources/ACC", exclude: ["README.md"], resources: [.embedInCode("sample.yaml")]),
         .target(
             name: "F1Source", dependencies: ["BrokerCore", "UDPSupport", .product(name: "Logging", package: "swift-log")],
-            path: "Plugins/Sources/F1", exclude: ["README.md"]),
+            path: "Plugins/Sources/F1", exclude: ["README.md"], resources: [.embedInCode("sample.yaml")]),
         .target(
             name: "OutGaugeSource", dependencies: ["BrokerCore", "OutGaugeProtocol", "UDPSupport"], path: "Plugins/Sources/OutGauge",
-            exclude: ["README.md"]),
+            exclude: ["README.md"], resources: [.embedInCode("sample.yaml")]),
 
         // Sink plugins.
         .target(
-            name: "StdoutSink", dependencies: ["BrokerCore", .product(name: "CoreMetrics", package: "swift-metrics")], path: "Plugins/Sinks/Stdout", exclude: ["README.md"]),
+            name: "StdoutSink", dependencies: ["BrokerCore", .product(name: "CoreMetrics", package: "swift-metrics")],
+            path: "Plugins/Sinks/Stdout", exclude: ["README.md"], resources: [.embedInCode("sample.yaml")]),
         .target(
             name: "UDPSink",
             dependencies: [
@@ -121,7 +128,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            path: "Plugins/Sinks/UDP", exclude: ["README.md"]),
+            path: "Plugins/Sinks/UDP", exclude: ["README.md"], resources: [.embedInCode("sample.yaml")]),
         .target(
             name: "WebSocketSink",
             dependencies: [
@@ -136,7 +143,11 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
             ],
             path: "Plugins/Sinks/WebSocket",
-            exclude: ["README.md"]),
+            exclude: ["README.md"],
+            resources: [
+                .embedInCode("sample.yaml"), .embedInCode("Dashboard/index.html"), .embedInCode("Dashboard/dashboard.js"),
+                .embedInCode("Dashboard/dashboard.css"),
+            ]),
         .target(
             name: "MQTTSink",
             dependencies: [
@@ -144,10 +155,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            path: "Plugins/Sinks/MQTT", exclude: ["README.md"]),
+            path: "Plugins/Sinks/MQTT", exclude: ["README.md"], resources: [.embedInCode("sample.yaml")]),
 
         // Processor plugins.
-        .target(name: "RaceProcessor", dependencies: ["BrokerCore"], path: "Plugins/Processors/Race", exclude: ["README.md"]),
+        .target(
+            name: "RaceProcessor", dependencies: ["BrokerCore"], path: "Plugins/Processors/Race", exclude: ["README.md"],
+            resources: [.embedInCode("sample.yaml")]),
 
         // The built-in plugin list, shared by the executable and the compliance tests.
         .target(

@@ -37,7 +37,7 @@ func writeRecording(to path: String, frames: Int, declarations: [VariableDeclara
     }
     defer { try? handle.close() }
     let start = 1_800_000_000.0
-    var buffer = RecordingHeader.declareLine(sourceID: "sim", selection: selection, registry: registry, time: start) + [0x0A]
+    var buffer = RecordingFormat.declareLine(sourceID: "sim", selection: selection, registry: registry, time: start) + [0x0A]
     var bytes = 0
     for i in 0..<frames {
         var row = FrameRow(layout: layout)

@@ -24,7 +24,7 @@ struct PluginsCommand: AsyncParsableCommand {
             return
         }
         if let sample = catalog.source(type)?.sampleConfig ?? catalog.processor(type)?.sampleConfig ?? catalog.sink(type)?.sampleConfig {
-            print(sample)
+            print(sample, terminator: sample.hasSuffix("\n") ? "" : "\n")  // the file as it is, so `> config.yaml` copies it
             return
         }
         let known = catalog.sources.map(\.typeName) + catalog.processors.map(\.typeName) + catalog.sinks.map(\.typeName)

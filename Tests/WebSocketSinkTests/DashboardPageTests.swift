@@ -20,6 +20,20 @@ struct DashboardPageTests {
         #expect(page.contains("<style>") && page.contains("<script>") && page.hasSuffix("</html>\n"))
     }
 
+    @Test("the page is Dashboard/index.html with dashboard.css and dashboard.js inline, as they are on disk")
+    func builtFromTheDashboardFiles() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Plugins/Sinks/WebSocket/Dashboard")
+        func file(_ name: String) throws -> String { try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) }
+        let page = DashboardPage.html(webSocketPath: "/", tokenRequired: false, maxMessageBytes: 4096)
+        #expect(page.contains("<style>\n" + (try file("dashboard.css")) + "</style>"))
+        #expect(page.contains("<script>\n" + (try file("dashboard.js")) + "</script>"))
+        #expect(page.hasPrefix(try file("index.html").components(separatedBy: "{{").first ?? "?"))
+        // Every placeholder is filled (neither the script nor the style sheet has a "{{" of its own).
+        #expect(!page.contains("{{") && !page.contains("}}"))
+        // One pass: text put in is not searched for placeholders again.
+        #expect(DashboardPage.fill("a{{x}}b{{y}}c{{none}}", with: ["x": "{{y}}", "y": "Y"]) == "a{{y}}bYc{{none}}")
+    }
+
     @Test("the body carries the WebSocket path (escaped), whether a token is needed and the message limit; never the token")
     func connectionSettings() async throws {
         let odd = DashboardPage.html(webSocketPath: "/a\"<b>&c", tokenRequired: true, maxMessageBytes: 128)

@@ -13,23 +13,8 @@ public final class RaceProcessor: Processor {
     public static let typeName = "race"
     public static let summary = "Live positions, gaps, relative and fuel to finish, from the per-car arrays of any sim"
     public static let providedVariables = RaceVariables.all
-    public static let sampleConfig = """
-        # Race processor: live positions, gaps, the relative and a fuel calculator for every client.
-        sources:
-          - type: mock
-        processors:
-          - type: race
-            id: race                        # optional, defaults to the type
-            sources: [mock]                 # optional: the sources it runs on, default all
-            budget_us: 500                  # a frame taking longer is counted in the source's status
-            fuel_laps: 5                    # valid laps averaged for FuelUsePerLapAvg
-            fuel_margin_laps: 1             # laps kept in hand by FuelToAdd; the fuel event's threshold
-            position_event_interval_s: 1    # shortest time between two position events of one car
-        sinks:
-          - type: stdout
-            rate: 1
-            variables: [CarIdxLivePosition, CarIdxGapToLeader, CarIdxRelative, FuelLapsLeft, FuelToAdd]
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
     /// Everything the processor keeps, as one value: a frame is one access to it, not one per array.
     private var state: RaceState

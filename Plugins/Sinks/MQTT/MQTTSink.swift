@@ -12,29 +12,8 @@ public struct MQTTSink: Sink {
     public static let typeName = "mqtt"
     public static let summary = "publishes telemetry, status, events and session info to an MQTT 3.1.1 server"
     public static let defaultRate: Double? = 10
-    public static let sampleConfig = """
-        # MQTT sink: publish to an MQTT server (Mosquitto, EMQX, HiveMQ, VerneMQ) for fan-out beyond
-        # one machine. Subscribe with e.g.: mosquitto_sub -h 127.0.0.1 -t 'telemetry/#' -v
-        sources:
-          - type: mock
-        sinks:
-          - type: mqtt
-            id: mqtt
-            url: mqtt://127.0.0.1:1883   # required; mqtt://host[:port] (TLS, mqtts://, is not supported yet)
-            rate: 10                     # telemetry messages per second per source
-            sources: [mock]              # optional: which source ids feed this sink (default all)
-            # client_id: broker-pit1     # default broker-<host name>; '-<source id>' is added when several sources feed the sink
-            # username: broker           # optional
-            # password: ${MQTT_PASSWORD} # optional, needs username; ${NAME} is read from the environment
-            topic_prefix: telemetry      # topics are <prefix>/<source>/{telemetry,status,event,sessionInfo}
-            qos: 0                       # 0 (at most once) or 1 (at least once, acknowledged)
-            variables: all               # or a list: [Speed, RPM, Gear, Throttle, Brake]
-            keepalive_s: 30              # PINGREQ interval is half of this; 0 turns keep-alive off
-            retain_status: true          # the server keeps the last status (and the will) for late subscribers
-            per_variable: false          # also <prefix>/<source>/vars/<Name> with the bare value
-            max_inflight: 20             # QoS 1 messages awaiting PUBACK at once
-            reconnect: {min_s: 1, max_s: 30}   # backoff between connection attempts
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
     let id: String
     let config: MQTTConfig

@@ -49,8 +49,6 @@ final class MQTTStatistics: Sendable {
         inFlight = metrics.gauge("broker_mqtt_in_flight", help: "QoS 1 messages awaiting their PUBACK.", labels: labels)
         connectedSessions = metrics.gauge(
             "broker_mqtt_connected_sessions", help: "Sessions (one per source) connected to the MQTT server.", labels: labels)
-        inFlight.record(0)
-        connectedSessions.record(0)
     }
 
     var snapshot: MQTTStats { counters.withLock { $0 } }

@@ -4,27 +4,13 @@ import Logging
 
 /// Newline-delimited JSON on standard output or appended to a file (SPEC 6): the same objects the
 /// WebSocket sends, one per line, each written whole. With `path` it makes a recording that the
-/// replay source plays back: every line carries `time` (wall-clock seconds), and a `declare` line
-/// (`RecordingHeader`) precedes a source's telemetry whenever its layout first appears or changes.
+/// replay source plays back (`RecordingFormat`): every line carries `time` (wall-clock seconds), and a
+/// `declare` line precedes a source's telemetry whenever its layout first appears or changes.
 public struct StdoutSink: Sink {
     public static let typeName = "stdout"
     public static let summary = "NDJSON lines (telemetry, status, events, sessionInfo) to standard output or a file"
-    public static let sampleConfig = """
-        # Stdout sink: one JSON object per line. Pipe it into jq, a logger, or record it to a file.
-        sources:
-          - type: mock
-        sinks:
-          - type: stdout
-            id: stdout
-            rate: 10                 # telemetry lines per second per source
-            sources: [mock]          # optional: which source ids feed this sink (default all)
-            variables: [Speed, RPM, Gear, Throttle, Brake]   # or: all
-            events: true             # lap, pit, session-info changes...
-            status: true             # source connected / disconnected
-            # path: recordings/race.ndjson   # append to this file instead of standard output: a
-            #                                 # recording (with time and declare lines) that a replay
-            #                                 # source plays back; record with variables: all
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
     let id: String
     let config: StdoutConfig
@@ -66,11 +52,14 @@ public struct StdoutSink: Sink {
                     selection = config.variables.resolve(sourceID: hub.id, layout: frame.layout, registry: context.registry)
                     selections[hub.id] = selection
                     if recording {
-                        line = RecordingHeader.declareLine(sourceID: hub.id, selection: selection, registry: context.registry, time: frame.timestamp)
+                        line = RecordingFormat.declareLine(sourceID: hub.id, selection: selection, registry: context.registry, time: frame.timestamp)
                         line.append(UInt8(ascii: "\n"))
                     }
                 }
-                line += BrokerMessages.telemetry(sourceID: hub.id, frame: frame, selection: selection, time: recording ? frame.timestamp : nil)
+                line +=
+                    recording
+                    ? RecordingFormat.telemetryLine(sourceID: hub.id, frame: frame, selection: selection)
+                    : BrokerMessages.telemetry(sourceID: hub.id, frame: frame, selection: selection)
             case .status:
                 guard config.status else { continue }
                 line = BrokerMessages.status(of: input.sources, time: recording ? wallClockNow() : nil)

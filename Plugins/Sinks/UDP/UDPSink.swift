@@ -14,21 +14,8 @@ import UDPSupport
 public struct UDPSink: Sink {
     public static let typeName = "udp"
     public static let summary = "JSON datagrams (telemetry, status, events) to a unicast, broadcast or multicast address"
-    public static let sampleConfig = """
-        # UDP sink: every frame's variables as JSON datagrams, no connection needed by receivers.
-        sources:
-          - type: mock
-        sinks:
-          - type: udp
-            id: udp
-            target: 127.0.0.1:9999   # host:port: unicast, broadcast (192.168.1.255:9999) or
-                                     # multicast (239.255.0.1:9999); IPv6 as [ff02::1%eth0]:9999
-            variables: [Speed, RPM, Gear, Throttle, Brake, LapDistPct]   # or: all
-            rate: 20                 # telemetry frames per second per source
-            sources: [mock]          # optional: which source ids feed this sink (default all)
-            max_datagram_bytes: 1400 # larger frames go out in parts ("part", "parts"); 256-65507
-            # ttl: 1                 # multicast hops (default 1 = this network); unicast TTL if set
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
     let id: String
     let config: UDPConfig

@@ -1,57 +1,41 @@
 /// The live dashboard served at `GET /` while `dashboard: true`: one self-contained HTML page (its
 /// style and script inline, no fonts or files from elsewhere) that connects back to this sink.
 ///
-/// The page learns how to connect from attributes on `<body>`: the WebSocket path, whether a token
-/// is required (never the token itself; the page takes it from its own URL's `?token=`), and the
-/// longest message the sink accepts (so long `sub` lists are split below it).
+/// The page, its script and its style sheet are the files in `Dashboard/`, embedded in the binary
+/// when it is built (SwiftPM resources with `.embedInCode`). `index.html` holds `{{name}}`
+/// placeholders: `style` and `script` take the other two files, and three attributes on `<body>`
+/// tell the page how to connect: the WebSocket path (`ws_path`), whether a token is required
+/// (`auth`; never the token itself, which the page takes from its own URL's `?token=`), and the
+/// longest message the sink accepts (`max_message`, so long `sub` lists are split below it).
 enum DashboardPage {
-    static func html(webSocketPath: String, tokenRequired: Bool, maxMessageBytes: Int) -> String {
-        """
-        <!doctype html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
-        <meta name="theme-color" content="#06080b">
-        <meta name="apple-mobile-web-app-capable" content="yes">
-        <meta name="mobile-web-app-capable" content="yes">
-        <title>Telemetry</title>
-        <style>
-        \(DashboardStyle.source)</style>
-        </head>
-        <body data-ws-path="\(escape(webSocketPath))" data-auth="\(tokenRequired ? "token" : "none")" data-max-message="\(maxMessageBytes)" class="solo">
-        <header>
-        <span class="brand">Telemetry</span>
-        <span id="conn" class="pill" data-state="wait"><i></i><span>Connecting…</span></span>
-        <span id="sources"></span>
-        <span id="track"></span>
-        <button id="edit" type="button">Variables</button>
-        </header>
-        <div id="notice" role="status" hidden></div>
-        <main>
-        <section id="tiles" aria-label="Telemetry"></section>
-        <section id="standings" aria-label="Standings" hidden><div id="relative" hidden><h2>Relative</h2><div id="rel-rows"></div></div><h2 id="standings-title">Standings</h2><div id="rows"></div></section>
-        </main>
-        <div id="picker" hidden>
-        <div class="sheet" role="dialog" aria-label="Variables">
-        <div class="tools">
-        <input id="search" type="search" placeholder="Search variables" autocomplete="off" autocapitalize="off" spellcheck="false">
-        <label><input id="provided" type="checkbox" checked>provided only</label>
-        <span id="speed"><button type="button" data-unit="kmh">km/h</button><button type="button" data-unit="mph">mph</button><button type="button" data-unit="ms">m/s</button></span>
-        <button id="defaults" type="button">Defaults</button>
-        <button id="done" type="button">Done</button>
-        </div>
-        <div id="count"></div>
-        <div id="list"></div>
-        </div>
-        </div>
-        <noscript><p class="muted">The dashboard needs JavaScript. The catalogue is at <a href="vars">/vars</a>.</p></noscript>
-        <script>
-        \(DashboardScript.source)</script>
-        </body>
-        </html>
+    static let template = String(decoding: PackageResources.index_html, as: UTF8.self)
+    static let script = String(decoding: PackageResources.dashboard_js, as: UTF8.self)
+    static let style = String(decoding: PackageResources.dashboard_css, as: UTF8.self)
 
-        """
+    static func html(webSocketPath: String, tokenRequired: Bool, maxMessageBytes: Int) -> String {
+        fill(
+            template,
+            with: [
+                "style": style, "script": script, "ws_path": escape(webSocketPath), "auth": tokenRequired ? "token" : "none",
+                "max_message": String(maxMessageBytes),
+            ])
+    }
+
+    /// `template` with each `{{name}}` replaced by `values[name]`, in one pass: inserted text is not
+    /// searched again, so a `{{` in the script or a path stays as it is. A name without a value is
+    /// left in place (`DashboardPageTests` checks that none is).
+    static func fill(_ template: String, with values: [String: String]) -> String {
+        var result = ""
+        result.reserveCapacity(template.utf8.count + values.values.reduce(0) { $0 + $1.utf8.count })
+        var rest = template[...]
+        while let open = rest.firstRange(of: "{{"), let close = rest[open.upperBound...].firstRange(of: "}}") {
+            let name = String(rest[open.upperBound..<close.lowerBound])
+            result += rest[..<open.lowerBound]
+            result += values[name] ?? String(rest[open.lowerBound..<close.upperBound])
+            rest = rest[close.upperBound...]
+        }
+        result += rest
+        return result
     }
 
     static func escape(_ text: String) -> String {

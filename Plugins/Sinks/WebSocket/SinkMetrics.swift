@@ -155,7 +155,6 @@ final class SinkMetrics: Sendable {
             metrics.timer("broker_websocket_\(name)", help: help, labels: labels)
         }
         clients = metrics.gauge("broker_websocket_clients", help: "Connected WebSocket clients.", labels: labels)
-        clients.record(0)
         clientsAccepted = counter("clients_accepted_total", "WebSocket upgrades accepted.")
         upgradesRefused = ReadableCounter(counter("upgrades_refused_total", "Upgrades refused (too many attempts, bad token, full, wrong path)."))
         upgradesThrottled = ReadableCounter(

@@ -21,41 +21,8 @@ public struct WebSocketSink: Sink {
 
     public static let typeName = "websocket"
     public static let summary = "WebSocket JSON server for dashboards and apps (the Python iRacing bridge's protocol), with mDNS"
-    public static let sampleConfig = """
-        # WebSocket sink: serves live telemetry as JSON over WebSocket on one port, together with a
-        # dashboard page (/), the variable catalogue (/vars), Prometheus metrics (/metrics) and a
-        # health check (/healthz). Clients of the Python iRacing WebSocket bridge work unchanged.
-        sources:
-          - type: mock                # any source; the mock needs no sim
-        sinks:
-          - type: websocket
-            id: ws                    # optional, default: websocket
-            # sources: [mock]         # source ids feeding this sink (default: all)
-            rate: 60                  # most telemetry messages per second, per source and client
-            host: 0.0.0.0             # address to listen on (0.0.0.0 = every interface)
-            port: 8765                # TCP port for WebSocket and HTTP
-            path: /                   # URL path of the WebSocket endpoint
-            max_clients: 256          # clients beyond this are refused with HTTP 503
-            max_message_bytes: 4096   # a longer client message closes the connection (1009)
-            max_commands_per_s: 50    # per client; the excess gets an error reply, the connection stays
-            max_subscriptions: 1000   # variable names one client may subscribe to; beyond, an error
-            max_connects_per_s: 20    # upgrades per second from one address; beyond, HTTP 429
-            max_clients_per_address: 64 # clients connected at once from one address; beyond, HTTP 429
-            # token: ${BROKER_TOKEN}  # when set, clients must send ?token= or Authorization: Bearer
-            # tokens:                 # named tokens, accepted like token; the name is logged, never the token
-            #   ipad: ${TOKEN_IPAD}
-            #   engineer: ${TOKEN_ENG}
-            # protect_http: false     # true: /, /vars and /metrics need a token too (/healthz stays open)
-            # tls:                    # serve https:// and wss:// only; SIGHUP reloads the files
-            #   cert: fullchain.pem   # PEM, server certificate first, then intermediates (relative to this file)
-            #   key: privkey.pem      # PEM private key (unencrypted)
-            mdns:
-              enabled: true           # advertise on the local network (DNS-SD)
-              type: _iracingws._tcp   # DNS-SD service type
-              # name: garage-pc       # instance name (default: this machine's host name)
-            dashboard: true           # serve the dashboard page at /
-
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
     public static var defaultRate: Double? { nil }
 
     public let id: String
@@ -101,10 +68,15 @@ public struct WebSocketSink: Sink {
                 let broadcaster = SourceBroadcaster(index: index, hub: hub, fanout: fanout)
                 group.addTask { await broadcaster.run() }
             }
-            // Until cancelled (or the server stops): close clients that stopped draining.
+            // Until cancelled (or the server stops): close clients that stopped draining, and serve
+            // the sources the broker adds while running (relayed by another source).
             let interval = min(0.25, config.drainTimeout / 4)
             while !Task.isCancelled, !server.hasFailed {
                 fanout.evictStalledClients(timeout: config.drainTimeout)
+                for (index, hub) in fanout.adopt(input.sources) {
+                    let broadcaster = SourceBroadcaster(index: index, hub: hub, fanout: fanout)
+                    group.addTask { await broadcaster.run() }
+                }
                 try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
             }
             group.cancelAll()
@@ -266,7 +238,7 @@ public struct WebSocketSink: Sink {
         clock: any BrokerClock, maxMessageBytes: Int, limits: ClientLimits, tokenName: String?
     ) async throws {
         let client = ClientConnection(
-            id: fanout.registry.makeID(), channel: channel, outbound: outbound, hubs: fanout.hubs, rate: fanout.sinkRate,
+            id: fanout.registry.makeID(), channel: channel, outbound: outbound, sources: fanout.sources, rate: fanout.sinkRate,
             metrics: fanout.metrics, tokenName: tokenName)
         // Next to the socket, or with TLS just after the TLS handler (so frames are still encrypted).
         try await channel.eventLoop.submit {

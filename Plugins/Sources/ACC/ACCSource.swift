@@ -15,22 +15,8 @@ public struct ACCSource: Source {
     public static let typeName = "acc"
     public static let summary = "Assetto Corsa Competizione broadcasting API (UDP client)"
     public static let providedVariables = ProvidedVariables.variables(ACCVariables.all)
-    public static let sampleConfig = """
-        # Assetto Corsa Competizione: the broadcasting API is set in
-        # Documents/Assetto Corsa Competizione/Config/broadcasting.json (udpListenerPort, connectionPassword).
-        sources:
-          - type: acc
-            id: acc
-            host: 127.0.0.1          # where ACC runs
-            port: 9000               # broadcasting.json's udpListenerPort
-            password: asd            # broadcasting.json's connectionPassword (may be ${ACC_PASSWORD})
-            command_password: ""     # commandPassword (empty: read-only access is enough)
-            interval_ms: 100         # ms between realtime updates ACC sends
-            name: broker             # this client's display name in ACC
-            reconnect: {min_s: 1, max_s: 30}
-        sinks:
-          - type: stdout
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
     /// Timings that are not config keys, shortened by tests.
     public struct Timeouts: Sendable {

@@ -13,18 +13,8 @@ public struct F1Source: Source {
     public static let typeName = "f1"
     public static let summary = "EA F1 24 / F1 25 UDP telemetry (all 22 cars), with raw forwarding"
     public static let providedVariables = ProvidedVariables.variables(F1Variables.infos)
-    public static let sampleConfig = """
-        # EA F1 24 / F1 25. In the game: Settings > Telemetry Settings: UDP Telemetry On,
-        # UDP IP Address = this machine, UDP Port = 20777, UDP Format = 2024 or 2025.
-        sources:
-          - type: f1
-            id: f1
-            listen: 0.0.0.0:20777      # where the game sends
-            forward: []                # e.g. [127.0.0.1:20778]: other tools get every datagram unchanged
-            player: auto               # auto: the game's player car (the spectated car when spectating); or 0..21
-        sinks:
-          - type: stdout
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
     let id: String
     let config: F1SourceConfig

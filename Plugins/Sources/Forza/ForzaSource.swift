@@ -12,18 +12,8 @@ public struct ForzaSource: Source {
     public static let typeName = "forza"
     public static let summary = "Forza Motorsport 7 / 2023 and Forza Horizon 4/5 Data Out over UDP"
     public static let providedVariables = ProvidedVariables.variables(ForzaVariables.all)
-    public static let sampleConfig = """
-        # Forza "Data Out": in the game's HUD/gameplay settings turn Data Out on, set the IP address
-        # of this machine and the port below; FM7/FM 2023 also ask for the format (Sled or Dash).
-        sources:
-          - type: forza
-            id: forza
-            listen: 0.0.0.0:5300     # where the game sends
-            forward: []              # re-send every datagram unchanged, e.g. [127.0.0.1:5301]
-            format: auto             # auto (from the length), sled, fm7_dash, fm2023_dash or horizon_dash
-        sinks:
-          - type: stdout
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
     let id: String
     let config: ForzaSourceConfig

@@ -16,25 +16,8 @@ public struct IRacingSource: Source {
     public static let summary =
         "iRacing telemetry: the running sim (Windows, or Proton via /dev/shm), iracing-teleport over UDP, a copy of its memory map, or an .ibt replay"
     public static let providedVariables = ProvidedVariables.catalogue
-    public static let sampleConfig = """
-        # iRacing source: every variable the sim declares, session info, lap and session-info events.
-        sources:
-          - type: iracing
-            id: iracing
-            # With none of 'ibt', 'memory_file' and 'teleport', reads the running sim's live shared
-            # memory: on Windows the sim's map, elsewhere the file a Wine/Proton bridge backs it with.
-            # shm_path: /dev/shm/IRSDKMemMapFileName  # live mode off Windows: the bridge's file
-            # ibt: telemetry/session.ibt   # replay a disk telemetry file (relative to this file's folder)
-            # speed: 1.0                   # replay speed, ibt only: 1 = real time, 0 = as fast as possible
-            # loop: false                  # start the replay again at the end, ibt only
-            # memory_file: /dev/shm/irsdk  # follow a file laid out like the live memory map
-            # teleport:                    # receive iracing-teleport's snapshots from another PC
-            #   listen: 0.0.0.0:5000       # UDP address to bind
-            #   group: 239.255.0.1         # multicast group to join; "" = unicast only
-        sinks:
-          - type: stdout
-
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
     /// Where the telemetry comes from, decided (and for a replay, opened and checked) at start.
     enum Input: Sendable {

@@ -18,25 +18,8 @@ public struct InSimSource: Source {
     public static let typeName = "insim"
     public static let summary = "Live for Speed over InSim 10 (TCP), with OutGauge over UDP"
     public static let providedVariables = ProvidedVariables.variables(InSimVariables.all)
-    public static let sampleConfig = """
-        # Live for Speed over InSim. In LFS type `/insim 29999` (or start it with /insim=29999).
-        sources:
-          - type: insim
-            id: lfs
-            host: 127.0.0.1          # where LFS runs
-            port: 29999              # the port given to /insim
-            admin: ""                # LFS's admin password, if one is set (at most 15 bytes)
-            name: broker             # this program's name in LFS (IName, at most 15 bytes)
-            insim_version: 10        # 10 (LFS 0.8B and later) or 9
-            interval_ms: 100         # ms between MCI/NLP updates: 0 = none, else 10 to 8000
-            flags: [mci, nlp]        # mci: positions and speeds; nlp: node/lap only; mso_cols: keep chat colours
-            udp_port: 0              # 0: MCI/NLP over TCP; else LFS sends them to this UDP port
-            outgauge_port: 0         # 0: off; else ask LFS for OutGauge (the dashboard feed) on this UDP port
-            forward: []              # host:port targets that get every datagram of both UDP ports, unchanged
-            reconnect: {min_s: 1, max_s: 30}   # delay before reconnecting: doubles from min_s up to max_s
-        sinks:
-          - type: stdout
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
     /// Timings that are not config keys: LFS's own rules, shortened by tests.
     public struct Timeouts: Sendable {

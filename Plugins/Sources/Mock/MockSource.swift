@@ -8,23 +8,8 @@ public struct MockSource: Source {
     public static let typeName = "mock"
     public static let summary = "Simulated car and field: every catalogue variable, deterministic with a seed"
     public static let providedVariables = ProvidedVariables.catalogue
-    public static let sampleConfig = """
-        # Mock source: a simulated car driving laps, for building clients without a sim.
-        sources:
-          - type: mock
-            id: mock            # optional, defaults to the type
-            rate: 60            # frames per second
-            seed: 42            # fixes every value; omit for a random run
-            cars: 20            # cars in the 64-slot CarIdx* arrays (1-64)
-            values:             # optional overrides, by variable name
-              AirTemp: 21.5                                   # a constant
-              TrackTempCrew: {min: 30, max: 35}               # random in a range, every frame
-              FuelLevelPct: {wave: ramp, min: 0, max: 1, period_s: 120}   # sine, ramp or square
-        sinks:
-          - type: stdout
-            rate: 1
-            variables: [Speed, RPM, Gear, LapDistPct]
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
     let id: String
     let config: MockConfig

@@ -13,17 +13,8 @@ public struct OutGaugeSource: Source {
     public static let typeName = "outgauge"
     public static let summary = "OutGauge dashboard datagrams over UDP (BeamNG.drive, LFS without InSim, others)"
     public static let providedVariables = ProvidedVariables.variables(variables)
-    public static let sampleConfig = """
-        # OutGauge over UDP. BeamNG.drive: Options > Other > Protocols > OutGauge, IP of this machine,
-        # port 4444. LFS: in cfg.txt set OutGauge Mode 1, OutGauge IP and OutGauge Port 4444.
-        sources:
-          - type: outgauge
-            id: dash
-            listen: 0.0.0.0:4444     # address and port to receive on
-            forward: []              # host:port targets that get every datagram unchanged (other dashboard tools)
-        sinks:
-          - type: stdout
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
     /// The shared OutGauge variables, plus the car name the sender wrote.
     public static let variables: [VariableInfo] =

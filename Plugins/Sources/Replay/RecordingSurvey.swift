@@ -1,3 +1,5 @@
+import BrokerCore
+
 /// Why a file cannot be replayed (yet).
 enum RecordingProblem: Error, CustomStringConvertible {
     /// The file cannot be opened or read; it may appear or become readable later.
@@ -66,12 +68,12 @@ struct RecordingSurvey {
                 await Task.yield()
                 try Task.checkCancellation()
             }
-            let outcome = reader.withBytes(of: slice) { bytes -> (line: RecordingLine?, blank: Bool, problem: String?, statusIDs: [String]) in
+            let outcome = reader.withBytes(of: slice) { bytes -> (line: RecordingFormat.Line?, blank: Bool, problem: String?, statusIDs: [String]) in
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) && !slice.tooLong { return (nil, true, nil, []) }
                 if slice.tooLong { return (nil, false, "line \(slice.number) is longer than \(RecordingLineReader.maxLineBytes >> 20) MiB", []) }
                 do {
-                    let line = try RecordingLine.parse(bytes)
-                    let ids = line.kind == .status ? line.sources.map { RecordingLine.statusSourceIDs(bytes, sources: $0) } ?? [] : []
+                    let line = try RecordingFormat.Line.parse(bytes)
+                    let ids = line.kind == .status ? line.sources.map { RecordingFormat.Line.statusSourceIDs(bytes, sources: $0) } ?? [] : []
                     return (line, false, nil, ids)
                 } catch {
                     return (nil, false, "line \(slice.number) is not JSON: \(error)", [])
@@ -116,5 +118,32 @@ struct RecordingSurvey {
         }
         if wanted == nil, let first = firstStatusSource { return RecordingSurvey(startTime: startTime, sourceID: first) }
         throw RecordingProblem.noSuchSource(path: path, wanted: wanted, present: present)
+    }
+}
+
+extension RecordingSurvey {
+    /// The source a replay without `source:` plays, from the start of the recording only
+    /// (`probeLines` non-empty lines, `probeBytes`): the first source a timed declare, telemetry,
+    /// event or sessionInfo line names, else the first a status line names. Nil when the file
+    /// cannot be read or names no source there. Read when the config loads, to name the replay.
+    static func firstSourceID(path: String) -> String? {
+        guard let reader = try? RecordingLineReader(path: path) else { return nil }
+        var firstStatusSource: String?
+        var nonEmptyLines = 0
+        while nonEmptyLines < probeLines, reader.bytesRead < probeBytes, let slice = try? reader.next() {
+            let found: (blank: Bool, source: String?, statusSource: String?) = reader.withBytes(of: slice) { bytes in
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) && !slice.tooLong { return (true, nil, nil) }
+                guard !slice.tooLong, let line = try? RecordingFormat.Line.parse(bytes), let kind = line.kind, line.time != nil else {
+                    return (false, nil, nil)
+                }
+                if kind != .status { return (false, line.source, nil) }
+                return (false, nil, line.sources.flatMap { RecordingFormat.Line.statusSourceIDs(bytes, sources: $0).first })
+            }
+            if found.blank { continue }
+            nonEmptyLines += 1
+            if let source = found.source { return source }
+            firstStatusSource = firstStatusSource ?? found.statusSource
+        }
+        return firstStatusSource
     }
 }

@@ -14,8 +14,12 @@ public struct ReplayConfig: PluginConfig {
     /// The recorded source id to play; nil = the first source the recording names.
     public var source: String?
 
+    /// An entry without `id` is named after the recorded source it plays, so a replay looks like
+    /// the original to clients.
+    public var defaultID: String? { source }
+
     enum CodingKeys: String, CodingKey {
-        case path, speed, loop, source
+        case path, speed, loop, source, id
         case startSeconds = "start_s"
     }
 
@@ -36,5 +40,11 @@ public struct ReplayConfig: PluginConfig {
         startSeconds = try c.value(.startSeconds, default: 0, in: 0...1e9)
         source = try c.decodeIfPresent(String.self, forKey: .source)
         if source?.isEmpty == true { try c.reportOrThrow("source must be a source id (omit it for the first one)", key: .source) }
+        if source == nil && !path.isEmpty && !c.contains(.id) {
+            // The entry will be named after what it plays, so find that now and keep playing it
+            // even if another source comes first in the file by the time the replay starts.
+            let directory = decoder.userInfo[.configDirectory] as? String ?? "."
+            source = RecordingSurvey.firstSourceID(path: PluginContext.resolve(path, against: directory))
+        }
     }
 }

@@ -35,8 +35,8 @@ struct ReplayPlayer {
     let logger: Logger
     let path: String
 
-    private var declaration: RecordedDeclaration?
-    private var decoder: RecordedRowDecoder?
+    private var declaration: RecordingFormat.Declaration?
+    private var decoder: RecordingFormat.RowDecoder?
     private var recordedType: String?
     private var recordedStatusApplied = false
     private var reportsProblems = true
@@ -81,11 +81,11 @@ struct ReplayPlayer {
                 skip(slice, "longer than \(RecordingLineReader.maxLineBytes >> 20) MiB")
                 continue
             }
-            let parsed: Result<RecordingLine, any Error>? = reader.withBytes(of: slice) { bytes in
+            let parsed: Result<RecordingFormat.Line, any Error>? = reader.withBytes(of: slice) { bytes in
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
-                return Result { try RecordingLine.parse(bytes) }
+                return Result { try RecordingFormat.Line.parse(bytes) }
             }
-            let line: RecordingLine
+            let line: RecordingFormat.Line
             switch parsed {
             case nil: continue
             case let .failure(error)?:
@@ -167,7 +167,7 @@ struct ReplayPlayer {
 
     /// Decodes one line of the replayed source; nil when it has nothing left to do at its time (a
     /// declaration, installed here) or is skipped (with a warning where due).
-    private mutating func prepare(_ line: RecordingLine, kind: RecordingLineKind, slice: RecordingLineSlice, bytes: UnsafeRawBufferPointer) -> Action? {
+    private mutating func prepare(_ line: RecordingFormat.Line, kind: RecordingFormat.LineKind, slice: RecordingLineSlice, bytes: UnsafeRawBufferPointer) -> Action? {
         switch kind {
         case .declare:
             guard let variables = line.variables else {
@@ -175,13 +175,13 @@ struct ReplayPlayer {
                 return nil
             }
             do {
-                let recorded = try RecordedDeclaration(bytes, variables: variables)
+                let recorded = try RecordingFormat.Declaration(bytes, variables: variables)
                 if recorded.dropped > 0 { report("line \(slice.number): \(recorded.dropped) entries of its variables are not valid and were left out") }
                 // Installed at once, not at its time: building a layout of hundreds of variables
                 // must not delay the frame recorded right after it.
                 if recorded != declaration {
                     declaration = recorded
-                    decoder = RecordedRowDecoder(layout: hub.declare(recorded.declarations))
+                    decoder = RecordingFormat.RowDecoder(layout: hub.declare(recorded.declarations))
                 }
                 return nil
             } catch {
@@ -209,7 +209,7 @@ struct ReplayPlayer {
             }
 
         case .status:
-            guard let sources = line.sources, let entry = try? RecordingLine.value(bytes, at: sources)[survey.sourceID],
+            guard let sources = line.sources, let entry = try? RecordingFormat.Line.value(bytes, at: sources)[survey.sourceID],
                 case let .object(members) = entry
             else { return nil }
             let details = members.filter { $0.0 != "connected" && $0.0 != "type" }
@@ -220,11 +220,11 @@ struct ReplayPlayer {
                 skip(slice, "event line without a name")
                 return nil
             }
-            let data = line.data.flatMap { try? RecordingLine.value(bytes, at: $0) } ?? .object([])
+            let data = line.data.flatMap { try? RecordingFormat.Line.value(bytes, at: $0) } ?? .object([])
             return .event(name: name, data: data)
 
         case .sessionInfo:
-            guard let range = line.data, let data = try? RecordingLine.value(bytes, at: range) else {
+            guard let range = line.data, let data = try? RecordingFormat.Line.value(bytes, at: range) else {
                 skip(slice, "sessionInfo line without data")
                 return nil
             }

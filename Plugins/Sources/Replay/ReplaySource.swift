@@ -12,21 +12,8 @@ public struct ReplaySource: Source {
     public static let typeName = "replay"
     public static let summary = "Plays back an NDJSON recording of any source (stdout sink with path and variables: all)"
     public static let providedVariables = ProvidedVariables.catalogue
-    public static let sampleConfig = """
-        # Replay source: plays back a recording made by a stdout sink with `path:` and `variables: all`.
-        sources:
-          - type: replay
-            id: mock                       # give it the recorded source's id and clients see the same names
-            path: recordings/race.ndjson   # required: the recording (relative to this config file)
-            speed: 1.0                     # 1 = as recorded, 2 = twice as fast, 0 = as fast as possible
-            loop: false                    # start again at the end of the recording
-            start_s: 0                     # skip this many seconds from the start of the recording
-            # source: mock                 # which recorded source to play (default: the first one in the file)
-        sinks:
-          - type: stdout
-            rate: 1
-            variables: [Speed, RPM, Gear, LapDistPct]
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
     /// How often a missing, unreadable or empty recording is looked for again.
     public static let retryInterval = 2.0

@@ -16,22 +16,8 @@ public struct WebSocketUpstreamSource: Source {
     public static let typeName = "websocket"
     public static let summary = "Another broker's WebSocket sink (or the Python bridge), republished here"
     public static let providedVariables = ProvidedVariables.catalogue
-    public static let sampleConfig = """
-        # Upstream WebSocket source: republish what another broker (or the Python bridge) serves.
-        sources:
-          - type: websocket
-            id: car12                       # the id clients of this broker see
-            url: ws://192.168.1.20:8765/    # the upstream's WebSocket sink
-            # token: ${UPSTREAM_TOKEN}      # when the upstream has a token
-            # source: iracing               # which upstream source; default: the first it names
-            variables: all                  # or a list: [Speed, RPM, Gear, LapDistPct]
-            # rate: 30                      # frames/s asked of the upstream; default: its own
-            reconnect: {min_s: 1, max_s: 30}
-        sinks:
-          - type: stdout
-            rate: 1
-            variables: [Speed, RPM, Gear]
-        """
+    /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
+    public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
     let id: String
     let config: WebSocketUpstreamConfig

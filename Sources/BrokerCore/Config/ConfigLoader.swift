@@ -69,7 +69,11 @@ public struct ConfigLoader: Sendable {
             let path: [any CodingKey] = [PathKey("sources"), PathKey(intValue: index)]
             guard let entry = decodeSource(item, path: path, diagnostics: diagnostics) else { continue }
             if let first = sourceIDs[entry.id] {
-                diagnostics.add("duplicate source id '\(entry.id)' (first used at line \(first.line))", at: (item["id"] ?? item).mark)
+                var message = "duplicate source id '\(entry.id)' (first used at line \(first.line))"
+                if item["id"] == nil && entry.id != entry.plugin.typeName {
+                    message += "; this \(entry.plugin.typeName) has no 'id' and is named after what it plays: give it an id"
+                }
+                diagnostics.add(message, at: (item["id"] ?? item).mark)
             } else {
                 sourceIDs[entry.id] = (item["id"] ?? item).mark
                 config.sources.append(entry)
@@ -199,6 +203,12 @@ public struct ConfigLoader: Sendable {
         return (type, id, enabled)
     }
 
+    /// The entry's `id`; without one, the plugin config's `defaultID` when it is a valid id, else the type.
+    private func id(of item: YAMLNode, common: (type: String, id: String, enabled: Bool), config: any PluginConfig) -> String {
+        guard item["id"] == nil, let preferred = config.defaultID, Self.isValidID(preferred) else { return common.id }
+        return preferred
+    }
+
     static func isValidID(_ id: String) -> Bool {
         !id.isEmpty && id.count <= 64 && id.utf8.allSatisfy { c in
             (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2D || c == 0x2E
@@ -214,7 +224,9 @@ public struct ConfigLoader: Sendable {
         do {
             let (config, instantiate) = try plugin.load(decoder)
             diagnostics.reportUnknownKeys(under: path, context: "for source type '\(common.type)'")
-            return .init(id: common.id, plugin: plugin, enabled: common.enabled, config: config, instantiate: instantiate)
+            return .init(
+                id: id(of: item, common: common, config: config), plugin: plugin, enabled: common.enabled, config: config,
+                instantiate: instantiate)
         } catch {
             diagnostics.record(error, fallbackPath: path)
             diagnostics.discardTrackers(under: path)
@@ -243,8 +255,8 @@ public struct ConfigLoader: Sendable {
             let (config, instantiate) = try plugin.load(decoder)
             diagnostics.reportUnknownKeys(under: path, context: "for sink type '\(common.type)'")
             return .init(
-                id: common.id, plugin: plugin, enabled: common.enabled, sourceIDs: sourceIDs, rate: rate, config: config,
-                instantiate: instantiate)
+                id: id(of: item, common: common, config: config), plugin: plugin, enabled: common.enabled, sourceIDs: sourceIDs,
+                rate: rate, config: config, instantiate: instantiate)
         } catch {
             diagnostics.record(error, fallbackPath: path)
             diagnostics.discardTrackers(under: path)
@@ -294,8 +306,8 @@ public struct ConfigLoader: Sendable {
             let (config, instantiate) = try plugin.load(decoder)
             diagnostics.reportUnknownKeys(under: path, context: "for processor type '\(common.type)'")
             return .init(
-                id: common.id, plugin: plugin, enabled: common.enabled, sourceIDs: sourceIDs, budget: budget, config: config,
-                instantiate: instantiate)
+                id: id(of: item, common: common, config: config), plugin: plugin, enabled: common.enabled, sourceIDs: sourceIDs,
+                budget: budget, config: config, instantiate: instantiate)
         } catch {
             diagnostics.record(error, fallbackPath: path)
             diagnostics.discardTrackers(under: path)

@@ -7,7 +7,7 @@ struct YAMLConfigDecoder: Decoder {
     let node: YAMLNode
     let codingPath: [any CodingKey]
     let diagnostics: ConfigDiagnostics
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    var userInfo: [CodingUserInfoKey: Any] { [.configDirectory: Broker.directory(of: diagnostics.file)] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         let pairs: [(key: YAMLNode, value: YAMLNode)]

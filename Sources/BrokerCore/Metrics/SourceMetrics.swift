@@ -20,6 +20,5 @@ struct SourceMetrics: Sendable {
         reconnects = metrics.counter(
             "broker_source_reconnects_total", help: "Times the source's status turned connected again after a disconnection.", labels: labels)
         connected = metrics.gauge("broker_source_connected", help: "1 while the source's status says connected, else 0.", labels: labels)
-        connected.record(0)
     }
 }

@@ -7,10 +7,20 @@ import Logging
 public protocol PluginConfig: Decodable, Sendable {
     /// Ports the plugin will listen on, so two plugins on one port are caught when the config loads.
     var listeningPorts: [ListeningPort] { get }
+    /// The id of an entry that sets no `id`, when the plugin knows a better one than its type name
+    /// (a replay takes the id of the source it plays). Nil, the default, keeps the type name.
+    var defaultID: String? { get }
 }
 
 extension PluginConfig {
     public var listeningPorts: [ListeningPort] { [] }
+    public var defaultID: String? { nil }
+}
+
+extension CodingUserInfoKey {
+    /// In a plugin config's `init(from:)`: the folder of the config file being loaded (a `String`),
+    /// for a config that must look at a file it names while it loads (`PluginContext.resolve`).
+    public static let configDirectory = CodingUserInfoKey(rawValue: "broker.configDirectory")!
 }
 
 /// A port a plugin binds, and the config key that set it (for the error's position).
@@ -44,23 +54,31 @@ public struct PluginContext: Sendable {
     public var clock: any BrokerClock
     /// The folder of the config file, against which relative paths in it are resolved.
     public var configDirectory: String
+    /// For sources: adds hubs for the remote sources the source relays (nil for sinks and processors).
+    public var hubFactory: SourceHubFactory?
     /// The broker's metrics: what the plugin counts and times, labelled with its id.
     public var metrics: BrokerMetrics
 
     public init(
         logger: Logger, registry: VariableRegistry, clock: any BrokerClock = SystemClock(), configDirectory: String = ".",
-        metrics: BrokerMetrics = BrokerMetrics()
+        hubFactory: SourceHubFactory? = nil, metrics: BrokerMetrics = BrokerMetrics()
     ) {
         self.logger = logger
         self.registry = registry
         self.clock = clock
         self.configDirectory = configDirectory
+        self.hubFactory = hubFactory
         self.metrics = metrics
     }
 
     /// `path` made absolute against the config's folder.
     public func resolvePath(_ path: String) -> String {
-        path.hasPrefix("/") ? path : (configDirectory == "." ? path : configDirectory + "/" + path)
+        Self.resolve(path, against: configDirectory)
+    }
+
+    /// `path` made absolute against `directory` (a config's folder).
+    public static func resolve(_ path: String, against directory: String) -> String {
+        path.hasPrefix("/") ? path : (directory == "." ? path : directory + "/" + path)
     }
 }
 

@@ -9,6 +9,9 @@ import Synchronization
 public final class SourceHub: Sendable {
     public let id: String
     public let typeName: String
+    /// The id of the config entry the hub belongs to: its own id for a configured source, the
+    /// relaying entry's for a hub a source added at run time (`SourceHubFactory`).
+    public let origin: String
     public let registry: VariableRegistry
     /// How many events the hub keeps for consumers that fall behind.
     public static let eventCapacity = 1024
@@ -36,11 +39,12 @@ public final class SourceHub: Sendable {
     private let counts: SourceMetrics
 
     public init(
-        id: String, typeName: String, registry: VariableRegistry, processors: sending [AttachedProcessor] = [],
+        id: String, typeName: String, registry: VariableRegistry, origin: String? = nil, processors: sending [AttachedProcessor] = [],
         metrics: BrokerMetrics = BrokerMetrics()
     ) {
         self.id = id
         self.typeName = typeName
+        self.origin = origin ?? id
         self.registry = registry
         self.metrics = metrics
         counts = SourceMetrics(sourceID: id, metrics: metrics)

@@ -10,7 +10,9 @@ import ServiceLifecycle
 public final class Broker: Sendable {
     public let config: BrokerConfig
     public let registry: VariableRegistry
-    public let hubs: [SourceHub]
+    /// Every source hub: the configured sources' and those sources add while running.
+    public let directory: HubDirectory
+    public var hubs: [SourceHub] { directory.hubs }
     /// What the hubs and plugins count, for the WebSocket sink's `/metrics`.
     public let metrics: BrokerMetrics
     private let sourceRunners: [(SourceHub, SourceRunner)]
@@ -29,7 +31,7 @@ public final class Broker: Sendable {
         self.logger = logger
         self.clock = clock
         let directory = Self.directory(of: config.file)
-        var hubs: [SourceHub] = []
+        let hubs = HubDirectory()
         var sources: [(SourceHub, SourceRunner)] = []
         for entry in config.sources where entry.enabled {
             let hub = SourceHub(
@@ -37,22 +39,28 @@ public final class Broker: Sendable {
                 processors: try Self.processors(
                     attachedTo: entry.id, config: config, logger: logger, registry: registry, clock: clock, metrics: metrics),
                 metrics: metrics)
+            hubs.add(hub)
             var pluginLogger = logger
             pluginLogger[metadataKey: "source"] = "\(entry.id)"
-            let context = PluginContext(logger: pluginLogger, registry: registry, clock: clock, configDirectory: directory, metrics: metrics)
+            let factory = SourceHubFactory(
+                origin: entry.id, typeName: entry.plugin.typeName, registry: registry, directory: hubs, metrics: metrics
+            ) { _ in
+                // Relayed sources get the processors attached to the entry that relays them.
+                try Self.processors(attachedTo: entry.id, config: config, logger: logger, registry: registry, clock: clock, metrics: metrics)
+            }
+            let context = PluginContext(
+                logger: pluginLogger, registry: registry, clock: clock, configDirectory: directory, hubFactory: factory, metrics: metrics)
             sources.append((hub, try entry.makeRunner(context: context)))
-            hubs.append(hub)
         }
         var sinks: [(BrokerConfig.SinkEntry, SinkRunner, SinkInput)] = []
         for entry in config.sinks where entry.enabled {
             var pluginLogger = logger
             pluginLogger[metadataKey: "sink"] = "\(entry.id)"
             let context = PluginContext(logger: pluginLogger, registry: registry, clock: clock, configDirectory: directory, metrics: metrics)
-            let feeding = entry.sourceIDs.map { ids in hubs.filter { ids.contains($0.id) } } ?? hubs
-            let input = SinkInput(sinkID: entry.id, sources: feeding, rate: entry.rate, clock: clock)
+            let input = SinkInput(sinkID: entry.id, directory: hubs, sourceIDs: entry.sourceIDs, rate: entry.rate, clock: clock)
             sinks.append((entry, try entry.makeRunner(context: context), input))
         }
-        self.hubs = hubs
+        self.directory = hubs
         sourceRunners = sources
         sinkRunners = sinks
     }

@@ -1,10 +1,3 @@
-/// The dashboard page's script: connects back to the sink over its own WebSocket protocol, keeps
-/// the catalogue, subscriptions and session info, and renders tiles and standings.
-///
-/// Plain ES2020 with no dependencies, so a tablet needs nothing but the page. Messages only update
-/// state; one `requestAnimationFrame` pass writes the DOM, and only where a shown value changed.
-enum DashboardScript {
-    static let source = #"""
 (() => {
 'use strict';
 const $ = (id) => document.getElementById(id);
@@ -741,5 +734,3 @@ updateConnection();
 connect();
 requestAnimationFrame(frame);
 })();
-"""#
-}

@@ -5,8 +5,9 @@ import Logging
 import StdoutSink
 import Testing
 
-/// The `declare` lines a recording carries for the replay source.
-@Suite struct RecordingHeaderTests {
+/// What the sink writes when it records to a `path`: `declare` lines before telemetry, `time` on every
+/// line (`RecordingFormatTests` checks the lines themselves round-trip).
+@Suite struct StdoutRecordingTests {
     static let speed = VariableCatalogue.all.first { $0.name == "Speed" }
     static let gear = VariableCatalogue.all.first { $0.name == "Gear" }
 

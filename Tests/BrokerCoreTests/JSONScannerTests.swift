@@ -1,9 +1,8 @@
-import BrokerCore
 import Testing
 
-@testable import ReplaySource
+@testable import BrokerCore
 
-/// The replay's own JSON reader: numbers come back bit for bit, text with every escape, and bad
+/// The recording format's JSON reader: numbers come back bit for bit, text with every escape, and bad
 /// input is refused without reading past the end.
 @Suite struct JSONScannerTests {
     func withScanner<T>(_ text: String, _ body: (inout JSONScanner) throws -> T) rethrows -> T {
@@ -113,13 +112,13 @@ import Testing
         "{\"a\":1,}", "{a:1}", String(repeating: "[", count: 300) + String(repeating: "]", count: 300),
     ])
     func malformedTextIsRefused(_ text: String) {
-        #expect(throws: JSONSyntaxError.self) {
+        #expect(throws: JSONParseError.self) {
             try withScanner(text) { scanner in
                 _ = try scanner.parseValue()
                 try scanner.expectEnd()
             }
         }
-        #expect(throws: JSONSyntaxError.self) {
+        #expect(throws: JSONParseError.self) {
             try withScanner(text) { scanner in
                 try scanner.skip()
                 try scanner.expectEnd()

@@ -1,12 +1,3 @@
-import BrokerCore
-
-/// A JSON syntax error at a byte offset of the text being scanned.
-struct JSONSyntaxError: Error, CustomStringConvertible {
-    var message: String
-    var offset: Int
-    var description: String { "\(message) at byte \(offset + 1)" }
-}
-
 /// A string token: its bytes between the quotes, and whether they hold escapes to decode.
 struct JSONStringToken {
     var range: Range<Int>
@@ -21,10 +12,12 @@ struct JSONNumberToken {
 
 /// Reads JSON straight from bytes, without Foundation and without building a tree it does not need.
 ///
-/// Replays parse every line of a recording, so the scanner lets the caller locate values and skip
-/// them (validating as it goes), compare keys as raw bytes, and decode numbers straight into a
-/// frame row; `parseValue` builds a `JSONValue` (keeping key order) for the rare lines that need
-/// one. It never reads outside its buffer and bounds nesting, so garbage cannot crash it.
+/// `RecordingFormat` parses every line of a recording with it (a replay reads hundreds of thousands
+/// a second), so the scanner lets the caller locate values and skip them (validating as it goes),
+/// compare keys as raw bytes, and decode numbers straight into a frame row; `parseValue` builds a
+/// `JSONValue` (keeping key order) for the rare lines that need one. It never reads outside its
+/// buffer and bounds nesting, so garbage cannot crash it. (`JSONValue(parsing:)` is the simpler
+/// reader for whole messages from network peers.)
 struct JSONScanner {
     let bytes: UnsafeRawBufferPointer
     private(set) var index = 0
@@ -35,7 +28,7 @@ struct JSONScanner {
         self.bytes = bytes
     }
 
-    func error(_ message: String) -> JSONSyntaxError { JSONSyntaxError(message: message, offset: index) }
+    func error(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: index) }
 
     mutating func skipWhitespace() {
         while index < bytes.count {
