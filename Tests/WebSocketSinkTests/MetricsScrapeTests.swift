@@ -77,7 +77,7 @@ struct MetricsScrapeTests {
         var contentType = ""
         for _ in 0..<50 {
             (contentType, families) = try await Self.scrape(port: webSocketPort)
-            if families["broker_source_dropped"]?.value("broker_source_dropped_total", ["source": "fm"]) == 3 { break }
+            if families["broker_source_dropped"]?.value("broker_source_dropped_total", ["source": "fm", "reason": "unknown length"]) == 3 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
 
