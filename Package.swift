@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+        // Tests only: the child processes they run (brokers, Mosquitto, Python clients, a browser).
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         // System C libraries.
@@ -180,7 +183,12 @@ let package = Package(
 
         // Tests.
         .target(
-            name: "BrokerTestSupport", dependencies: ["BrokerCore", .product(name: "Logging", package: "swift-log")],
+            name: "BrokerTestSupport",
+            dependencies: [
+                "BrokerCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             path: "Tests/BrokerTestSupport"),
         .target(
             name: "InSimTestSupport",
