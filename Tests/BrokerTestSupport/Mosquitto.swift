@@ -19,14 +19,12 @@ public final class Mosquitto: @unchecked Sendable {
 
     /// The path of a Mosquitto program (`mosquitto`, `mosquitto_sub`, `mosquitto_passwd`...).
     public static func program(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let folders = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin"]
-        return folders.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        Fixture.program(name)
     }
 
     /// True when the programs are installed, or when running under CI (where their absence must fail).
     public static var isAvailable: Bool {
-        ProcessInfo.processInfo.environment["CI"] == "true"
+        Fixture.isCI
             || (program("mosquitto") != nil && program("mosquitto_sub") != nil && program("mosquitto_passwd") != nil)
     }
 

@@ -69,8 +69,8 @@ public enum PluginCompliance {
         }
     }
 
-    /// Thrown by a fixture whose test data is absent outside CI (see `TestData`): the check is skipped
-    /// with this reason instead of failing in a user's clone.
+    /// Thrown by a fixture whose test data or program is absent outside CI (see `Fixture`): the check
+    /// is reported as skipped with this reason instead of failing in a user's clone.
     public struct Unavailable: Error {
         public var reason: String
         public init(_ reason: String) { self.reason = reason }
@@ -89,8 +89,7 @@ public enum PluginCompliance {
         do {
             prepared = try await fixture.prepare()
         } catch let unavailable as Unavailable {
-            print("skipping the \(fixture.typeName) compliance check: \(unavailable.reason)")
-            return
+            try Fixture.unavailable("the \(fixture.typeName) compliance check: \(unavailable.reason)")
         }
         do {
             try await runSource(fixture, entry: prepared.entry, catalog: catalog, timeout: timeout)
@@ -135,8 +134,7 @@ public enum PluginCompliance {
         do {
             probe = try await fixture.prepare()
         } catch let unavailable as Unavailable {
-            print("skipping the \(fixture.typeName) compliance check: \(unavailable.reason)")
-            return
+            try Fixture.unavailable("the \(fixture.typeName) compliance check: \(unavailable.reason)")
         }
         do {
             try await runSink(fixture, probe: probe, catalog: catalog)

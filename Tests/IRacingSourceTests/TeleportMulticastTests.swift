@@ -13,7 +13,7 @@ import Testing
     "iracing teleport multicast",
     .enabled(if: TestData.isAvailable, "needs ../shared/data"),
     .enabled(
-        if: ProcessInfo.processInfo.environment["CI"] == "true" || geteuid() == 0,
+        if: Fixture.isCI || geteuid() == 0,
         "needs root to create a network namespace (always runs under CI=true)"))
 struct TeleportMulticastTests {
     static let group = "239.255.0.1"

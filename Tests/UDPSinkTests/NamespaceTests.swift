@@ -9,7 +9,7 @@ import Testing
 /// Needs root (namespaces). Skipped without root on a developer machine; under CI=true it always
 /// runs, and a missing `ip` or `python3` fails it with a message saying what to install.
 @Suite struct NamespaceTests {
-    static let mayCreateNamespaces = ProcessInfo.processInfo.environment["CI"] == "true" || geteuid() == 0
+    static let mayCreateNamespaces = Fixture.isCI || geteuid() == 0
 
     /// Listens on a broadcast port and a multicast group (recording each datagram's TTL), prints
     /// `ready`, then one JSON line per datagram until it has `want` of each or the time is up.

@@ -22,19 +22,19 @@ struct InteropTests {
         "a Python websockets client gets the bridge's shapes and 60 Hz",
         .enabled("needs python3 with the websockets package (pip install websockets)") { await pythonAvailable() })
     func pythonClient() async throws {
-        let harness = try await SinkHarness.start(rate: 60)
-        let driver = FrameDriver(hub: harness.hub, variables: ProtocolTests.basicVariables)
-        harness.hub.setSessionInfo(.object([("WeekendInfo", .object([("TrackName", "tsukuba")])), ("DriverInfo", .object([]))]))
-        let publishing = driver.start(rate: 60)
-        defer { publishing.cancel() }
+        try await withSinkHarness(rate: 60) { harness in
+            let driver = FrameDriver(hub: harness.hub, variables: ProtocolTests.basicVariables)
+            harness.hub.setSessionInfo(.object([("WeekendInfo", .object([("TrackName", "tsukuba")])), ("DriverInfo", .object([]))]))
+            let publishing = driver.start(rate: 60)
+            defer { publishing.cancel() }
 
-        let url = harness.url()
-        let result = try await ChildProcess.run(["python3", Self.script, url, "3"], timeout: 30)
-        let report = try parseJSON(result.output.trimmingCharacters(in: .whitespacesAndNewlines))
-        #expect(result.status == 0, "python client (status \(String(describing: result.status))): \(result.output) \(result.errors)")
-        #expect(report["ok"] == true, "\(report["failure"]?.stringValue ?? result.errors)")
-        let rate = report["rate"]?.doubleValue ?? 0
-        #expect(rate >= 55, "the Python client got \(rate) messages/s")
-        try await harness.stop()
+            let url = harness.url()
+            let result = try await ChildProcess.run(["python3", Self.script, url, "3"], timeout: 30)
+            let report = try parseJSON(result.output.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(result.status == 0, "python client (status \(String(describing: result.status))): \(result.output) \(result.errors)")
+            #expect(report["ok"] == true, "\(report["failure"]?.stringValue ?? result.errors)")
+            let rate = report["rate"]?.doubleValue ?? 0
+            #expect(rate >= 55, "the Python client got \(rate) messages/s")
+        }
     }
 }

@@ -15,13 +15,17 @@ struct TLSTests {
 
     static func toolsAvailable() async -> Bool { await InteropTests.pythonAvailable() && TestCertificates.opensslAvailable }
 
-    /// A sink on a free loopback port serving `pair` over TLS, with telemetry flowing at 60 Hz.
-    static func start(_ pair: TestCertificates.Pair, logger: Logger? = nil) async throws -> (SinkHarness, Task<Void, Never>) {
+    /// Runs `body` with a sink on a free loopback port serving `pair` over TLS, telemetry flowing at 60 Hz.
+    static func withTLSSink<Value>(
+        _ pair: TestCertificates.Pair, logger: Logger? = nil, _ body: (SinkHarness) async throws -> Value
+    ) async throws -> Value {
         var config = SinkHarness.config()
         config.tls = .init(cert: pair.cert, key: pair.key)
-        let harness = try await SinkHarness.start(config, logger: logger)
-        let publishing = FrameDriver(hub: harness.hub, variables: ProtocolTests.basicVariables).start(rate: 60)
-        return (harness, publishing)
+        return try await withSinkHarness(config, logger: logger) { harness in
+            let publishing = FrameDriver(hub: harness.hub, variables: ProtocolTests.basicVariables).start(rate: 60)
+            defer { publishing.cancel() }
+            return try await body(harness)
+        }
     }
 
     /// Runs the Python client to its end and returns its JSON report.
@@ -37,40 +41,38 @@ struct TLSTests {
         let certificates = try await TestCertificates()
         defer { certificates.remove() }
         let server = try await certificates.issue("server")
-        let (harness, publishing) = try await Self.start(server)
-        defer { publishing.cancel() }
+        try await Self.withTLSSink(server) { harness in
 
-        let trusted = try await Self.client(port: harness.port, trusting: certificates.ca.cert)
-        #expect(trusted["ok"] == true, "\(trusted)")
-        #expect(trusted["fingerprint"]?.stringValue == (try await certificates.fingerprint(server)))
-        #expect((trusted["messages"]?.doubleValue ?? 0) >= 20, "\(trusted)")
+            let trusted = try await Self.client(port: harness.port, trusting: certificates.ca.cert)
+            #expect(trusted["ok"] == true, "\(trusted)")
+            #expect(trusted["fingerprint"]?.stringValue == (try await certificates.fingerprint(server)))
+            #expect((trusted["messages"]?.doubleValue ?? 0) >= 20, "\(trusted)")
 
-        let stranger = try await TestCertificates(caName: "Some Other CA")
-        defer { stranger.remove() }
-        let untrusted = try await Self.client(port: harness.port, trusting: stranger.ca.cert)
-        #expect(untrusted["ok"] == false)
-        #expect(untrusted["failure"]?.stringValue?.contains("CERTIFICATE_VERIFY_FAILED") == true, "\(untrusted)")
-        try await harness.stop()
+            let stranger = try await TestCertificates(caName: "Some Other CA")
+            defer { stranger.remove() }
+            let untrusted = try await Self.client(port: harness.port, trusting: stranger.ca.cert)
+            #expect(untrusted["ok"] == false)
+            #expect(untrusted["failure"]?.stringValue?.contains("CERTIFICATE_VERIFY_FAILED") == true, "\(untrusted)")
+        }
     }
 
     @Test("a plain http:// or ws:// request on a TLS port gets a clear 400, not garbage", .enabled("needs python3 with websockets, and openssl") { await toolsAvailable() })
     func plainRefused() async throws {
         let certificates = try await TestCertificates()
         defer { certificates.remove() }
-        let (harness, publishing) = try await Self.start(try await certificates.issue("server"))
-        defer { publishing.cancel() }
+        try await Self.withTLSSink(try await certificates.issue("server")) { harness in
 
-        let page = try await AccessControlTests.get("/", port: harness.port)
-        #expect(page.status == 400, "\(page.head)")
-        #expect(page.body == "this port speaks TLS only: use https:// for pages and wss:// for WebSocket\n")
-        let (upgrade, head) = try await AccessControlTests.upgrade(port: harness.port)
-        #expect(RawSocket.status(of: head) == 400)
-        #expect(try await offThePool { upgrade.peerClosed(timeout: 2) })
+            let page = try await AccessControlTests.get("/", port: harness.port)
+            #expect(page.status == 400, "\(page.head)")
+            #expect(page.body == "this port speaks TLS only: use https:// for pages and wss:// for WebSocket\n")
+            let (upgrade, head) = try await AccessControlTests.upgrade(port: harness.port)
+            #expect(RawSocket.status(of: head) == 400)
+            #expect(try await offThePool { upgrade.peerClosed(timeout: 2) })
 
-        let result = try await ChildProcess.run(["python3", InteropTests.script, "ws://127.0.0.1:\(harness.port)/", "1"], timeout: 20)
-        #expect(result.status == 1)
-        #expect(result.output.contains("400"), "\(result.output)")
-        try await harness.stop()
+            let result = try await ChildProcess.run(["python3", InteropTests.script, "ws://127.0.0.1:\(harness.port)/", "1"], timeout: 20)
+            #expect(result.status == 1)
+            #expect(result.output.contains("400"), "\(result.output)")
+        }
     }
 
     @Test("a TLS connection that stays silent, or stalls in the handshake, is closed after the request deadline")
@@ -81,15 +83,15 @@ struct TLSTests {
         let server = try await certificates.issue("server")
         var config = SinkHarness.config(requestHeadTimeout: 0.5)
         config.tls = .init(cert: server.cert, key: server.key)
-        let harness = try await SinkHarness.start(config)
-        let closed = try await offThePool {
-            let silent = try RawSocket(port: harness.port, timeout: 10)
-            let stalled = try RawSocket(port: harness.port, timeout: 10)
-            try stalled.send([0x16, 0x03, 0x01])  // the start of a TLS record, and nothing more
-            return (silent.peerClosed(timeout: 8), stalled.peerClosed(timeout: 8))
+        try await withSinkHarness(config) { harness in
+            let closed = try await offThePool {
+                let silent = try RawSocket(port: harness.port, timeout: 10)
+                let stalled = try RawSocket(port: harness.port, timeout: 10)
+                try stalled.send([0x16, 0x03, 0x01])  // the start of a TLS record, and nothing more
+                return (silent.peerClosed(timeout: 8), stalled.peerClosed(timeout: 8))
+            }
+            #expect(closed.0 && closed.1)
         }
-        #expect(closed.0 && closed.1)
-        try await harness.stop()
     }
 
     @Test(
@@ -100,40 +102,39 @@ struct TLSTests {
         defer { certificates.remove() }
         let first = try await certificates.issue("server")
         let capture = LogCapture()
-        let (harness, publishing) = try await Self.start(first, logger: capture.logger(level: .info))
-        defer { publishing.cancel() }
-        let identity = try #require(harness.sink.tlsIdentity)
+        try await Self.withTLSSink(first, logger: capture.logger(level: .info)) { harness in
+            let identity = try #require(harness.sink.tlsIdentity)
 
-        // A client streaming for 4 s across the reload.
-        let long = ChildProcess(
-            ["python3", Self.script, "wss://127.0.0.1:\(harness.port)/", certificates.ca.cert, "4"], output: certificates.path("long.out"),
-            errors: certificates.path("long.err"))
-        let longErrors = { ChildProcess.read(certificates.path("long.err")) }
-        #expect(await waitUntil(timeout: 15) { longErrors().contains("\"connected\": true") }, "\(longErrors())")
+            // A client streaming for 4 s across the reload.
+            let long = ChildProcess(
+                ["python3", Self.script, "wss://127.0.0.1:\(harness.port)/", certificates.ca.cert, "4"], output: certificates.path("long.out"),
+                errors: certificates.path("long.err"))
+            let longErrors = { ChildProcess.read(certificates.path("long.err")) }
+            #expect(await waitUntil(timeout: 15) { longErrors().contains("\"connected\": true") }, "\(longErrors())")
 
-        let second = try await certificates.issue("renewed")
-        try Self.replace(first, with: second)
-        #expect(identity.reload())
-        let fresh = try await Self.client(port: harness.port, trusting: certificates.ca.cert)
-        #expect(fresh["ok"] == true, "\(fresh)")
-        #expect(fresh["fingerprint"]?.stringValue == (try await certificates.fingerprint(second)))
+            let second = try await certificates.issue("renewed")
+            try Self.replace(first, with: second)
+            #expect(identity.reload())
+            let fresh = try await Self.client(port: harness.port, trusting: certificates.ca.cert)
+            #expect(fresh["ok"] == true, "\(fresh)")
+            #expect(fresh["fingerprint"]?.stringValue == (try await certificates.fingerprint(second)))
 
-        #expect(await long.wait(timeout: 20) == 0)
-        let old = try parseJSON(ChildProcess.read(certificates.path("long.out")).trimmingCharacters(in: .whitespacesAndNewlines))
-        #expect(old["ok"] == true, "\(old)")
-        #expect(old["fingerprint"]?.stringValue == (try await certificates.fingerprint(first)))
-        #expect((old["late_messages"]?.doubleValue ?? 0) >= 20, "the old client stopped streaming: \(old)")
+            #expect(await long.wait(timeout: 20) == 0)
+            let old = try parseJSON(ChildProcess.read(certificates.path("long.out")).trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(old["ok"] == true, "\(old)")
+            #expect(old["fingerprint"]?.stringValue == (try await certificates.fingerprint(first)))
+            #expect((old["late_messages"]?.doubleValue ?? 0) >= 20, "the old client stopped streaming: \(old)")
 
-        // A key that does not match: the reload fails, says why, and the renewed one stays.
-        let other = try await certificates.issue("other")
-        try FileManager.default.removeItem(atPath: first.key)
-        try FileManager.default.copyItem(atPath: other.key, toPath: first.key)
-        #expect(!identity.reload())
-        #expect(capture.messages(atLeast: .error).contains { $0.contains("TLS reload failed") && $0.contains("does not match") })
-        let after = try await Self.client(port: harness.port, trusting: certificates.ca.cert)
-        #expect(after["ok"] == true, "\(after)")
-        #expect(after["fingerprint"]?.stringValue == (try await certificates.fingerprint(second)))
-        try await harness.stop()
+            // A key that does not match: the reload fails, says why, and the renewed one stays.
+            let other = try await certificates.issue("other")
+            try FileManager.default.removeItem(atPath: first.key)
+            try FileManager.default.copyItem(atPath: other.key, toPath: first.key)
+            #expect(!identity.reload())
+            #expect(capture.messages(atLeast: .error).contains { $0.contains("TLS reload failed") && $0.contains("does not match") })
+            let after = try await Self.client(port: harness.port, trusting: certificates.ca.cert)
+            #expect(after["ok"] == true, "\(after)")
+            #expect(after["fingerprint"]?.stringValue == (try await certificates.fingerprint(second)))
+        }
     }
 
     @Test("missing files, a key not matching, an expired certificate: one line naming the file; expiring soon: a warning")
@@ -225,21 +226,21 @@ struct TLSTests {
         var config = SinkHarness.config(token: "s3cret")
         config.tls = .init(cert: server.cert, key: server.key)
         config.protectHTTP = true
-        let harness = try await SinkHarness.start(config)
-        let publishing = FrameDriver(hub: harness.hub, variables: ProtocolTests.basicVariables).start(rate: 60)
-        defer { publishing.cancel() }
-        let spki = try await certificates.spkiHash(server)
-        try await HeadlessChromium.withPage(extraArguments: ["--ignore-certificate-errors-spki-list=\(spki)"]) { page in
-            try await page.navigate("https://127.0.0.1:\(harness.port)/?token=s3cret&vars=Speed")
-            let live = try await page.waitFor("live tiles over wss", expression: DashboardProbe.state) { state in
-                state["conn"] == "live" && DashboardProbe.updates(state, "Speed") >= 2
+        try await withSinkHarness(config) { harness in
+            let publishing = FrameDriver(hub: harness.hub, variables: ProtocolTests.basicVariables).start(rate: 60)
+            defer { publishing.cancel() }
+            let spki = try await certificates.spkiHash(server)
+            try await HeadlessChromium.withPage(extraArguments: ["--ignore-certificate-errors-spki-list=\(spki)"]) { page in
+                try await page.navigate("https://127.0.0.1:\(harness.port)/?token=s3cret&vars=Speed")
+                let live = try await page.waitFor("live tiles over wss", expression: DashboardProbe.state) { state in
+                    state["conn"] == "live" && DashboardProbe.updates(state, "Speed") >= 2
+                }
+                #expect(DashboardProbe.names(live) == ["Speed"])
+                let scheme = try await page.evaluate("location.protocol")
+                #expect(scheme == "https:")
+                #expect(page.scriptErrors.isEmpty, "\(page.scriptErrors)")
             }
-            #expect(DashboardProbe.names(live) == ["Speed"])
-            let scheme = try await page.evaluate("location.protocol")
-            #expect(scheme == "https:")
-            #expect(page.scriptErrors.isEmpty, "\(page.scriptErrors)")
         }
-        try await harness.stop()
     }
 
     /// Overwrites `old`'s files with `new`'s, as a renewal does.

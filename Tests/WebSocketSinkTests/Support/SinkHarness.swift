@@ -68,13 +68,31 @@ struct SinkHarness {
         return SinkHarness(registry: registry, hubs: hubs, sink: sink, task: task, port: sink.address?.port ?? 0)
     }
 
-    /// Cancels the sink and waits for `run` to return; returns how long that took.
+    /// Cancels the sink and waits for `run` to return; returns how long that took. `withSinkHarness`
+    /// calls it at the end; a test calls it itself only to check the stop.
     @discardableResult
     func stop() async throws -> Duration {
         let started = ContinuousClock.now
         task.cancel()
         try await task.value
         return ContinuousClock.now - started
+    }
+}
+
+/// Runs a sink (see `SinkHarness.start`) for `body`, and stops it on every way out of `body`, a
+/// thrown error included.
+func withSinkHarness<Value>(
+    _ config: WebSocketSinkConfig = SinkHarness.config(), sources: [(id: String, type: String)] = [("mock", "mock")], rate: Double = 60,
+    id: String = "ws", clock: any BrokerClock = SystemClock(), logger: Logger? = nil, _ body: (SinkHarness) async throws -> Value
+) async throws -> Value {
+    let harness = try await SinkHarness.start(config, sources: sources, rate: rate, id: id, clock: clock, logger: logger)
+    do {
+        let result = try await body(harness)
+        try await harness.stop()
+        return result
+    } catch {
+        _ = try? await harness.stop()
+        throw error
     }
 }
 
