@@ -81,12 +81,5 @@ public func withBroker<Value>(
     _ body: (BrokerProcess) async throws -> Value
 ) async throws -> Value {
     let broker = try await BrokerProcess(arguments, directory: directory, environment: environment, stderrAsJournal: stderrAsJournal)
-    do {
-        let result = try await body(broker)
-        await broker.child.stop()
-        return result
-    } catch {
-        await broker.child.stop()
-        throw error
-    }
+    return try await using(broker, stop: { await $0.child.stop() }, body)
 }

@@ -56,15 +56,7 @@ public final class NetworkNamespace: Sendable {
 /// the test is skipped, or fails under CI (see `Fixture`).
 public func withNetworkNamespace<Value>(_ body: (NetworkNamespace) async throws -> Value) async throws -> Value {
     let ipTool = try Fixture.require("ip", install: "iproute2")
-    let namespace = try await NetworkNamespace(ipTool: ipTool)
-    do {
-        let result = try await body(namespace)
-        await namespace.tearDown()
-        return result
-    } catch {
-        await namespace.tearDown()
-        throw error
-    }
+    return try await using(try await NetworkNamespace(ipTool: ipTool), stop: { await $0.tearDown() }, body)
 }
 
 public struct NamespaceError: Error, CustomStringConvertible {

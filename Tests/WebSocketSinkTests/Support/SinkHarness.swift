@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTestSupport
 import Foundation
 import Logging
 import Synchronization
@@ -86,14 +87,7 @@ func withSinkHarness<Value>(
     id: String = "ws", clock: any BrokerClock = SystemClock(), logger: Logger? = nil, _ body: (SinkHarness) async throws -> Value
 ) async throws -> Value {
     let harness = try await SinkHarness.start(config, sources: sources, rate: rate, id: id, clock: clock, logger: logger)
-    do {
-        let result = try await body(harness)
-        try await harness.stop()
-        return result
-    } catch {
-        _ = try? await harness.stop()
-        throw error
-    }
+    return try await using(harness, stop: { try await $0.stop() }, body)
 }
 
 struct HarnessError: Error, CustomStringConvertible {
