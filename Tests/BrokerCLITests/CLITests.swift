@@ -192,9 +192,9 @@ struct IBTReplayEndToEndTests {
         try await withBroker(["--config", try config(speed: 0)]) { broker in
             let started = Date()
             var lastSeq = 0
-            while Date().timeIntervalSince(started) < 20 && lastSeq < 3429 {
-                try await Task.sleep(for: .milliseconds(100))
+            await waitUntil(timeout: 20) {
                 lastSeq = telemetry(broker.stdout).last?["seq"] as? Int ?? 0
+                return lastSeq >= 3429
             }
             let elapsed = Date().timeIntervalSince(started)
             broker.signal(SIGTERM)
@@ -220,9 +220,9 @@ struct IBTReplayEndToEndTests {
         let port = try freeLoopbackPort()
         try await withBroker(["--port", String(port)], directory: empty) { broker in
             var health: String?
-            for _ in 0..<100 where health == nil {
-                try await Task.sleep(for: .milliseconds(100))
+            await waitUntil(timeout: 10) {
                 health = httpGet(port: port, path: "/healthz")
+                return health != nil
             }
             let vars = httpGet(port: port, path: "/vars")
             broker.signal(SIGTERM)
@@ -238,10 +238,7 @@ struct IBTReplayEndToEndTests {
         let port = try freeLoopbackPort()
         try await withBroker(["--port", String(port)], directory: FileManager.default.temporaryDirectory) { first in
             defer { first.signal(SIGTERM) }
-            for _ in 0..<100 {
-                if (httpGet(port: port, path: "/healthz")) != nil { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            await waitUntil(timeout: 10) { httpGet(port: port, path: "/healthz") != nil }
             let second = try await BrokerProcess.run(["--port", String(port)], timeout: 15, directory: FileManager.default.temporaryDirectory)
             #expect(second.status == 1)
             let errorLines = second.stderr.split(separator: "\n").filter { !$0.contains(" info ") && !$0.contains(" notice ") }

@@ -23,8 +23,7 @@ import Testing
         let config = temporary.path
 
         try await withBroker(["--config", config]) { broker in
-            let listening = Date().addingTimeInterval(15)
-            while Date() < listening, !broker.stderr.contains("listening") { try await Task.sleep(for: .milliseconds(50)) }
+            await waitUntil(timeout: 15) { broker.stderr.contains("listening") }
             let sender = try LoopbackUDPSender(port: port)
             var previous = recording.first?.time ?? 0
             for datagram in recording {
@@ -32,8 +31,7 @@ import Testing
                 previous = datagram.time
                 sender.send(datagram.bytes)
             }
-            let deadline = Date().addingTimeInterval(10)
-            while Date() < deadline, !broker.stdout.contains("\"name\":\"penalty\"") { try await Task.sleep(for: .milliseconds(50)) }
+            await waitUntil(timeout: 10) { broker.stdout.contains("\"name\":\"penalty\"") }
             try await Task.sleep(for: .milliseconds(300))
             broker.signal(SIGTERM)
             let status = await broker.wait(timeout: 5)

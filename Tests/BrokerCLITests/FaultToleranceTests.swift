@@ -85,7 +85,7 @@ import Testing
         ).write(to: URL(fileURLWithPath: config))
         try await withBroker(["--config", config]) { broker in
             let deadline = Date().addingTimeInterval(30)
-            while Date() < deadline, !Self.accepts(port: port) { try await Task.sleep(for: .milliseconds(20)) }
+            await waitUntil(timeout: 30) { Self.accepts(port: port) }
             let log = ClientLog(clients: clients)
             let clientTasks = (0..<clients).map { index in Task { await Self.runClient(index, port: port, log: log) } }
             // Under way: every client receiving, and a hundred recorded lines of about 20 KB each.
@@ -257,9 +257,9 @@ import Testing
         try await withBroker(["--config", config]) { broker in
             let started = Date()
             let deadline = started.addingTimeInterval(20)
-            while Date() < deadline, !broker.stderr.contains("replaying \(ibt)") { try await Task.sleep(for: .milliseconds(20)) }
+            await waitUntil(timeout: deadline.timeIntervalSinceNow) { broker.stderr.contains("replaying \(ibt)") }
             try FileManager.default.removeItem(atPath: ibt)
-            while Date() < deadline, !broker.stderr.contains("cannot replay yet") { try await Task.sleep(for: .milliseconds(20)) }
+            await waitUntil(timeout: deadline.timeIntervalSinceNow) { broker.stderr.contains("cannot replay yet") }
 
             let window = 4.0
             let before = try cpuSeconds(of: broker)

@@ -35,9 +35,8 @@ import Testing
         ).write(to: URL(fileURLWithPath: config))
 
         try await withBroker(["--config", config]) { broker in
-            let deadline = Date().addingTimeInterval(15)
-            while Date() < deadline, !(broker.stdout.contains("\"name\":\"chat\"") && broker.stdout.components(separatedBy: "\"telemetry\"").count > 5) {
-                try await Task.sleep(for: .milliseconds(50))
+            await waitUntil(timeout: 15) {
+                broker.stdout.contains("\"name\":\"chat\"") && broker.stdout.components(separatedBy: "\"telemetry\"").count > 5
             }
             broker.signal(SIGTERM)
             let status = await broker.wait(timeout: 5)

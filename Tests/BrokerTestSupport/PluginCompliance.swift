@@ -110,10 +110,7 @@ public enum PluginCompliance {
         let runner = try source.makeRunner(context: context)
         let task = Task { try await runner.run(hub) }
 
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline && !(hub.status.connected && (hub.latestFrame?.seq ?? 0) >= 2) {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        await waitUntil(timeout: timeout) { hub.status.connected && (hub.latestFrame?.seq ?? 0) >= 2 }
         #expect(hub.status.connected, "\(fixture.typeName) never reported connected")
         let frame = try #require(hub.latestFrame, "\(fixture.typeName) published no frame within \(timeout) s")
         #expect(frame.seq >= 2, "\(fixture.typeName) published only one frame")
@@ -197,10 +194,7 @@ public enum PluginCompliance {
         let runner = try source.makeRunner(context: context)
         let task = Task { try await runner.run(hub) }
 
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline && (hub.latestFrame?.seq ?? 0) < 10 {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        await waitUntil(timeout: timeout) { (hub.latestFrame?.seq ?? 0) >= 10 }
         let frame = try #require(hub.latestFrame, "\(fixture.typeName) on \(source.plugin.typeName): no frame within \(timeout) s")
         let provided = Set(processor.plugin.providedVariables.map(\.name))
         let added = frame.layout.fields.filter { provided.contains($0.name) }

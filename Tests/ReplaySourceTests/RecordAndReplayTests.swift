@@ -62,10 +62,7 @@ struct RecordingFile {
         func runBroker(config: String, output: String, timeout: Double = 20, until done: (String) -> Bool) async throws {
             try Data(config.utf8).write(to: url.appendingPathComponent("\(output).yaml"))
             try await withBroker(["--config", path("\(output).yaml")]) { broker in
-                let deadline = Date().addingTimeInterval(timeout)
-                while Date() < deadline && !done(text(output)) {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
+                await waitUntil(timeout: timeout) { done(text(output)) }
                 broker.signal()
                 #expect(await broker.wait(timeout: 5) == 0, "the broker did not stop cleanly: \(broker.stderr)")
                 #expect(done(text(output)), "the broker did not get there within \(timeout) s: \(broker.stderr)")

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdWSClient
@@ -68,12 +69,11 @@ struct AccessAndLimitsTests {
             #expect(refused.lowercased().contains("retry-after"))
 
             second = nil  // closes its socket
-            var admitted = false
-            for _ in 0..<50 where !admitted {
-                try await Task.sleep(for: .milliseconds(20))
-                let retry = try RawSocket(port: harness.port)
-                try retry.send(RawSocket.upgradeRequest(port: harness.port))
-                admitted = RawSocket.status(of: try retry.readHead()) == 101
+            let admitted = await waitUntil(timeout: 1) {
+                guard let retry = try? RawSocket(port: harness.port), (try? retry.send(RawSocket.upgradeRequest(port: harness.port))) != nil else {
+                    return false
+                }
+                return RawSocket.status(of: (try? retry.readHead()) ?? "") == 101
             }
             #expect(admitted, "a slot should free up when a client leaves")
         }
@@ -136,7 +136,7 @@ struct AccessAndLimitsTests {
                         }.close
                     }
                 }
-                while ready.value < 3 { try await Task.sleep(for: .milliseconds(10)) }
+                await waitUntil { ready.value >= 3 }
                 let took = try await harness.stop()
                 return (try await group.reduce(into: []) { $0.append($1) }, took)
             }

@@ -163,10 +163,8 @@ struct AccessControlTests {
             #expect(metrics.body.contains("broker_websocket_upgrades_over_address_limit_total{sink=\"ws\"} 1\n"))
 
             second = nil  // closes its socket
-            var admitted = false
-            for _ in 0..<50 where !admitted {
-                try await Task.sleep(for: .milliseconds(20))
-                admitted = RawSocket.status(of: try await Self.upgrade(port: harness.port).head) == 101
+            let admitted = await waitUntil(timeout: 1) {
+                RawSocket.status(of: (try? await Self.upgrade(port: harness.port).head) ?? "") == 101
             }
             #expect(admitted, "a slot should free up when a client from the address leaves")
             _ = first

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -88,13 +89,13 @@ struct FanoutTests {
                                 received[seq - 1].increment()
                             }
                             guard index == 0 else { return nil }
-                            while received[3].value < subscriptions.count { try await Task.sleep(for: .milliseconds(5)) }
+                            await waitUntil { received[3].value >= subscriptions.count }
                             return try await client.request("metrics", reply: "metrics")
                         }.value
                     }
                 }
                 for seq in 2...4 {
-                    while received[seq - 2].value < subscriptions.count { try await Task.sleep(for: .milliseconds(5)) }
+                    await waitUntil { received[seq - 2].value >= subscriptions.count }
                     driver.publish(seq)
                 }
                 return try await group.reduce(into: [JSONValue]()) { if let value = $1 { $0.append(value) } }
@@ -126,12 +127,12 @@ struct FanoutTests {
                             try await client.send("sub Speed,RPM,Gear")
                             _ = try await client.next(type: "telemetry")
                             ready.increment()
-                            while go.value == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                            await waitUntil { go.value != 0 }
                             return WindowObservation(await client.collect(type: "telemetry", for: window), seconds: window)
                         }.value
                     }
                 }
-                while ready.value < clients { try await Task.sleep(for: .milliseconds(10)) }
+                await waitUntil { ready.value >= clients }
 
                 // A watcher polls the sink's metrics until the slow client is closed (the slow one's
                 // socket is not touched: reading it would drain it).
@@ -152,7 +153,7 @@ struct FanoutTests {
                         return (evictedAt, largestBuffer)
                     }.value
                 }
-                while watching.value == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                await waitUntil { watching.value != 0 }
 
                 // The slow client: upgrades, subscribes to everything, then never reads again. Its
                 // socket fills within a fraction of a second; from then on the sink keeps only the

@@ -61,12 +61,8 @@ struct MDNSTests {
         // run is never asked to announce anything on the host's network.
         try await withBroker(
             ["--config", config.path], environment: ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=\(directory.path)/no-bus"]) { broker in
-            var health: Int?
-            for _ in 0..<200 where health != 200 {
-                try await Task.sleep(for: .milliseconds(50))
-                health = try? AccessAndLimitsTests.get("/healthz", port: port).status
-            }
-            #expect(health == 200, "the sink should serve without mDNS: \(broker.stderr)")
+            let serving = await waitUntil(timeout: 10) { (try? AccessAndLimitsTests.get("/healthz", port: port).status) == 200 }
+            #expect(serving, "the sink should serve without mDNS: \(broker.stderr)")
             broker.signal(SIGTERM)
             #expect(await broker.wait(timeout: 5) == 0)
             let mdnsLines = broker.stderr.split(separator: "\n").filter { $0.contains("mDNS") }
