@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        // Tests only: the child processes they run (brokers, Mosquitto, Python clients, a browser).
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         // System C libraries.
@@ -199,7 +202,12 @@ let package = Package(
 
         // Tests.
         .target(
-            name: "BrokerTestSupport", dependencies: ["BrokerCore", .product(name: "Logging", package: "swift-log")],
+            name: "BrokerTestSupport",
+            dependencies: [
+                "BrokerCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             path: "Tests/BrokerTestSupport"),
         .target(
             name: "InSimTestSupport",

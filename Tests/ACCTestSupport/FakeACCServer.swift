@@ -257,3 +257,19 @@ final class FakeACCHandler: ChannelInboundHandler, Sendable {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {}
 }
+
+/// Runs a fake ACC (see `FakeACCServer.init`) for `body` and stops it on every way out of `body`,
+/// a thrown error included.
+public func withFakeACCServer<Value>(
+    password: String = "asd", cars: Int = 22, port: Int = 0, _ body: (FakeACCServer) async throws -> Value
+) async throws -> Value {
+    let server = try await FakeACCServer(password: password, cars: cars, port: port)
+    do {
+        let value = try await body(server)
+        await server.stop()
+        return value
+    } catch {
+        await server.stop()
+        throw error
+    }
+}

@@ -85,26 +85,27 @@ import Testing
                 sources: [sim]
                 variables: [Speed, RPM, Gear]
             """)
-        let broker = try BrokerProcess(["--config", config])
-        let started = Date()
-        try await Task.sleep(for: .seconds(2))
-        let stopRequested = Date()
-        let ran = stopRequested.timeIntervalSince(started)
-        broker.signal(SIGTERM)
-        let status = await broker.wait(timeout: 5)
-        let stopTime = Date().timeIntervalSince(stopRequested)
-        #expect(status == 0, "\(broker.stderr)")
-        #expect(stopTime < 2, "took \(stopTime) s to stop")
-        let lines = broker.stdout.split(separator: "\n")
-        let objects = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "bad line \($0)") }
-        let telemetry = objects.filter { $0["type"] as? String == "telemetry" }
-        // At 10 Hz over the time it ran (start-up included), give or take start-up and scheduling.
-        #expect(Double(telemetry.count) <= ran * 10 + 2 && Double(telemetry.count) >= ran * 10 - 6, "\(telemetry.count) telemetry lines in \(ran) s at 10 Hz")
-        for message in telemetry {
-            #expect(message["source"] as? String == "sim")
-            #expect(Set((message["data"] as? [String: Any] ?? [:]).keys) == ["Speed", "RPM", "Gear"])
+        try await withBroker(["--config", config]) { broker in
+            let started = Date()
+            try await Task.sleep(for: .seconds(2))
+            let stopRequested = Date()
+            let ran = stopRequested.timeIntervalSince(started)
+            broker.signal(SIGTERM)
+            let status = await broker.wait(timeout: 5)
+            let stopTime = Date().timeIntervalSince(stopRequested)
+            #expect(status == 0, "\(broker.stderr)")
+            #expect(stopTime < 2, "took \(stopTime) s to stop")
+            let lines = broker.stdout.split(separator: "\n")
+            let objects = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "bad line \($0)") }
+            let telemetry = objects.filter { $0["type"] as? String == "telemetry" }
+            // At 10 Hz over the time it ran (start-up included), give or take start-up and scheduling.
+            #expect(Double(telemetry.count) <= ran * 10 + 2 && Double(telemetry.count) >= ran * 10 - 6, "\(telemetry.count) telemetry lines in \(ran) s at 10 Hz")
+            for message in telemetry {
+                #expect(message["source"] as? String == "sim")
+                #expect(Set((message["data"] as? [String: Any] ?? [:]).keys) == ["Speed", "RPM", "Gear"])
+            }
+            #expect(objects.contains { $0["type"] as? String == "status" })
         }
-        #expect(objects.contains { $0["type"] as? String == "status" })
     }
 
     /// `--test` swaps the configured sources for the mock and clears sinks' source filters;
@@ -122,15 +123,16 @@ import Testing
                 variables: [Speed]
                 status: false
             """)
-        let broker = try BrokerProcess(["--config", config, "--test", "--rate", "5"])
-        let started = Date()
-        try await Task.sleep(for: .seconds(1.5))
-        let ran = Date().timeIntervalSince(started)
-        broker.signal(SIGINT)
-        #expect(await broker.wait(timeout: 5) == 0)
-        let telemetry = broker.stdout.split(separator: "\n").filter { $0.contains("\"telemetry\"") }
-        #expect(telemetry.allSatisfy { $0.contains("\"source\":\"mock\"") })
-        #expect(!telemetry.isEmpty && Double(telemetry.count) <= ran * 5 + 2, "\(telemetry.count) lines in \(ran) s at 5 Hz")
+        try await withBroker(["--config", config, "--test", "--rate", "5"]) { broker in
+            let started = Date()
+            try await Task.sleep(for: .seconds(1.5))
+            let ran = Date().timeIntervalSince(started)
+            broker.signal(SIGINT)
+            #expect(await broker.wait(timeout: 5) == 0)
+            let telemetry = broker.stdout.split(separator: "\n").filter { $0.contains("\"telemetry\"") }
+            #expect(telemetry.allSatisfy { $0.contains("\"source\":\"mock\"") })
+            #expect(!telemetry.isEmpty && Double(telemetry.count) <= ran * 5 + 2, "\(telemetry.count) lines in \(ran) s at 5 Hz")
+        }
     }
 }
 
@@ -166,38 +168,40 @@ struct IBTReplayEndToEndTests {
 
     /// At speed 1 the file's 60 rows/s come out at 60 lines/s, in SessionTick order.
     @Test func replaysAtTheFilesTickRate() async throws {
-        let broker = try BrokerProcess(["--config", try config(speed: 1)])
-        let started = Date()
-        try await Task.sleep(for: .seconds(3))
-        let ran = Date().timeIntervalSince(started)
-        broker.signal(SIGTERM)
-        #expect(await broker.wait(timeout: 5) == 0, "\(broker.stderr)")
-        let lines = telemetry(broker.stdout)
-        let ticks = lines.compactMap { ($0["data"] as? [String: Any])?["SessionTick"] as? Int }
-        #expect(ticks.count == lines.count && ticks == ticks.sorted())
-        let rate = Double(lines.count) / ran
-        #expect(rate > 45 && rate <= 61, "\(lines.count) rows in \(ran) s = \(rate)/s")
-        if let first = ticks.first, let last = ticks.last {
-            // Rows are not skipped: the tick span matches the lines written (one 2-tick gap is in the file).
-            #expect(last - first + 1 - lines.count <= 2)
+        try await withBroker(["--config", try config(speed: 1)]) { broker in
+            let started = Date()
+            try await Task.sleep(for: .seconds(3))
+            let ran = Date().timeIntervalSince(started)
+            broker.signal(SIGTERM)
+            #expect(await broker.wait(timeout: 5) == 0, "\(broker.stderr)")
+            let lines = telemetry(broker.stdout)
+            let ticks = lines.compactMap { ($0["data"] as? [String: Any])?["SessionTick"] as? Int }
+            #expect(ticks.count == lines.count && ticks == ticks.sorted())
+            let rate = Double(lines.count) / ran
+            #expect(rate > 45 && rate <= 61, "\(lines.count) rows in \(ran) s = \(rate)/s")
+            if let first = ticks.first, let last = ticks.last {
+                // Rows are not skipped: the tick span matches the lines written (one 2-tick gap is in the file).
+                #expect(last - first + 1 - lines.count <= 2)
+            }
         }
     }
 
     /// At speed 0 the whole file (3429 rows) replays as fast as it can, far under its real 57 s. The
     /// sink keeps the newest frame, so it writes fewer lines; the last one is the file's last row.
     @Test func replaysAsFastAsItCanAtSpeedZero() async throws {
-        let broker = try BrokerProcess(["--config", try config(speed: 0)])
-        let started = Date()
-        var lastSeq = 0
-        while Date().timeIntervalSince(started) < 20 && lastSeq < 3429 {
-            try await Task.sleep(for: .milliseconds(100))
-            lastSeq = telemetry(broker.stdout).last?["seq"] as? Int ?? 0
+        try await withBroker(["--config", try config(speed: 0)]) { broker in
+            let started = Date()
+            var lastSeq = 0
+            await waitUntil(timeout: 20) {
+                lastSeq = telemetry(broker.stdout).last?["seq"] as? Int ?? 0
+                return lastSeq >= 3429
+            }
+            let elapsed = Date().timeIntervalSince(started)
+            broker.signal(SIGTERM)
+            #expect(await broker.wait(timeout: 5) == 0)
+            #expect(lastSeq == 3429, "the last frame written is seq \(lastSeq)")
+            #expect(elapsed < 10, "took \(elapsed) s")
         }
-        let elapsed = Date().timeIntervalSince(started)
-        broker.signal(SIGTERM)
-        #expect(await broker.wait(timeout: 5) == 0)
-        #expect(lastSeq == 3429, "the last frame written is seq \(lastSeq)")
-        #expect(elapsed < 10, "took \(elapsed) s")
     }
 }
 
@@ -214,33 +218,32 @@ struct IBTReplayEndToEndTests {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("default-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         let port = try freeLoopbackPort()
-        let broker = try BrokerProcess(["--port", String(port)], directory: empty)
-        var health: String?
-        for _ in 0..<100 where health == nil {
-            try await Task.sleep(for: .milliseconds(100))
-            health = httpGet(port: port, path: "/healthz")
+        try await withBroker(["--port", String(port)], directory: empty) { broker in
+            var health: String?
+            await waitUntil(timeout: 10) {
+                health = httpGet(port: port, path: "/healthz")
+                return health != nil
+            }
+            let vars = httpGet(port: port, path: "/vars")
+            broker.signal(SIGTERM)
+            #expect(await broker.wait(timeout: 5) == 0, "\(broker.stderr)")
+            #expect(health != nil, "no /healthz answer on port \(port): \(broker.stderr)")
+            #expect(vars?.contains("\"Speed\"") == true)
+            #expect(broker.stderr.contains("built-in default config"))
         }
-        let vars = httpGet(port: port, path: "/vars")
-        broker.signal(SIGTERM)
-        #expect(await broker.wait(timeout: 5) == 0, "\(broker.stderr)")
-        #expect(health != nil, "no /healthz answer on port \(port): \(broker.stderr)")
-        #expect(vars?.contains("\"Speed\"") == true)
-        #expect(broker.stderr.contains("built-in default config"))
     }
 
     /// A port already taken is one clear line and exit code 1.
     @Test func portInUseIsOneClearLine() async throws {
         let port = try freeLoopbackPort()
-        let first = try BrokerProcess(["--port", String(port)], directory: FileManager.default.temporaryDirectory)
-        defer { first.signal(SIGTERM) }
-        for _ in 0..<100 {
-            if (httpGet(port: port, path: "/healthz")) != nil { break }
-            try await Task.sleep(for: .milliseconds(100))
+        try await withBroker(["--port", String(port)], directory: FileManager.default.temporaryDirectory) { first in
+            defer { first.signal(SIGTERM) }
+            await waitUntil(timeout: 10) { httpGet(port: port, path: "/healthz") != nil }
+            let second = try await BrokerProcess.run(["--port", String(port)], timeout: 15, directory: FileManager.default.temporaryDirectory)
+            #expect(second.status == 1)
+            let errorLines = second.stderr.split(separator: "\n").filter { !$0.contains(" info ") && !$0.contains(" notice ") }
+            #expect(errorLines.count == 1 && errorLines.first?.contains("port \(port)") == true && errorLines.first?.contains("already in use") == true, "\(second.stderr)")
         }
-        let second = try await BrokerProcess.run(["--port", String(port)], timeout: 15, directory: FileManager.default.temporaryDirectory)
-        #expect(second.status == 1)
-        let errorLines = second.stderr.split(separator: "\n").filter { !$0.contains(" info ") && !$0.contains(" notice ") }
-        #expect(errorLines.count == 1 && errorLines.first?.contains("port \(port)") == true && errorLines.first?.contains("already in use") == true, "\(second.stderr)")
     }
 }
 

@@ -22,50 +22,49 @@ import Testing
         defer { temporary.remove() }
         let config = temporary.path
 
-        let broker = try BrokerProcess(["--config", config])
-        let listening = Date().addingTimeInterval(15)
-        while Date() < listening, !broker.stderr.contains("listening") { try await Task.sleep(for: .milliseconds(50)) }
-        let sender = try LoopbackUDPSender(port: port)
-        var previous = recording.first?.time ?? 0
-        for datagram in recording {
-            try await Task.sleep(for: .seconds(min(max(datagram.time - previous, 0), 0.2)))
-            previous = datagram.time
-            sender.send(datagram.bytes)
+        try await withBroker(["--config", config]) { broker in
+            await waitUntil(timeout: 15) { broker.stderr.contains("listening") }
+            let sender = try LoopbackUDPSender(port: port)
+            var previous = recording.first?.time ?? 0
+            for datagram in recording {
+                try await Task.sleep(for: .seconds(min(max(datagram.time - previous, 0), 0.2)))
+                previous = datagram.time
+                sender.send(datagram.bytes)
+            }
+            await waitUntil(timeout: 10) { broker.stdout.contains("\"name\":\"penalty\"") }
+            try await Task.sleep(for: .milliseconds(300))
+            broker.signal(SIGTERM)
+            let status = await broker.wait(timeout: 5)
+            #expect(status == 0, "\(broker.stderr)")
+
+            let objects = try broker.stdout.split(separator: "\n").map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not a JSON object: \($0)")
+            }
+            let sources = objects.filter { $0["type"] as? String == "status" }.compactMap { ($0["sources"] as? [String: Any])?["f1"] as? [String: Any] }
+            let connected = try #require(sources.first { $0["connected"] as? Bool == true }, "never connected: \(broker.stdout.prefix(2000))")
+            #expect(connected["game"] as? String == "F1 24")
+            #expect(connected["packet_format"] as? Int == 2024)
+
+            let infos = objects.filter { $0["type"] as? String == "sessionInfo" }.compactMap { $0["data"] as? [String: Any] }
+            let tracks = Set(infos.compactMap { ($0["WeekendInfo"] as? [String: Any])?["TrackName"] as? String })
+            #expect(tracks.contains("Brazil"), "tracks: \(tracks)")
+            let drivers = infos.compactMap { ($0["DriverInfo"] as? [String: Any])?["Drivers"] as? [[String: Any]] }.max { $0.count < $1.count } ?? []
+            #expect(drivers.count >= 20)
+            #expect(drivers.allSatisfy { $0["CarIdx"] is Int && $0["UserName"] is String })
+
+            let frames = objects.filter { $0["type"] as? String == "telemetry" }
+            #expect(frames.count >= 5)
+            let positions = frames.compactMap { ($0["data"] as? [String: Any])?["CarIdxPosition"] as? [Int] }
+            #expect(positions.contains { $0.count == 64 && $0.prefix(20).contains { $0 > 0 } })
+
+            let events = objects.filter { $0["type"] as? String == "event" }.compactMap { $0["name"] as? String }
+            for name in ["fastest_lap", "buttons", "speed_trap", "collision", "overtake", "session_ended", "safety_car", "drs_enabled", "penalty"] {
+                #expect(events.contains(name), "no \(name) event in \(events)")
+            }
+            let collision = try #require(objects.first { $0["name"] as? String == "collision" }?["data"] as? [String: Any])
+            #expect(collision["vehicle1Idx"] as? Int == 11)
+            #expect(collision["vehicle2Idx"] as? Int == 5)
+            #expect(collision["CarIdx"] as? Int == 11)
         }
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, !broker.stdout.contains("\"name\":\"penalty\"") { try await Task.sleep(for: .milliseconds(50)) }
-        try await Task.sleep(for: .milliseconds(300))
-        broker.signal(SIGTERM)
-        let status = await broker.wait(timeout: 5)
-        #expect(status == 0, "\(broker.stderr)")
-
-        let objects = try broker.stdout.split(separator: "\n").map {
-            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not a JSON object: \($0)")
-        }
-        let sources = objects.filter { $0["type"] as? String == "status" }.compactMap { ($0["sources"] as? [String: Any])?["f1"] as? [String: Any] }
-        let connected = try #require(sources.first { $0["connected"] as? Bool == true }, "never connected: \(broker.stdout.prefix(2000))")
-        #expect(connected["game"] as? String == "F1 24")
-        #expect(connected["packet_format"] as? Int == 2024)
-
-        let infos = objects.filter { $0["type"] as? String == "sessionInfo" }.compactMap { $0["data"] as? [String: Any] }
-        let tracks = Set(infos.compactMap { ($0["WeekendInfo"] as? [String: Any])?["TrackName"] as? String })
-        #expect(tracks.contains("Brazil"), "tracks: \(tracks)")
-        let drivers = infos.compactMap { ($0["DriverInfo"] as? [String: Any])?["Drivers"] as? [[String: Any]] }.max { $0.count < $1.count } ?? []
-        #expect(drivers.count >= 20)
-        #expect(drivers.allSatisfy { $0["CarIdx"] is Int && $0["UserName"] is String })
-
-        let frames = objects.filter { $0["type"] as? String == "telemetry" }
-        #expect(frames.count >= 5)
-        let positions = frames.compactMap { ($0["data"] as? [String: Any])?["CarIdxPosition"] as? [Int] }
-        #expect(positions.contains { $0.count == 64 && $0.prefix(20).contains { $0 > 0 } })
-
-        let events = objects.filter { $0["type"] as? String == "event" }.compactMap { $0["name"] as? String }
-        for name in ["fastest_lap", "buttons", "speed_trap", "collision", "overtake", "session_ended", "safety_car", "drs_enabled", "penalty"] {
-            #expect(events.contains(name), "no \(name) event in \(events)")
-        }
-        let collision = try #require(objects.first { $0["name"] as? String == "collision" }?["data"] as? [String: Any])
-        #expect(collision["vehicle1Idx"] as? Int == 11)
-        #expect(collision["vehicle2Idx"] as? Int == 5)
-        #expect(collision["CarIdx"] as? Int == 11)
     }
 }

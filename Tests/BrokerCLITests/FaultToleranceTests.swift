@@ -83,42 +83,43 @@ import Testing
                 mdns: {enabled: false}
             """.utf8
         ).write(to: URL(fileURLWithPath: config))
-        let broker = try BrokerProcess(["--config", config])
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, !Self.accepts(port: port) { try await Task.sleep(for: .milliseconds(20)) }
-        let log = ClientLog(clients: clients)
-        let clientTasks = (0..<clients).map { index in Task { await Self.runClient(index, port: port, log: log) } }
-        // Under way: every client receiving, and a hundred recorded lines of about 20 KB each.
-        while Date() < deadline,
-            log.receiving < clients || (try? FileManager.default.attributesOfItem(atPath: recording)[.size] as? Int) ?? 0 < 2_000_000
-        {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(log.receiving == clients, "\(log.receiving) of \(clients) clients receiving; failures: \(log.failures.prefix(3))")
-
-        let stopRequested = Date()
-        broker.signal(SIGTERM)
-        let status = await broker.wait(timeout: 10)
-        let stopTime = Date().timeIntervalSince(stopRequested)
-        #expect(status == 0, "\(broker.stderr)")
-        #expect(stopTime < 2, "took \(stopTime) s to stop under load")
-        for task in clientTasks { await task.value }
-        let closes = log.closes
-        #expect(closes.count == clients, "\(closes.count) clients saw a close; failures: \(log.failures.prefix(3))")
-        #expect(closes.allSatisfy { $0 == .goingAway }, "close codes: \(Set(closes.map { "\($0.map { "\($0)" } ?? "none")" }))")
-
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: recording))
-        #expect(bytes.last == UInt8(ascii: "\n"), "the recording ends with a newline")
-        let lines = bytes.split(separator: UInt8(ascii: "\n"))
-        var telemetry = 0
-        for (number, line) in lines.enumerated() {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-                Issue.record("line \(number + 1) of \(lines.count) is not a JSON object: \(String(decoding: line.prefix(200), as: UTF8.self))")
-                break
+        try await withBroker(["--config", config]) { broker in
+            let deadline = Date().addingTimeInterval(30)
+            await waitUntil(timeout: 30) { Self.accepts(port: port) }
+            let log = ClientLog(clients: clients)
+            let clientTasks = (0..<clients).map { index in Task { await Self.runClient(index, port: port, log: log) } }
+            // Under way: every client receiving, and a hundred recorded lines of about 20 KB each.
+            while Date() < deadline,
+                log.receiving < clients || (try? FileManager.default.attributesOfItem(atPath: recording)[.size] as? Int) ?? 0 < 2_000_000
+            {
+                try await Task.sleep(for: .milliseconds(50))
             }
-            if object["type"] as? String == "telemetry" { telemetry += 1 }
+            #expect(log.receiving == clients, "\(log.receiving) of \(clients) clients receiving; failures: \(log.failures.prefix(3))")
+
+            let stopRequested = Date()
+            broker.signal(SIGTERM)
+            let status = await broker.wait(timeout: 10)
+            let stopTime = Date().timeIntervalSince(stopRequested)
+            #expect(status == 0, "\(broker.stderr)")
+            #expect(stopTime < 2, "took \(stopTime) s to stop under load")
+            for task in clientTasks { await task.value }
+            let closes = log.closes
+            #expect(closes.count == clients, "\(closes.count) clients saw a close; failures: \(log.failures.prefix(3))")
+            #expect(closes.allSatisfy { $0 == .goingAway }, "close codes: \(Set(closes.map { "\($0.map { "\($0)" } ?? "none")" }))")
+
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: recording))
+            #expect(bytes.last == UInt8(ascii: "\n"), "the recording ends with a newline")
+            let lines = bytes.split(separator: UInt8(ascii: "\n"))
+            var telemetry = 0
+            for (number, line) in lines.enumerated() {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                    Issue.record("line \(number + 1) of \(lines.count) is not a JSON object: \(String(decoding: line.prefix(200), as: UTF8.self))")
+                    break
+                }
+                if object["type"] as? String == "telemetry" { telemetry += 1 }
+            }
+            #expect(telemetry > 50, "\(telemetry) telemetry lines: the broker was under load")
         }
-        #expect(telemetry > 50, "\(telemetry) telemetry lines: the broker was under load")
     }
 
     /// A WebSocket sink whose port another program holds stops the broker at start with one line
@@ -174,7 +175,7 @@ import Testing
 
     /// CPU time (user + system) the process has used so far, in seconds, from /proc/PID/stat.
     func cpuSeconds(of process: BrokerProcess) throws -> Double {
-        let stat = try String(contentsOfFile: "/proc/\(process.process.processIdentifier)/stat", encoding: .utf8)
+        let stat = try String(contentsOfFile: "/proc/\(try #require(process.child.pid))/stat", encoding: .utf8)
         // Fields after the command name (which is in parentheses and may hold spaces): state is
         // field 3, utime and stime are fields 14 and 15.
         let fields = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")
@@ -253,31 +254,32 @@ import Testing
                 path: \(directory.path)/out.ndjson
             """.utf8
         ).write(to: URL(fileURLWithPath: config))
-        let broker = try BrokerProcess(["--config", config])
-        let started = Date()
-        let deadline = started.addingTimeInterval(20)
-        while Date() < deadline, !broker.stderr.contains("replaying \(ibt)") { try await Task.sleep(for: .milliseconds(20)) }
-        try FileManager.default.removeItem(atPath: ibt)
-        while Date() < deadline, !broker.stderr.contains("cannot replay yet") { try await Task.sleep(for: .milliseconds(20)) }
+        try await withBroker(["--config", config]) { broker in
+            let started = Date()
+            let deadline = started.addingTimeInterval(20)
+            await waitUntil(timeout: deadline.timeIntervalSinceNow) { broker.stderr.contains("replaying \(ibt)") }
+            try FileManager.default.removeItem(atPath: ibt)
+            await waitUntil(timeout: deadline.timeIntervalSinceNow) { broker.stderr.contains("cannot replay yet") }
 
-        let window = 4.0
-        let before = try cpuSeconds(of: broker)
-        try await Task.sleep(for: .seconds(window))
-        let used = try cpuSeconds(of: broker) - before
-        let ran = Date().timeIntervalSince(started)
-        broker.signal(SIGTERM)
-        #expect(await broker.wait(timeout: 5) == 0, "\(broker.stderr)")
+            let window = 4.0
+            let before = try cpuSeconds(of: broker)
+            try await Task.sleep(for: .seconds(window))
+            let used = try cpuSeconds(of: broker) - before
+            let ran = Date().timeIntervalSince(started)
+            broker.signal(SIGTERM)
+            #expect(await broker.wait(timeout: 5) == 0, "\(broker.stderr)")
 
-        #expect(used / window < 0.02, "the idle broker used \(used) s of CPU in \(window) s")
-        let log = broker.stderr.split(separator: "\n")
-        // InSim: one warning per attempt, the delays doubling from 1 s: at most ~log2(ran) + 2 of them.
-        let insimFailures = log.filter { $0.contains("InSim 127.0.0.1:\(port): cannot connect") }
-        #expect(insimFailures.count >= 2 && Double(insimFailures.count) <= log2(ran) + 2, "\(insimFailures.count) InSim failures in \(ran) s")
-        #expect(insimFailures.allSatisfy { $0.contains("reconnecting in") })
-        // The missing memory file: said once, retried quietly.
-        #expect(log.filter { $0.contains("no-such-map.bin") }.count == 1, "\(broker.stderr)")
-        // The removed replay: stopped once, missing once.
-        #expect(log.filter { $0.contains("replay stopped") && $0.contains("the file was removed") }.count == 1, "\(broker.stderr)")
-        #expect(log.filter { $0.contains("cannot replay yet") }.count == 1, "\(broker.stderr)")
+            #expect(used / window < 0.02, "the idle broker used \(used) s of CPU in \(window) s")
+            let log = broker.stderr.split(separator: "\n")
+            // InSim: one warning per attempt, the delays doubling from 1 s: at most ~log2(ran) + 2 of them.
+            let insimFailures = log.filter { $0.contains("InSim 127.0.0.1:\(port): cannot connect") }
+            #expect(insimFailures.count >= 2 && Double(insimFailures.count) <= log2(ran) + 2, "\(insimFailures.count) InSim failures in \(ran) s")
+            #expect(insimFailures.allSatisfy { $0.contains("reconnecting in") })
+            // The missing memory file: said once, retried quietly.
+            #expect(log.filter { $0.contains("no-such-map.bin") }.count == 1, "\(broker.stderr)")
+            // The removed replay: stopped once, missing once.
+            #expect(log.filter { $0.contains("replay stopped") && $0.contains("the file was removed") }.count == 1, "\(broker.stderr)")
+            #expect(log.filter { $0.contains("cannot replay yet") }.count == 1, "\(broker.stderr)")
+        }
     }
 }

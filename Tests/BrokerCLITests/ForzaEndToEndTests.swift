@@ -23,41 +23,42 @@ import Testing
         defer { temporary.remove() }
         let config = temporary.path
 
-        let broker = try BrokerProcess(["--config", config])
-        let sender = try LoopbackUDPSender(port: port)
-        // Send the recording at the game's 60 Hz until telemetry has come out (bounded).
-        var sent = 0
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, sent < packets.count, broker.stdout.components(separatedBy: "\"telemetry\"").count < 30 {
-            sender.send(packets[sent])
-            sent += 1
-            try await Task.sleep(for: .milliseconds(16))
-        }
-        try await Task.sleep(for: .milliseconds(300))
-        broker.signal(SIGTERM)
-        let status = await broker.wait(timeout: 5)
-        #expect(status == 0, "\(broker.stderr)")
+        try await withBroker(["--config", config]) { broker in
+            let sender = try LoopbackUDPSender(port: port)
+            // Send the recording at the game's 60 Hz until telemetry has come out (bounded).
+            var sent = 0
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline, sent < packets.count, broker.stdout.components(separatedBy: "\"telemetry\"").count < 30 {
+                sender.send(packets[sent])
+                sent += 1
+                try await Task.sleep(for: .milliseconds(16))
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            broker.signal(SIGTERM)
+            let status = await broker.wait(timeout: 5)
+            #expect(status == 0, "\(broker.stderr)")
 
-        let objects = try broker.stdout.split(separator: "\n").map {
-            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not a JSON object: \($0)")
-        }
-        let entries = objects.filter { $0["type"] as? String == "status" }.compactMap { ($0["sources"] as? [String: Any])?["fm"] as? [String: Any] }
-        let connected = try #require(entries.first { $0["connected"] as? Bool == true }, "never connected: \(entries)")
-        #expect(connected["type"] as? String == "forza")
-        #expect(connected["format"] as? String == "fm2023_dash")
-        #expect(connected["on_track"] as? Bool == true)
+            let objects = try broker.stdout.split(separator: "\n").map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not a JSON object: \($0)")
+            }
+            let entries = objects.filter { $0["type"] as? String == "status" }.compactMap { ($0["sources"] as? [String: Any])?["fm"] as? [String: Any] }
+            let connected = try #require(entries.first { $0["connected"] as? Bool == true }, "never connected: \(entries)")
+            #expect(connected["type"] as? String == "forza")
+            #expect(connected["format"] as? String == "fm2023_dash")
+            #expect(connected["on_track"] as? Bool == true)
 
-        // Every telemetry value is one the recording holds, in the catalogue's units.
-        let speeds = Set(packets[..<sent].map { bytes in bytes.withUnsafeBytes { Double($0.loadUnaligned(fromByteOffset: 244, as: Float.self)) } })
-        let telemetry = objects.filter { $0["type"] as? String == "telemetry" && $0["source"] as? String == "fm" }
-        #expect(telemetry.count >= 20)
-        for message in telemetry {
-            let data = try #require(message["data"] as? [String: Any])
-            let speed = try #require(data["Speed"] as? Double)
-            #expect(speeds.contains { abs($0 - speed) < 1e-4 }, "Speed \(speed) is not in the recording")
-            #expect([3, 4, 0].contains(data["Gear"] as? Int ?? -9))
-            #expect(data["TrackOrdinal"] as? Int == 1640)
-            #expect((data["TireWear"] as? [Double])?.count == 4)
+            // Every telemetry value is one the recording holds, in the catalogue's units.
+            let speeds = Set(packets[..<sent].map { bytes in bytes.withUnsafeBytes { Double($0.loadUnaligned(fromByteOffset: 244, as: Float.self)) } })
+            let telemetry = objects.filter { $0["type"] as? String == "telemetry" && $0["source"] as? String == "fm" }
+            #expect(telemetry.count >= 20)
+            for message in telemetry {
+                let data = try #require(message["data"] as? [String: Any])
+                let speed = try #require(data["Speed"] as? Double)
+                #expect(speeds.contains { abs($0 - speed) < 1e-4 }, "Speed \(speed) is not in the recording")
+                #expect([3, 4, 0].contains(data["Gear"] as? Int ?? -9))
+                #expect(data["TrackOrdinal"] as? Int == 1640)
+                #expect((data["TireWear"] as? [Double])?.count == 4)
+            }
         }
     }
 

@@ -34,53 +34,53 @@ import Testing
             """.utf8
         ).write(to: URL(fileURLWithPath: config))
 
-        let broker = try BrokerProcess(["--config", config])
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline, !(broker.stdout.contains("\"name\":\"chat\"") && broker.stdout.components(separatedBy: "\"telemetry\"").count > 5) {
-            try await Task.sleep(for: .milliseconds(50))
+        try await withBroker(["--config", config]) { broker in
+            await waitUntil(timeout: 15) {
+                broker.stdout.contains("\"name\":\"chat\"") && broker.stdout.components(separatedBy: "\"telemetry\"").count > 5
+            }
+            broker.signal(SIGTERM)
+            let status = await broker.wait(timeout: 5)
+            await host.stop()
+            #expect(status == 0, "\(broker.stderr)")
+
+            let objects = try broker.stdout.split(separator: "\n").map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not a JSON object: \($0)")
+            }
+            let statuses = objects.filter { $0["type"] as? String == "status" }
+            let connected = statuses.compactMap { ($0["sources"] as? [String: Any])?["lfs"] as? [String: Any] }.filter { $0["connected"] as? Bool == true }
+            #expect(connected.first?["type"] as? String == "insim")
+            #expect(connected.first?["lfs_version"] as? String == "0.7F")
+
+            let sessionInfo = try #require(objects.last { $0["type"] as? String == "sessionInfo" }, "no sessionInfo line")
+            let data = try #require(sessionInfo["data"] as? [String: Any])
+            let drivers = try #require((data["DriverInfo"] as? [String: Any])?["Drivers"] as? [[String: Any]])
+            #expect(drivers.count == 20)
+            #expect(Set(drivers.compactMap { $0["CarIdx"] as? Int }) == Set(0..<20))
+            #expect((data["WeekendInfo"] as? [String: Any])?["TrackName"] as? String == "BL1")
+
+            let telemetry = objects.filter { $0["type"] as? String == "telemetry" && $0["source"] as? String == "lfs" }
+            let latest = try #require(telemetry.last?["data"] as? [String: Any])
+            #expect(Set(latest.keys) == ["CarIdxPosition", "CarIdxLap", "CarIdxX", "CarIdxSpeed", "PlayerCarIdx"])
+            let positions = try #require(latest["CarIdxPosition"] as? [Int])
+            #expect(positions.count == 64)
+            // Every driver's slot holds its scripted position (PLID 11 leads from the back: 20 - index).
+            for driver in drivers {
+                let slot = try #require(driver["CarIdx"] as? Int)
+                let playerID = try #require(driver["PLID"] as? Int)
+                #expect(positions[slot] == 20 - (playerID - 11))
+            }
+            #expect(positions[20...].allSatisfy { $0 == 0 })
+            let xs = try #require(latest["CarIdxX"] as? [Any])
+            #expect(xs[..<20].allSatisfy { $0 is Double })
+            #expect(xs[20...].allSatisfy { $0 is NSNull })
+
+            let events = objects.filter { $0["type"] as? String == "event" && $0["source"] as? String == "lfs" }
+            let lap = try #require(events.first { $0["name"] as? String == "lap" }?["data"] as? [String: Any])
+            #expect(lap["LapTime"] as? Double == 83.456)
+            #expect(lap["UserName"] as? String == "Driver 11")
+            let chat = try #require(events.first { $0["name"] as? String == "chat" }?["data"] as? [String: Any])
+            #expect(chat["Message"] as? String == "Driver 12 : gg")
+            #expect(chat["Text"] as? String == "gg")
         }
-        broker.signal(SIGTERM)
-        let status = await broker.wait(timeout: 5)
-        await host.stop()
-        #expect(status == 0, "\(broker.stderr)")
-
-        let objects = try broker.stdout.split(separator: "\n").map {
-            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not a JSON object: \($0)")
-        }
-        let statuses = objects.filter { $0["type"] as? String == "status" }
-        let connected = statuses.compactMap { ($0["sources"] as? [String: Any])?["lfs"] as? [String: Any] }.filter { $0["connected"] as? Bool == true }
-        #expect(connected.first?["type"] as? String == "insim")
-        #expect(connected.first?["lfs_version"] as? String == "0.7F")
-
-        let sessionInfo = try #require(objects.last { $0["type"] as? String == "sessionInfo" }, "no sessionInfo line")
-        let data = try #require(sessionInfo["data"] as? [String: Any])
-        let drivers = try #require((data["DriverInfo"] as? [String: Any])?["Drivers"] as? [[String: Any]])
-        #expect(drivers.count == 20)
-        #expect(Set(drivers.compactMap { $0["CarIdx"] as? Int }) == Set(0..<20))
-        #expect((data["WeekendInfo"] as? [String: Any])?["TrackName"] as? String == "BL1")
-
-        let telemetry = objects.filter { $0["type"] as? String == "telemetry" && $0["source"] as? String == "lfs" }
-        let latest = try #require(telemetry.last?["data"] as? [String: Any])
-        #expect(Set(latest.keys) == ["CarIdxPosition", "CarIdxLap", "CarIdxX", "CarIdxSpeed", "PlayerCarIdx"])
-        let positions = try #require(latest["CarIdxPosition"] as? [Int])
-        #expect(positions.count == 64)
-        // Every driver's slot holds its scripted position (PLID 11 leads from the back: 20 - index).
-        for driver in drivers {
-            let slot = try #require(driver["CarIdx"] as? Int)
-            let playerID = try #require(driver["PLID"] as? Int)
-            #expect(positions[slot] == 20 - (playerID - 11))
-        }
-        #expect(positions[20...].allSatisfy { $0 == 0 })
-        let xs = try #require(latest["CarIdxX"] as? [Any])
-        #expect(xs[..<20].allSatisfy { $0 is Double })
-        #expect(xs[20...].allSatisfy { $0 is NSNull })
-
-        let events = objects.filter { $0["type"] as? String == "event" && $0["source"] as? String == "lfs" }
-        let lap = try #require(events.first { $0["name"] as? String == "lap" }?["data"] as? [String: Any])
-        #expect(lap["LapTime"] as? Double == 83.456)
-        #expect(lap["UserName"] as? String == "Driver 11")
-        let chat = try #require(events.first { $0["name"] as? String == "chat" }?["data"] as? [String: Any])
-        #expect(chat["Message"] as? String == "Driver 12 : gg")
-        #expect(chat["Text"] as? String == "gg")
     }
 }

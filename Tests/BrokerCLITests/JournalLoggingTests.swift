@@ -10,12 +10,13 @@ import Testing
     func runBriefly(stderrAsJournal: Bool) async throws -> String {
         let config = try TemporaryConfig(Self.config, prefix: "journal")
         defer { config.remove() }
-        let broker = try BrokerProcess(["--config", config.path], stderrAsJournal: stderrAsJournal)
-        // Running (signal handlers installed) once telemetry flows, not merely once it logged its start.
-        #expect(await waitUntil(timeout: 20) { broker.stdout.contains("\"telemetry\"") })
-        broker.signal()
-        #expect(await broker.wait(timeout: 5) == 0)
-        return broker.stderr
+        return try await withBroker(["--config", config.path], stderrAsJournal: stderrAsJournal) { broker in
+            // Running (signal handlers installed) once telemetry flows, not merely once it logged its start.
+            #expect(await waitUntil(timeout: 20) { broker.stdout.contains("\"telemetry\"") })
+            broker.signal()
+            #expect(await broker.wait(timeout: 5) == 0)
+            return broker.stderr
+        }
     }
 
     @Test func journalLinesHavePrioritiesAndNoTimestamps() async throws {

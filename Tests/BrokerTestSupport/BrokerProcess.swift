@@ -1,11 +1,11 @@
 import Foundation
 
-/// Runs the built `broker` executable for end-to-end tests and cleans up after itself.
+/// The built `broker` executable running for an end-to-end test (a `ChildProcess`).
 ///
-/// Output goes to temporary files (never a pipe that could fill and block the broker). Only the
-/// process this object started is ever signalled, by its own PID.
-public final class BrokerProcess: @unchecked Sendable {
-    public let process = Process()
+/// Use it through `withBroker`, which stops it on every path out of the test. Output goes to
+/// temporary files (never a pipe that could fill and block the broker), removed at the end.
+public final class BrokerProcess: Sendable {
+    public let child: ChildProcess
     public let stdoutPath: String
     public let stderrPath: String
 
@@ -22,59 +22,64 @@ public final class BrokerProcess: @unchecked Sendable {
 
     /// With `stderrAsJournal`, the broker is told (as systemd tells a service) that its standard
     /// error is the journal: `JOURNAL_STREAM` names the stderr file's device and inode.
-    public init(_ arguments: [String], directory: URL? = nil, environment: [String: String] = [:], stderrAsJournal: Bool = false) throws {
+    init(_ arguments: [String], directory: URL?, environment: [String: String], stderrAsJournal: Bool) async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("broker-\(UUID().uuidString)")
         stdoutPath = base.path + ".out"
         stderrPath = base.path + ".err"
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var environment = environment
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        var environment = Self.isolatedEnvironment.merging(environment) { $1 }
         if stderrAsJournal {
             var status = stat()
             guard stat(stderrPath, &status) == 0 else { throw CocoaError(.fileNoSuchFile) }
             environment["JOURNAL_STREAM"] = "\(status.st_dev):\(status.st_ino)"
         }
-        process.environment = ProcessInfo.processInfo.environment.merging(Self.isolatedEnvironment.merging(environment) { $1 }) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        child = ChildProcess(
+            [Self.executable.path] + arguments, environment: environment, directory: directory, output: stdoutPath, errors: stderrPath)
+        try await child.launched()
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
         try? FileManager.default.removeItem(atPath: stdoutPath)
         try? FileManager.default.removeItem(atPath: stderrPath)
     }
 
-    public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
-    public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    public var stdout: String { ChildProcess.read(stdoutPath) }
+    public var stderr: String { ChildProcess.read(stderrPath) }
+    public var isRunning: Bool { child.isRunning }
 
-    /// Sends SIGTERM (or another signal) to this process.
+    /// Sends SIGTERM (or another signal) to this broker.
     public func signal(_ signal: Int32 = SIGTERM) {
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        child.signal(signal)
     }
 
     /// Waits up to `timeout` seconds for exit; returns the exit status, or nil if still running
-    /// (in which case the process is killed).
+    /// (in which case the broker is killed).
     @discardableResult
     public func wait(timeout: Double) async -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            return nil
-        }
-        return process.terminationStatus
+        if let status = await child.wait(timeout: timeout) { return status }
+        child.signal(SIGKILL)
+        return nil
     }
 
     /// Runs the broker with `arguments` to completion (bounded) and returns status and output.
-    public static func run(_ arguments: [String], timeout: Double = 30, directory: URL? = nil) async throws -> (status: Int32?, stdout: String, stderr: String) {
-        let process = try BrokerProcess(arguments, directory: directory)
-        let status = await process.wait(timeout: timeout)
-        return (status, process.stdout, process.stderr)
+    public static func run(_ arguments: [String], timeout: Double = 30, directory: URL? = nil) async throws -> ChildProcess.Completed {
+        try await ChildProcess.run([executable.path] + arguments, timeout: timeout, environment: isolatedEnvironment, directory: directory)
     }
+}
+
+extension ChildProcess.Completed {
+    /// The broker's standard output and error, under the names the CLI tests use.
+    public var stdout: String { output }
+    public var stderr: String { errors }
+}
+
+/// Runs the `broker` executable with `arguments` for `body`, and stops it (SIGTERM, SIGKILL after
+/// 5 s) on every way out of `body`, a thrown error included.
+public func withBroker<Value>(
+    _ arguments: [String], directory: URL? = nil, environment: [String: String] = [:], stderrAsJournal: Bool = false,
+    _ body: (BrokerProcess) async throws -> Value
+) async throws -> Value {
+    let broker = try await BrokerProcess(arguments, directory: directory, environment: environment, stderrAsJournal: stderrAsJournal)
+    return try await using(broker, stop: { await $0.child.stop() }, body)
 }

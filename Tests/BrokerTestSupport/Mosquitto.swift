@@ -19,14 +19,12 @@ public final class Mosquitto: @unchecked Sendable {
 
     /// The path of a Mosquitto program (`mosquitto`, `mosquitto_sub`, `mosquitto_passwd`...).
     public static func program(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let folders = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin"]
-        return folders.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        Fixture.program(name)
     }
 
     /// True when the programs are installed, or when running under CI (where their absence must fail).
     public static var isAvailable: Bool {
-        ProcessInfo.processInfo.environment["CI"] == "true"
+        Fixture.isCI
             || (program("mosquitto") != nil && program("mosquitto_sub") != nil && program("mosquitto_passwd") != nil)
     }
 
@@ -54,14 +52,13 @@ public final class Mosquitto: @unchecked Sendable {
         if let users {
             let passwordFile = directory.appendingPathComponent("passwords").path
             for (index, (name, password)) in users.sorted(by: { $0.key < $1.key }).enumerated() {
-                let tool = Process()
-                tool.executableURL = URL(fileURLWithPath: try Self.require("mosquitto_passwd"))
-                tool.arguments = (index == 0 ? ["-c"] : []) + ["-b", passwordFile, name, password]
-                tool.standardOutput = FileHandle.nullDevice
-                tool.standardError = FileHandle.nullDevice
-                try tool.run()
-                tool.waitUntilExit()
-                guard tool.terminationStatus == 0 else { throw MosquittoError("mosquitto_passwd failed for user \(name)") }
+                let tool = ChildProcess([try Self.require("mosquitto_passwd")] + (index == 0 ? ["-c"] : []) + ["-b", passwordFile, name, password])
+                let deadline = Date().addingTimeInterval(10)
+                while tool.isRunning && Date() < deadline { usleep(5_000) }
+                guard tool.exitStatus == 0 else {
+                    tool.terminate()
+                    throw MosquittoError("mosquitto_passwd failed for user \(name)")
+                }
             }
             lines += ["allow_anonymous false", "password_file \(passwordFile)"]
         } else {
@@ -78,7 +75,7 @@ public final class Mosquitto: @unchecked Sendable {
 
     /// Starts the server (again, after `stop`) on the same port and waits until it accepts connections.
     public func start() throws {
-        let server = try ChildProcess(try Self.require("mosquitto"), ["-c", configPath])
+        let server = ChildProcess([try Self.require("mosquitto"), "-c", configPath])
         process.withLock { $0 = server }
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
@@ -93,7 +90,7 @@ public final class Mosquitto: @unchecked Sendable {
     /// Stops the server this object started (SIGTERM, then SIGKILL after 5 s), by its PID.
     public func stop() {
         process.withLock { current in
-            current?.stop()
+            current?.terminate()
             current = nil
         }
     }
@@ -129,6 +126,14 @@ public final class Mosquitto: @unchecked Sendable {
     }
 }
 
+/// Runs a Mosquitto server (see `Mosquitto.init`) for `body` and stops it on every way out of
+/// `body`, a thrown error included.
+public func withMosquitto<Value>(users: [String: String]? = nil, _ body: (Mosquitto) async throws -> Value) async throws -> Value {
+    let mosquitto = try Mosquitto(users: users)
+    defer { mosquitto.stop() }
+    return try await body(mosquitto)
+}
+
 /// One message as `mosquitto_sub` printed it.
 public struct MQTTReceived: Sendable, CustomStringConvertible {
     /// Wall-clock seconds when the subscriber received it.
@@ -156,7 +161,7 @@ public final class MQTTSubscriber: @unchecked Sendable {
         var arguments = ["-h", "127.0.0.1", "-p", String(port), "-i", clientID, "-t", topic, "-q", String(qos), "-F", "%U\t%t\t%r\t%q\t%p"]
         if let username { arguments += ["-u", username] }
         if let password { arguments += ["-P", password] }
-        process = try ChildProcess(try Mosquitto.require("mosquitto_sub"), arguments, outputPath: outputPath)
+        process = ChildProcess([try Mosquitto.require("mosquitto_sub")] + arguments, output: outputPath)
     }
 
     deinit {
@@ -166,7 +171,7 @@ public final class MQTTSubscriber: @unchecked Sendable {
 
     /// Stops this subscriber (by its own PID).
     public func stop() {
-        process.stop()
+        process.terminate()
     }
 
     /// Every complete message received so far.
@@ -197,82 +202,4 @@ public final class MQTTSubscriber: @unchecked Sendable {
 public struct MosquittoError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// A child process started with `posix_spawn` and a clean signal mask.
-///
-/// Foundation's `Process` hands the child the blocked-signal mask of the spawning thread, and the
-/// test runner's threads block SIGTERM: such a Mosquitto would never shut down cleanly. Here the
-/// child starts with nothing blocked and default handlers, its output goes to a file (or nowhere),
-/// and only this PID is ever signalled. Children still running when the test process exits (a
-/// teardown that never ran) are killed then, so no server outlives the tests.
-final class ChildProcess: @unchecked Sendable {
-    let pid: pid_t
-    private let exited = Mutex(false)
-
-    /// The PIDs of the children that run now.
-    private static let running = Mutex<Set<pid_t>>([])
-    private static let exitHandlerInstalled: Bool = {
-        atexit {
-            for pid in ChildProcess.running.withLock({ $0 }) { kill(pid, SIGKILL) }
-        }
-        return true
-    }()
-
-    init(_ executable: String, _ arguments: [String], outputPath: String? = nil) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var nothing = sigset_t()
-        sigemptyset(&nothing)
-        posix_spawnattr_setsigmask(&attributes, &nothing)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var child = pid_t()
-        let status = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
-        guard status == 0 else { throw MosquittoError("cannot start \(executable): \(String(cString: strerror(status)))") }
-        pid = child
-        _ = Self.exitHandlerInstalled
-        Self.running.withLock { _ = $0.insert(child) }
-    }
-
-    deinit { stop() }
-
-    /// Whether the child still runs (reaps it once it has exited).
-    var isRunning: Bool {
-        exited.withLock { exited in
-            if exited { return false }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                exited = true
-                Self.running.withLock { _ = $0.remove(pid) }
-            }
-            return !exited
-        }
-    }
-
-    /// SIGTERM, then SIGKILL after `grace` seconds; returns once the child is reaped.
-    func stop(grace: Double = 5) {
-        guard isRunning else { return }
-        kill(pid, SIGTERM)
-        let deadline = Date().addingTimeInterval(grace)
-        while isRunning && Date() < deadline { usleep(5_000) }
-        if isRunning {
-            kill(pid, SIGKILL)
-            while isRunning { usleep(5_000) }
-        }
-    }
 }

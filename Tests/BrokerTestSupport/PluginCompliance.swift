@@ -69,8 +69,8 @@ public enum PluginCompliance {
         }
     }
 
-    /// Thrown by a fixture whose test data is absent outside CI (see `TestData`): the check is skipped
-    /// with this reason instead of failing in a user's clone.
+    /// Thrown by a fixture whose test data or program is absent outside CI (see `Fixture`): the check
+    /// is reported as skipped with this reason instead of failing in a user's clone.
     public struct Unavailable: Error {
         public var reason: String
         public init(_ reason: String) { self.reason = reason }
@@ -89,8 +89,7 @@ public enum PluginCompliance {
         do {
             prepared = try await fixture.prepare()
         } catch let unavailable as Unavailable {
-            print("skipping the \(fixture.typeName) compliance check: \(unavailable.reason)")
-            return
+            try Fixture.unavailable("the \(fixture.typeName) compliance check: \(unavailable.reason)")
         }
         do {
             try await runSource(fixture, entry: prepared.entry, catalog: catalog, timeout: timeout)
@@ -111,10 +110,7 @@ public enum PluginCompliance {
         let runner = try source.makeRunner(context: context)
         let task = Task { try await runner.run(hub) }
 
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline && !(hub.status.connected && (hub.latestFrame?.seq ?? 0) >= 2) {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        await waitUntil(timeout: timeout) { hub.status.connected && (hub.latestFrame?.seq ?? 0) >= 2 }
         #expect(hub.status.connected, "\(fixture.typeName) never reported connected")
         let frame = try #require(hub.latestFrame, "\(fixture.typeName) published no frame within \(timeout) s")
         #expect(frame.seq >= 2, "\(fixture.typeName) published only one frame")
@@ -135,8 +131,7 @@ public enum PluginCompliance {
         do {
             probe = try await fixture.prepare()
         } catch let unavailable as Unavailable {
-            print("skipping the \(fixture.typeName) compliance check: \(unavailable.reason)")
-            return
+            try Fixture.unavailable("the \(fixture.typeName) compliance check: \(unavailable.reason)")
         }
         do {
             try await runSink(fixture, probe: probe, catalog: catalog)
@@ -199,10 +194,7 @@ public enum PluginCompliance {
         let runner = try source.makeRunner(context: context)
         let task = Task { try await runner.run(hub) }
 
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline && (hub.latestFrame?.seq ?? 0) < 10 {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        await waitUntil(timeout: timeout) { (hub.latestFrame?.seq ?? 0) >= 10 }
         let frame = try #require(hub.latestFrame, "\(fixture.typeName) on \(source.plugin.typeName): no frame within \(timeout) s")
         let provided = Set(processor.plugin.providedVariables.map(\.name))
         let added = frame.layout.fields.filter { provided.contains($0.name) }

@@ -22,7 +22,7 @@ public enum TestData {
 
     /// True when the data folder exists, or when running under CI (where its absence must fail).
     public static var isAvailable: Bool {
-        ProcessInfo.processInfo.environment["CI"] == "true" || FileManager.default.fileExists(atPath: directory.path)
+        Fixture.isCI || FileManager.default.fileExists(atPath: directory.path)
     }
 
     /// The path of a data file, e.g. `TestData.path("iracing/formulavee_tsukuba.ibt")`.

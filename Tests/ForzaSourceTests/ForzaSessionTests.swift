@@ -89,8 +89,8 @@ import Testing
         #expect(details["format"] == .string("horizon_dash"))
     }
 
-    @Test func theRealFH5CaptureGivesFramesOnlyWhileRacing() throws {
-        guard TestData.isAvailable else { return }
+    @Test(.enabled(if: TestData.isAvailable, "needs ../shared/data"))
+    func theRealFH5CaptureGivesFramesOnlyWhileRacing() throws {
         var h = Harness()
         var rows = 0
         for (index, bytes) in try ForzaTestPackets.fh5.enumerated() where h.session.handle(bytes, now: Double(index) / 60).row != nil { rows += 1 }

@@ -124,11 +124,7 @@ struct ReplaySourceTests {
         let harness = SourceHarness(clock: SystemClock())
         let source = try harness.source(IRacingConfig(ibt: TestData.path("iracing/w13_redbullring.ibt"), speed: 0, loop: true))
         let task = Task { try await source.run(output: harness.hub) }
-        var waited = 0
-        while (harness.hub.latestFrame?.seq ?? 0) < 1000, waited < 1000 {
-            try await Task.sleep(for: .milliseconds(5))
-            waited += 1
-        }
+        await waitUntil(timeout: 10) { (harness.hub.latestFrame?.seq ?? 0) >= 1000 }
         #expect((harness.hub.latestFrame?.seq ?? 0) >= 1000, "more than two passes of 390 rows")
         let cancelled = ContinuousClock.now
         task.cancel()

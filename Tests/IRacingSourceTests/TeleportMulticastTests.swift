@@ -13,7 +13,7 @@ import Testing
     "iracing teleport multicast",
     .enabled(if: TestData.isAvailable, "needs ../shared/data"),
     .enabled(
-        if: ProcessInfo.processInfo.environment["CI"] == "true" || geteuid() == 0,
+        if: Fixture.isCI || geteuid() == 0,
         "needs root to create a network namespace (always runs under CI=true)"))
 struct TeleportMulticastTests {
     static let group = "239.255.0.1"
@@ -63,94 +63,79 @@ struct TeleportMulticastTests {
 
     @Test("the broker joins the group in a namespace and publishes the multicast snapshots")
     func multicastSnapshotsReachTheBroker() async throws {
-        guard let ipTool = NetworkNamespace.ipToolPath else {
-            Issue.record("`ip` (iproute2) is not installed: this test needs it to create a network namespace (apt-get install iproute2)")
-            return
-        }
-        guard let python = NetworkNamespace.pathLookup("python3") else {
-            Issue.record("python3 is not installed: this test's sender is a Python script (apt-get install python3)")
-            return
-        }
+        let python = try Fixture.require("python3", install: "python3")
         let player = try TeleportTests.player()
         let raw = RawIRSDK(bytes: player.base)
         let checked = ["RPM", "Gear", "LapDistPct", "Throttle"]
         let expected = checked.reduce(into: [String: Double]()) { $0[$1] = raw.value($1, rowOffset: player.rowOffset) }
         try #require(expected.count == checked.count, "the snapshot declares \(checked)")
 
-        let namespace = try NetworkNamespace(ipTool: ipTool)
-        defer { namespace.delete() }
-        try namespace.run(["link", "set", "lo", "multicast", "on"])
-        try namespace.run(["route", "add", "224.0.0.0/4", "dev", "lo"])
+        try await withNetworkNamespace { namespace in
+            try await namespace.run(["link", "set", "lo", "multicast", "on"])
+            try await namespace.run(["route", "add", "224.0.0.0/4", "dev", "lo"])
 
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("teleport-netns-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        for k in 1...Self.snapshotCount {
-            let payload = TeleportTestSender.payload(of: player.map(k))
-            try Data(payload).write(to: folder.appendingPathComponent("\(k).bin"))
-        }
-        let script = folder.appendingPathComponent("sender.py")
-        try Self.senderScript.write(to: script, atomically: true, encoding: .utf8)
-        let configFile = folder.appendingPathComponent("config.yaml")
-        try Self.config(variables: ["Speed"] + checked).write(to: configFile, atomically: true, encoding: .utf8)
-
-        let brokerOut = folder.appendingPathComponent("broker.out")
-        let brokerErr = folder.appendingPathComponent("broker.err")
-        let broker = try namespace.start(
-            [BrokerProcess.executable.path, "--config", configFile.path, "--log-level", "info"], stdout: brokerOut, stderr: brokerErr)
-        defer { NetworkNamespace.stop(broker) }
-        let joined = "receiving iracing-teleport snapshots on UDP 0.0.0.0:\(Self.port) in multicast group \(Self.group)"
-        let readyDeadline = Date().addingTimeInterval(15)
-        while Date() < readyDeadline && broker.isRunning && !Self.text(brokerErr).contains(joined) {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        try #require(Self.text(brokerErr).contains(joined), "the broker did not join the group:\n\(Self.text(brokerErr))")
-
-        let senderOut = folder.appendingPathComponent("sender.out")
-        let senderErr = folder.appendingPathComponent("sender.err")
-        let sender = try namespace.start(
-            [python, script.path, Self.group, "\(Self.port)", folder.path, "\(Self.snapshotCount)"], stdout: senderOut, stderr: senderErr)
-        defer { NetworkNamespace.stop(sender) }
-        let sendDeadline = Date().addingTimeInterval(20)
-        while sender.isRunning && Date() < sendDeadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(Self.text(senderOut).hasPrefix("sent \(Self.snapshotCount)"), "the sender did not finish: \(Self.text(senderErr))")
-        // Let the sink write the last snapshot, then stop the broker as a user would.
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(broker.isRunning, "the broker stopped early: \(Self.text(brokerErr))")
-        kill(broker.processIdentifier, SIGTERM)
-        let exitDeadline = Date().addingTimeInterval(5)
-        while broker.isRunning && Date() < exitDeadline { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(!broker.isRunning && broker.terminationStatus == 0, "the broker did not exit cleanly: \(Self.text(brokerErr))")
-
-        let log = Self.text(brokerErr)
-        let objects = Self.text(brokerOut).split(separator: "\n").compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
-        }
-        // Every telemetry line is one of the sent snapshots: Speed = its k, the rest the snapshot's own values.
-        let telemetry = objects.filter { $0["type"] as? String == "telemetry" && $0["source"] as? String == "iracing" }
-        #expect(telemetry.count >= 20, "telemetry lines: \(telemetry.count); broker log:\n\(log)")
-        let speeds = telemetry.compactMap { ($0["data"] as? [String: Any])?["Speed"] as? Double }
-        #expect(speeds.count == telemetry.count, "a telemetry line without Speed")
-        #expect(speeds.allSatisfy { $0 == $0.rounded() && (1...Double(Self.snapshotCount)).contains($0) }, "speeds: \(speeds)")
-        #expect(speeds == speeds.sorted(), "snapshots published out of order: \(speeds)")
-        #expect(speeds.last == Double(Self.snapshotCount), "the last snapshot was not published: \(speeds.last.map { "\($0)" } ?? "none")")
-        for line in telemetry {
-            let data = line["data"] as? [String: Any] ?? [:]
-            for (name, value) in expected {
-                let published = (data[name] as? Double) ?? (data[name] as? Int).map(Double.init)
-                #expect(published.map { abs($0 - value) <= 1e-6 * max(1, abs(value)) } == true, "\(name): \(data[name] ?? "missing") vs \(value)")
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("teleport-netns-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            for k in 1...Self.snapshotCount {
+                let payload = TeleportTestSender.payload(of: player.map(k))
+                try Data(payload).write(to: folder.appendingPathComponent("\(k).bin"))
             }
-        }
+            let script = folder.appendingPathComponent("sender.py")
+            try Self.senderScript.write(to: script, atomically: true, encoding: .utf8)
+            let configFile = folder.appendingPathComponent("config.yaml")
+            try Self.config(variables: ["Speed"] + checked).write(to: configFile, atomically: true, encoding: .utf8)
 
-        // The source reported connected, in teleport mode with the group it joined.
-        let statuses = objects.filter { $0["type"] as? String == "status" }.compactMap {
-            ($0["sources"] as? [String: Any])?["iracing"] as? [String: Any]
+            let brokerOut = folder.appendingPathComponent("broker.out")
+            let brokerErr = folder.appendingPathComponent("broker.err")
+            let broker = namespace.start(
+                [BrokerProcess.executable.path, "--config", configFile.path, "--log-level", "info"], stdout: brokerOut, stderr: brokerErr)
+            let joined = "receiving iracing-teleport snapshots on UDP 0.0.0.0:\(Self.port) in multicast group \(Self.group)"
+            await waitUntil(timeout: 15) { !broker.isRunning || Self.text(brokerErr).contains(joined) }
+            try #require(Self.text(brokerErr).contains(joined), "the broker did not join the group:\n\(Self.text(brokerErr))")
+
+            let senderOut = folder.appendingPathComponent("sender.out")
+            let senderErr = folder.appendingPathComponent("sender.err")
+            let sender = namespace.start(
+                [python, script.path, Self.group, "\(Self.port)", folder.path, "\(Self.snapshotCount)"], stdout: senderOut, stderr: senderErr)
+            await sender.wait(timeout: 20)
+            #expect(Self.text(senderOut).hasPrefix("sent \(Self.snapshotCount)"), "the sender did not finish: \(Self.text(senderErr))")
+            // Let the sink write the last snapshot, then stop the broker as a user would.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(broker.isRunning, "the broker stopped early: \(Self.text(brokerErr))")
+            broker.signal(SIGTERM)
+            #expect(await broker.wait(timeout: 5) == 0, "the broker did not exit cleanly: \(Self.text(brokerErr))")
+
+            let log = Self.text(brokerErr)
+            let objects = Self.text(brokerOut).split(separator: "\n").compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+            }
+            // Every telemetry line is one of the sent snapshots: Speed = its k, the rest the snapshot's own values.
+            let telemetry = objects.filter { $0["type"] as? String == "telemetry" && $0["source"] as? String == "iracing" }
+            #expect(telemetry.count >= 20, "telemetry lines: \(telemetry.count); broker log:\n\(log)")
+            let speeds = telemetry.compactMap { ($0["data"] as? [String: Any])?["Speed"] as? Double }
+            #expect(speeds.count == telemetry.count, "a telemetry line without Speed")
+            #expect(speeds.allSatisfy { $0 == $0.rounded() && (1...Double(Self.snapshotCount)).contains($0) }, "speeds: \(speeds)")
+            #expect(speeds == speeds.sorted(), "snapshots published out of order: \(speeds)")
+            #expect(speeds.last == Double(Self.snapshotCount), "the last snapshot was not published: \(speeds.last.map { "\($0)" } ?? "none")")
+            for line in telemetry {
+                let data = line["data"] as? [String: Any] ?? [:]
+                for (name, value) in expected {
+                    let published = (data[name] as? Double) ?? (data[name] as? Int).map(Double.init)
+                    #expect(published.map { abs($0 - value) <= 1e-6 * max(1, abs(value)) } == true, "\(name): \(data[name] ?? "missing") vs \(value)")
+                }
+            }
+
+            // The source reported connected, in teleport mode with the group it joined.
+            let statuses = objects.filter { $0["type"] as? String == "status" }.compactMap {
+                ($0["sources"] as? [String: Any])?["iracing"] as? [String: Any]
+            }
+            let connected = statuses.filter { $0["connected"] as? Bool == true }
+            #expect(!connected.isEmpty, "no status line with the source connected: \(statuses)")
+            #expect(connected.allSatisfy { $0["mode"] as? String == "teleport" && $0["group"] as? String == Self.group }, "\(connected)")
+            #expect(!log.contains("Fatal error"), "\(log)")
+            #expect(!log.contains("dropped input"), "a snapshot was dropped:\n\(log)")
         }
-        let connected = statuses.filter { $0["connected"] as? Bool == true }
-        #expect(!connected.isEmpty, "no status line with the source connected: \(statuses)")
-        #expect(connected.allSatisfy { $0["mode"] as? String == "teleport" && $0["group"] as? String == Self.group }, "\(connected)")
-        #expect(!log.contains("Fatal error"), "\(log)")
-        #expect(!log.contains("dropped input"), "a snapshot was dropped:\n\(log)")
     }
 
     static func text(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }

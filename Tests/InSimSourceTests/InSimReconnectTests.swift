@@ -7,14 +7,6 @@ import Testing
 /// Every failure drops the connection, logs one line and reconnects after a growing delay: never a
 /// crash, never a busy loop.
 @Suite(.serialized) struct InSimReconnectTests {
-    @Test func backoffDoublesUpToTheMaximumAndResetsAfterAHealthyConnection() {
-        var backoff = ReconnectBackoff(minimum: 1, maximum: 30)
-        #expect((0..<7).map { _ in backoff.nextDelay(afterHealthyFor: 0) } == [1, 2, 4, 8, 16, 30, 30])
-        #expect(backoff.nextDelay(afterHealthyFor: 29) == 30)
-        #expect(backoff.nextDelay(afterHealthyFor: 30) == 1)
-        #expect(backoff.nextDelay(afterHealthyFor: 0) == 2)
-    }
-
     /// Bytes a broken or hostile host sends after the handshake, and the log text each must give.
     enum BadInput: String, CaseIterable, Sendable {
         case sizeZero, truncated, garbage, unknownType, carCountLargerThanBody, longerThanItsType

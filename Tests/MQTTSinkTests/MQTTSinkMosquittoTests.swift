@@ -219,21 +219,22 @@ struct MQTTSinkMosquittoTests {
                 topic_prefix: league/race1
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let subscriber = try await mosquitto.subscribe("league/race1/sim/status")
-        let broker = try BrokerProcess(["--config", configPath])
-        let online = try await subscriber.waitUntil(timeout: 20) { $0.contains { $0.object?["connected"] as? Bool == true } }
-        #expect(online.contains { $0.object?["connected"] as? Bool == true }, "the broker never published an online status: \(broker.stderr)")
+        try await withBroker(["--config", configPath]) { broker in
+            let online = try await subscriber.waitUntil(timeout: 20) { $0.contains { $0.object?["connected"] as? Bool == true } }
+            #expect(online.contains { $0.object?["connected"] as? Bool == true }, "the broker never published an online status: \(broker.stderr)")
 
-        broker.signal(SIGKILL)
-        _ = await broker.wait(timeout: 5)
-        let offline = try await subscriber.waitUntil { $0.last?.object?["connected"] as? Bool == false }
-        let last = try #require(offline.last?.object)
-        #expect(last["connected"] as? Bool == false, "no last will after the broker was killed: \(offline)")
-        #expect(((last["sources"] as? [String: Any])?["sim"] as? [String: Any])?["reason"] as? String == "broker connection lost")
+            broker.signal(SIGKILL)
+            _ = await broker.wait(timeout: 5)
+            let offline = try await subscriber.waitUntil { $0.last?.object?["connected"] as? Bool == false }
+            let last = try #require(offline.last?.object)
+            #expect(last["connected"] as? Bool == false, "no last will after the broker was killed: \(offline)")
+            #expect(((last["sources"] as? [String: Any])?["sim"] as? [String: Any])?["reason"] as? String == "broker connection lost")
 
-        // The will is retained too: a subscriber arriving later learns the broker is gone.
-        let late = try await mosquitto.subscribe("league/race1/sim/status")
-        let retained = try await late.waitUntil { !$0.isEmpty }
-        #expect(retained.first?.retained == true && retained.first?.object?["connected"] as? Bool == false)
+            // The will is retained too: a subscriber arriving later learns the broker is gone.
+            let late = try await mosquitto.subscribe("league/race1/sim/status")
+            let retained = try await late.waitUntil { !$0.isEmpty }
+            #expect(retained.first?.retained == true && retained.first?.object?["connected"] as? Bool == false)
+        }
     }
 
     @Test func qos1RoundTripIsAcknowledged() async throws {

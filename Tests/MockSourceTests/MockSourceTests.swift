@@ -123,7 +123,7 @@ import Testing
         let context = PluginContext(logger: Logger(label: "t"), registry: registry, clock: ManualClock())
         let source = MockSource(id: "mock", config: MockConfig(rate: 10, seed: 5, cars: 4), context: context)
         let task = Task { try await source.run(output: hub) }
-        for _ in 0..<3000 where hub.eventsEmitted == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        await waitUntil(timeout: 30) { hub.eventsEmitted > 0 }
         task.cancel()
         try await task.value
         let drivers = try #require(hub.sessionInfo?.data["DriverInfo"]?["Drivers"]?.arrayValue)

@@ -61,14 +61,12 @@ struct RecordingFile {
         /// stops it with SIGTERM and expects a clean exit.
         func runBroker(config: String, output: String, timeout: Double = 20, until done: (String) -> Bool) async throws {
             try Data(config.utf8).write(to: url.appendingPathComponent("\(output).yaml"))
-            let broker = try BrokerProcess(["--config", path("\(output).yaml")])
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline && !done(text(output)) {
-                try await Task.sleep(for: .milliseconds(50))
+            try await withBroker(["--config", path("\(output).yaml")]) { broker in
+                await waitUntil(timeout: timeout) { done(text(output)) }
+                broker.signal()
+                #expect(await broker.wait(timeout: 5) == 0, "the broker did not stop cleanly: \(broker.stderr)")
+                #expect(done(text(output)), "the broker did not get there within \(timeout) s: \(broker.stderr)")
             }
-            broker.signal()
-            #expect(await broker.wait(timeout: 5) == 0, "the broker did not stop cleanly: \(broker.stderr)")
-            #expect(done(text(output)), "the broker did not get there within \(timeout) s: \(broker.stderr)")
         }
 
         /// Records `source` (a config list item, `- type: ...`) for `seconds` into `race.ndjson`.

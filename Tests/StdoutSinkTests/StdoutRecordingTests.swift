@@ -96,16 +96,15 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("config.yaml")
         try Data("sources:\n  - type: mock\n    rate: 30\nsinks:\n  - type: stdout\n    rate: 30\n    variables: [Speed, Gear]\n".utf8).write(to: config)
-        let broker = try BrokerProcess(["--config", config.path])
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline && broker.stdout.components(separatedBy: "\"type\":\"telemetry\"").count < 4 {
-            try await Task.sleep(for: .milliseconds(50))
+        try await withBroker(["--config", config.path]) { broker in
+            await waitUntil(timeout: 15) { broker.stdout.components(separatedBy: "\"type\":\"telemetry\"").count >= 4 }
+            broker.signal()
+            #expect(await broker.wait(timeout: 5) == 0, "\(broker.stderr)")
+            let lines = broker.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.filter { $0.hasPrefix("{\"type\":\"telemetry\"") }.count >= 3, "\(broker.stderr)")
+            #expect(!lines.contains { $0.hasPrefix("{\"type\":\"declare\"") })
+            let untimed = try lines.allSatisfy { try object($0)["time"] == nil }
+            #expect(untimed)
         }
-        broker.signal()
-        #expect(await broker.wait(timeout: 5) == 0, "\(broker.stderr)")
-        let lines = broker.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.filter { $0.hasPrefix("{\"type\":\"telemetry\"") }.count >= 3, "\(broker.stderr)")
-        #expect(!lines.contains { $0.hasPrefix("{\"type\":\"declare\"") })
-        #expect(try lines.allSatisfy { try object($0)["time"] == nil })
     }
 }

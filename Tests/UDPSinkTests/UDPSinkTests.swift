@@ -287,8 +287,9 @@ import UDPSupport
                 variables: [Speed]
             """
         try config.write(to: file, atomically: true, encoding: .utf8)
-        let (status, _, stderr) = try await BrokerProcess.run(["--config", file.path, "--log-level", "error"], timeout: 20)
-        #expect(status == 1, "\(stderr)")
+        let result = try await BrokerProcess.run(["--config", file.path, "--log-level", "error"], timeout: 20)
+        let stderr = result.stderr
+        #expect(result.status == 1, "\(stderr)")
         let lines = stderr.split(separator: "\n").filter { $0.contains("no-such-host.invalid") }
         #expect(lines.count == 1 && lines.first?.contains("udp sink 'lan': cannot resolve target host 'no-such-host.invalid'") == true, "\(stderr)")
     }

@@ -22,28 +22,28 @@ struct AccessControlTests {
     @Test("each named token is accepted; the name, never the token, is in the connect log and /metrics")
     func namedTokens() async throws {
         let capture = LogCapture()
-        let harness = try await SinkHarness.start(Self.config(), logger: capture.logger(level: .debug))
-        try await TestClient.connect(harness.url(query: "token=\(Self.ipad)")) { client in
-            #expect(try await client.next()["type"] == "status")
-            try await TestClient.connect(harness.url(), headers: [.authorization: "Bearer \(Self.engineer)"]) { client in
+        try await withSinkHarness(Self.config(), logger: capture.logger(level: .debug)) { harness in
+            try await TestClient.connect(harness.url(query: "token=\(Self.ipad)")) { client in
                 #expect(try await client.next()["type"] == "status")
-                let metrics = try await Self.get("/metrics", port: harness.port)
-                #expect(metrics.body.contains("client=\"1\",address=\"127.0.0.1\",token=\"ipad\"} 1\n"), "\(metrics.body)")
-                #expect(metrics.body.contains("client=\"2\",address=\"127.0.0.1\",token=\"engineer\"} 1\n"))
-                #expect(!metrics.body.contains(Self.ipad) && !metrics.body.contains(Self.engineer))
+                try await TestClient.connect(harness.url(), headers: [.authorization: "Bearer \(Self.engineer)"]) { client in
+                    #expect(try await client.next()["type"] == "status")
+                    let metrics = try await Self.get("/metrics", port: harness.port)
+                    #expect(metrics.body.contains("client=\"1\",address=\"127.0.0.1\",token=\"ipad\"} 1\n"), "\(metrics.body)")
+                    #expect(metrics.body.contains("client=\"2\",address=\"127.0.0.1\",token=\"engineer\"} 1\n"))
+                    #expect(!metrics.body.contains(Self.ipad) && !metrics.body.contains(Self.engineer))
+                }
+            }
+            let connects = capture.messages.filter { $0.contains("connected from") }
+            #expect(connects.count == 2)
+            #expect(connects.first?.hasSuffix("with token 'ipad'") == true, "\(connects)")
+            #expect(connects.last?.hasSuffix("with token 'engineer'") == true, "\(connects)")
+            #expect(!capture.lines.contains { $0.text.contains(Self.ipad) || $0.text.contains(Self.engineer) })
+
+            for query in ["", "token=ipad", "token=\(Self.ipad)x", "token=\(Self.ipad.dropLast())"] {
+                let (_, head) = try await Self.upgrade(port: harness.port, path: query.isEmpty ? "/" : "/?\(query)")
+                #expect(RawSocket.status(of: head) == 401, "\(query)")
             }
         }
-        let connects = capture.messages.filter { $0.contains("connected from") }
-        #expect(connects.count == 2)
-        #expect(connects.first?.hasSuffix("with token 'ipad'") == true, "\(connects)")
-        #expect(connects.last?.hasSuffix("with token 'engineer'") == true, "\(connects)")
-        #expect(!capture.lines.contains { $0.text.contains(Self.ipad) || $0.text.contains(Self.engineer) })
-
-        for query in ["", "token=ipad", "token=\(Self.ipad)x", "token=\(Self.ipad.dropLast())"] {
-            let (_, head) = try await Self.upgrade(port: harness.port, path: query.isEmpty ? "/" : "/?\(query)")
-            #expect(RawSocket.status(of: head) == 401, "\(query)")
-        }
-        try await harness.stop()
     }
 
     /// How long a test waits for a response: generous, as the whole suite runs in parallel on two
@@ -119,55 +119,55 @@ struct AccessControlTests {
 
     @Test("protect_http: /, /vars and /metrics need the token; /healthz stays open")
     func protectHTTP() async throws {
-        let harness = try await SinkHarness.start(Self.config(protectHTTP: true))
-        for path in ["/", "/vars", "/metrics"] {
-            let refused = try await Self.get(path, port: harness.port)
-            #expect(refused.status == 401, "\(path): \(refused.head)")
-            #expect(refused.head.lowercased().contains("www-authenticate: bearer"))
-            #expect(try await Self.get("\(path)?token=wrong", port: harness.port).status == 401)
-            #expect(try await Self.get("\(path)?token=\(Self.ipad)", port: harness.port).status == 200, "\(path)")
-        }
-        #expect(try await Self.get("/vars", port: harness.port, bearer: Self.engineer).status == 200)
-        #expect(try await Self.get("/healthz", port: harness.port).status == 200)
-        let metrics = try await Self.get("/metrics?token=\(Self.ipad)", port: harness.port)
-        #expect(metrics.body.contains("broker_websocket_http_unauthorized_total{sink=\"ws\"} 6\n"), "\(metrics.body)")
-        try await harness.stop()
+        try await withSinkHarness(Self.config(protectHTTP: true)) { harness in
+            for path in ["/", "/vars", "/metrics"] {
+                let refused = try await Self.get(path, port: harness.port)
+                #expect(refused.status == 401, "\(path): \(refused.head)")
+                #expect(refused.head.lowercased().contains("www-authenticate: bearer"))
+                #expect(try await Self.get("\(path)?token=wrong", port: harness.port).status == 401)
+                #expect(try await Self.get("\(path)?token=\(Self.ipad)", port: harness.port).status == 200, "\(path)")
+            }
+            #expect(try await Self.get("/vars", port: harness.port, bearer: Self.engineer).status == 200)
+            #expect(try await Self.get("/healthz", port: harness.port).status == 200)
+            let metrics = try await Self.get("/metrics?token=\(Self.ipad)", port: harness.port)
+            #expect(metrics.body.contains("broker_websocket_http_unauthorized_total{sink=\"ws\"} 6\n"), "\(metrics.body)")
+            try await harness.stop()
 
-        let open = try await SinkHarness.start(Self.config())
-        #expect(try await Self.get("/metrics", port: open.port).status == 200)
-        try await open.stop()
+            try await withSinkHarness(Self.config()) { open in
+                let metrics = try await Self.get("/metrics", port: open.port)
+                #expect(metrics.status == 200)
+            }
+        }
     }
 
     @Test("clients beyond max_clients_per_address get HTTP 429 at the upgrade, counted, until one leaves")
     func perAddressLimit() async throws {
         var config = SinkHarness.config()
         config.maxClientsPerAddress = 2
-        let harness = try await SinkHarness.start(config)
-        let first = try await Self.upgrade(port: harness.port)
-        #expect(RawSocket.status(of: first.head) == 101)
-        var second: RawSocket? = try await Self.upgrade(port: harness.port).socket
-        #expect(second != nil)
+        try await withSinkHarness(config) { harness in
+            let first = try await Self.upgrade(port: harness.port)
+            #expect(RawSocket.status(of: first.head) == 101)
+            var second: RawSocket? = try await Self.upgrade(port: harness.port).socket
+            #expect(second != nil)
 
-        let refused = try await offThePool {
-            let third = try RawSocket(port: harness.port, timeout: Self.responseTimeout)
-            try third.send(RawSocket.upgradeRequest(port: harness.port))
-            return third.readAll()
-        }
-        #expect(RawSocket.status(of: refused) == 429, "\(refused)")
-        #expect(refused.contains("too many clients from 127.0.0.1 (max_clients_per_address is 2)"))
-        // Other requests from the address are not limited.
-        #expect(try await Self.get("/healthz", port: harness.port).status == 200)
-        let metrics = try await Self.get("/metrics", port: harness.port)
-        #expect(metrics.body.contains("broker_websocket_upgrades_over_address_limit_total{sink=\"ws\"} 1\n"))
+            let refused = try await offThePool {
+                let third = try RawSocket(port: harness.port, timeout: Self.responseTimeout)
+                try third.send(RawSocket.upgradeRequest(port: harness.port))
+                return third.readAll()
+            }
+            #expect(RawSocket.status(of: refused) == 429, "\(refused)")
+            #expect(refused.contains("too many clients from 127.0.0.1 (max_clients_per_address is 2)"))
+            // Other requests from the address are not limited.
+            #expect(try await Self.get("/healthz", port: harness.port).status == 200)
+            let metrics = try await Self.get("/metrics", port: harness.port)
+            #expect(metrics.body.contains("broker_websocket_upgrades_over_address_limit_total{sink=\"ws\"} 1\n"))
 
-        second = nil  // closes its socket
-        var admitted = false
-        for _ in 0..<50 where !admitted {
-            try await Task.sleep(for: .milliseconds(20))
-            admitted = RawSocket.status(of: try await Self.upgrade(port: harness.port).head) == 101
+            second = nil  // closes its socket
+            let admitted = await waitUntil(timeout: 1) {
+                RawSocket.status(of: (try? await Self.upgrade(port: harness.port).head) ?? "") == 101
+            }
+            #expect(admitted, "a slot should free up when a client from the address leaves")
+            _ = first
         }
-        #expect(admitted, "a slot should free up when a client from the address leaves")
-        _ = first
-        try await harness.stop()
     }
 }

@@ -32,12 +32,7 @@ struct BrokerIntegrationTests {
         let broker = try Broker(config: config, logger: logger)
         let running = Task { try await broker.run(handleSignals: false) }
 
-        var listening = false
-        for _ in 0..<200 where !listening {
-            try await Task.sleep(for: .milliseconds(25))
-            listening = (try? AccessAndLimitsTests.get("/healthz", port: port).status) == 200
-        }
-        #expect(listening)
+        #expect(await waitUntil(timeout: 5) { (try? AccessAndLimitsTests.get("/healthz", port: port).status) == 200 })
         let result = try await TestClient.connect("ws://127.0.0.1:\(port)/") { client in
             let status = try await client.next(type: "status")
             #expect(status["sources"]?["mock"]?["type"] == "mock")

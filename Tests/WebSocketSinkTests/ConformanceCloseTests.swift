@@ -15,27 +15,27 @@ extension ConformanceTests {
             "5.5.1, 7.4.1: a close with a valid code is answered with a close, then the server closes the connection",
             arguments: [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999] as [UInt16])
         func validCodes(_ code: UInt16) async throws {
-            let harness = try await SinkHarness.start()
-            let client = try await WireClient(port: harness.port)
-            client.send(Self.close(code))
-            // 1000 is echoed; for the other codes the sink answers 1000 as well (a choice: 5.5.1 says
-            // an endpoint "typically" echoes the code).
-            await client.expectClosed(code: 1000, "close \(code)")
-            try await harness.stop()
+            try await withSinkHarness { harness in
+                let client = try await WireClient(port: harness.port)
+                client.send(Self.close(code))
+                // 1000 is echoed; for the other codes the sink answers 1000 as well (a choice: 5.5.1 says
+                // an endpoint "typically" echoes the code).
+                await client.expectClosed(code: 1000, "close \(code)")
+            }
         }
 
         @Test("5.5.1: a close without a payload, and one with a valid UTF-8 reason of 123 bytes, are answered with 1000")
         func emptyCloseAndLongReason() async throws {
-            let harness = try await SinkHarness.start()
-            for (name, frame) in [
-                ("no payload", ClientFrame.close(code: nil)),
-                ("123-byte reason", Self.close(1000, reason: Array(String(repeating: "é", count: 61).utf8) + [0x21])),
-            ] {
-                let client = try await WireClient(port: harness.port)
-                client.send(frame)
-                await client.expectClosed(code: 1000, name)
+            try await withSinkHarness { harness in
+                for (name, frame) in [
+                    ("no payload", ClientFrame.close(code: nil)),
+                    ("123-byte reason", Self.close(1000, reason: Array(String(repeating: "é", count: 61).utf8) + [0x21])),
+                ] {
+                    let client = try await WireClient(port: harness.port)
+                    client.send(frame)
+                    await client.expectClosed(code: 1000, name)
+                }
             }
-            try await harness.stop()
         }
 
         static let refused: [ConformanceCase] =
@@ -54,42 +54,42 @@ extension ConformanceTests {
 
         @Test("5.5.1, 7.1.2: a client that sends its close and keeps sending gets nothing more: no pong, no reply")
         func keepsSendingAfterClose() async throws {
-            let harness = try await SinkHarness.start()
-            let client = try await WireClient(port: harness.port)
-            client.send(Self.close(1000) + Frames.ping([1]) + Frames.text("ping") + Frames.text("status"))
-            for _ in 0..<20 { client.send(Frames.text("ping") + Frames.ping([2])) }
-            let frames = await client.expectClosed(code: 1000, "close then more")
-            #expect(!frames.contains { $0.opcode == ServerFrame.pong || $0.isMessage(type: "pong") }, "\(frames)")
-            try await harness.stop()
+            try await withSinkHarness { harness in
+                let client = try await WireClient(port: harness.port)
+                client.send(Self.close(1000) + Frames.ping([1]) + Frames.text("ping") + Frames.text("status"))
+                for _ in 0..<20 { client.send(Frames.text("ping") + Frames.ping([2])) }
+                let frames = await client.expectClosed(code: 1000, "close then more")
+                #expect(!frames.contains { $0.opcode == ServerFrame.pong || $0.isMessage(type: "pong") }, "\(frames)")
+            }
         }
 
         @Test("5.5.1: nothing follows the server's close frame, even while telemetry streams at 1000/s")
         func nothingAfterClose() async throws {
-            let harness = try await SinkHarness.start(rate: 1000)
-            let driver = FrameDriver(hub: harness.hub, variables: ProtocolTests.basicVariables)
-            let publishing = Atomic<Bool>(true)
-            let publisher = Task {
-                var n = 0
-                while publishing.load(ordering: .relaxed), n < 30_000 {
-                    n += 1
-                    driver.publish(n)
-                    try? await Task.sleep(for: .milliseconds(1))
+            try await withSinkHarness(rate: 1000) { harness in
+                let driver = FrameDriver(hub: harness.hub, variables: ProtocolTests.basicVariables)
+                let publishing = Atomic<Bool>(true)
+                let publisher = Task {
+                    var n = 0
+                    while publishing.load(ordering: .relaxed), n < 30_000 {
+                        n += 1
+                        driver.publish(n)
+                        try? await Task.sleep(for: .milliseconds(1))
+                    }
                 }
-            }
-            for attempt in 0..<5 {
-                let client = try await WireClient(port: harness.port)
-                client.send(Frames.text("sub Speed,RPM,Gear"))
-                var telemetry = 0
-                while telemetry < 5, let frame = await client.nextFrame() {
-                    if frame.isMessage(type: "telemetry") { telemetry += 1 }
+                for attempt in 0..<5 {
+                    let client = try await WireClient(port: harness.port)
+                    client.send(Frames.text("sub Speed,RPM,Gear"))
+                    var telemetry = 0
+                    while telemetry < 5, let frame = await client.nextFrame() {
+                        if frame.isMessage(type: "telemetry") { telemetry += 1 }
+                    }
+                    #expect(telemetry == 5, "attempt \(attempt): telemetry did not flow")
+                    client.send(Self.close(1000))
+                    await client.expectClosed(code: 1000, "attempt \(attempt)")
                 }
-                #expect(telemetry == 5, "attempt \(attempt): telemetry did not flow")
-                client.send(Self.close(1000))
-                await client.expectClosed(code: 1000, "attempt \(attempt)")
+                publishing.store(false, ordering: .relaxed)
+                await publisher.value
             }
-            publishing.store(false, ordering: .relaxed)
-            await publisher.value
-            try await harness.stop()
         }
     }
 }

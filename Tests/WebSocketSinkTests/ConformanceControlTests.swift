@@ -9,25 +9,25 @@ extension ConformanceTests {
     struct Control {
         @Test("5.5.2, 5.5.3: a ping is answered by a pong with the same payload (empty, binary, 125 bytes)")
         func pongEchoesPing() async throws {
-            let harness = try await SinkHarness.start()
-            let client = try await WireClient(port: harness.port)
-            for payload in [[], [0x00, 0xFF, 0xFE, 0x80], Frames.pattern(125)] as [[UInt8]] {
-                client.send(Frames.ping(payload))
-                let pong = await client.nextNonTelemetryFrame()
-                #expect(pong?.opcode == ServerFrame.pong && pong?.fin == true, "\(pong.map(String.init(describing:)) ?? "nothing")")
-                #expect(pong?.payload == payload)
-                #expect(pong?.masked == false, "5.1: a server never masks")
+            try await withSinkHarness { harness in
+                let client = try await WireClient(port: harness.port)
+                for payload in [[], [0x00, 0xFF, 0xFE, 0x80], Frames.pattern(125)] as [[UInt8]] {
+                    client.send(Frames.ping(payload))
+                    let pong = await client.nextNonTelemetryFrame()
+                    #expect(pong?.opcode == ServerFrame.pong && pong?.fin == true, "\(pong.map(String.init(describing:)) ?? "nothing")")
+                    #expect(pong?.payload == payload)
+                    #expect(pong?.masked == false, "5.1: a server never masks")
+                }
             }
-            try await harness.stop()
         }
 
         @Test("5.5.3: an unsolicited pong is ignored: no reply, the connection serves on")
         func unsolicitedPong() async throws {
-            let harness = try await SinkHarness.start()
-            let client = try await WireClient(port: harness.port)
-            client.send(Frames.pong([1, 2, 3]) + Frames.pong())
-            await client.expectServing("after two unsolicited pongs")
-            try await harness.stop()
+            try await withSinkHarness { harness in
+                let client = try await WireClient(port: harness.port)
+                client.send(Frames.pong([1, 2, 3]) + Frames.pong())
+                await client.expectServing("after two unsolicited pongs")
+            }
         }
 
         static let refused: [ConformanceCase] =

@@ -10,76 +10,76 @@ extension ConformanceTests {
     struct Framing {
         @Test("5.2: 7-bit, 16-bit and 64-bit payload lengths are read (125, 126, 4096 and 70000 bytes)")
         func payloadLengths() async throws {
-            let harness = try await SinkHarness.start(SinkHarness.config(maxMessageBytes: 100_000))
-            let client = try await WireClient(port: harness.port)
-            for size in [125, 126, 4096, 65535, 65536, 70000] {
-                client.send(Frames.text(Frames.paddedPing(size)))
-                let reply = await client.nextNonTelemetryFrame()
-                #expect(reply?.isMessage(type: "pong") == true, "\(size) bytes: \(reply.map(String.init(describing:)) ?? "nothing")")
+            try await withSinkHarness(SinkHarness.config(maxMessageBytes: 100_000)) { harness in
+                let client = try await WireClient(port: harness.port)
+                for size in [125, 126, 4096, 65535, 65536, 70000] {
+                    client.send(Frames.text(Frames.paddedPing(size)))
+                    let reply = await client.nextNonTelemetryFrame()
+                    #expect(reply?.isMessage(type: "pong") == true, "\(size) bytes: \(reply.map(String.init(describing:)) ?? "nothing")")
+                }
             }
-            try await harness.stop()
         }
 
         @Test("5.2: a length in a longer form than needed is read too (a choice: the RFC asks senders for the shortest)")
         func nonMinimalLengths() async throws {
-            let harness = try await SinkHarness.start()
-            let client = try await WireClient(port: harness.port)
-            for form in [ClientFrame.LengthForm.extended16, .extended64] {
-                client.send(ClientFrame.make(opcode: ServerFrame.text, payload: Array("ping".utf8), lengthForm: form))
-                let reply = await client.nextNonTelemetryFrame()
-                #expect(reply?.isMessage(type: "pong") == true, "\(form): \(reply.map(String.init(describing:)) ?? "nothing")")
+            try await withSinkHarness { harness in
+                let client = try await WireClient(port: harness.port)
+                for form in [ClientFrame.LengthForm.extended16, .extended64] {
+                    client.send(ClientFrame.make(opcode: ServerFrame.text, payload: Array("ping".utf8), lengthForm: form))
+                    let reply = await client.nextNonTelemetryFrame()
+                    #expect(reply?.isMessage(type: "pong") == true, "\(form): \(reply.map(String.init(describing:)) ?? "nothing")")
+                }
             }
-            try await harness.stop()
         }
 
         @Test("5.4: a fragmented text message is put together (two fragments, three with an empty one)")
         func fragmentedText() async throws {
-            let harness = try await SinkHarness.start()
-            let client = try await WireClient(port: harness.port)
-            for fragments in [
-                Frames.text("pi", fin: false) + Frames.continuation("ng"),
-                Frames.text("p", fin: false) + Frames.continuation("", fin: false) + Frames.continuation("ing"),
-                Frames.text("", fin: false) + Frames.continuation("ping"),
-            ] {
-                client.send(fragments)
-                let reply = await client.nextNonTelemetryFrame()
-                #expect(reply?.isMessage(type: "pong") == true, "\(reply.map(String.init(describing:)) ?? "nothing")")
+            try await withSinkHarness { harness in
+                let client = try await WireClient(port: harness.port)
+                for fragments in [
+                    Frames.text("pi", fin: false) + Frames.continuation("ng"),
+                    Frames.text("p", fin: false) + Frames.continuation("", fin: false) + Frames.continuation("ing"),
+                    Frames.text("", fin: false) + Frames.continuation("ping"),
+                ] {
+                    client.send(fragments)
+                    let reply = await client.nextNonTelemetryFrame()
+                    #expect(reply?.isMessage(type: "pong") == true, "\(reply.map(String.init(describing:)) ?? "nothing")")
+                }
             }
-            try await harness.stop()
         }
 
         @Test("5.4: a fragmented binary message is put together and answered like any binary message (an error reply; the sink takes text)")
         func fragmentedBinary() async throws {
-            let harness = try await SinkHarness.start()
-            let client = try await WireClient(port: harness.port)
-            client.send(Frames.binary([1, 2, 3], fin: false) + Frames.continuation([4, 5], fin: false) + Frames.continuation([6]))
-            let reply = await client.nextNonTelemetryFrame()
-            #expect(reply?.isMessage(type: "error") == true, "\(reply.map(String.init(describing:)) ?? "nothing")")
-            await client.expectServing("after the binary message")
-            try await harness.stop()
+            try await withSinkHarness { harness in
+                let client = try await WireClient(port: harness.port)
+                client.send(Frames.binary([1, 2, 3], fin: false) + Frames.continuation([4, 5], fin: false) + Frames.continuation([6]))
+                let reply = await client.nextNonTelemetryFrame()
+                #expect(reply?.isMessage(type: "error") == true, "\(reply.map(String.init(describing:)) ?? "nothing")")
+                await client.expectServing("after the binary message")
+            }
         }
 
         @Test("5.4, 5.5: control frames between fragments are answered at once, and the message completes")
         func controlFramesBetweenFragments() async throws {
-            let harness = try await SinkHarness.start()
-            let client = try await WireClient(port: harness.port)
-            client.send(Frames.text("p", fin: false) + Frames.ping([7, 8, 9]) + Frames.continuation("in", fin: false) + Frames.pong([1]))
-            let pong = await client.nextNonTelemetryFrame()
-            #expect(pong?.opcode == ServerFrame.pong && pong?.payload == [7, 8, 9], "\(pong.map(String.init(describing:)) ?? "nothing")")
-            client.send(Frames.continuation("g"))
-            let reply = await client.nextNonTelemetryFrame()
-            #expect(reply?.isMessage(type: "pong") == true, "\(reply.map(String.init(describing:)) ?? "nothing")")
-            try await harness.stop()
+            try await withSinkHarness { harness in
+                let client = try await WireClient(port: harness.port)
+                client.send(Frames.text("p", fin: false) + Frames.ping([7, 8, 9]) + Frames.continuation("in", fin: false) + Frames.pong([1]))
+                let pong = await client.nextNonTelemetryFrame()
+                #expect(pong?.opcode == ServerFrame.pong && pong?.payload == [7, 8, 9], "\(pong.map(String.init(describing:)) ?? "nothing")")
+                client.send(Frames.continuation("g"))
+                let reply = await client.nextNonTelemetryFrame()
+                #expect(reply?.isMessage(type: "pong") == true, "\(reply.map(String.init(describing:)) ?? "nothing")")
+            }
         }
 
         @Test("5.4: a close between fragments ends the connection normally")
         func closeBetweenFragments() async throws {
-            let harness = try await SinkHarness.start()
-            let client = try await WireClient(port: harness.port)
-            client.send(Frames.text("pi", fin: false) + ClientFrame.close(code: 1000))
-            let frames = await client.expectClosed(code: 1000, "close between fragments")
-            #expect(!frames.contains { $0.isMessage(type: "pong") })
-            try await harness.stop()
+            try await withSinkHarness { harness in
+                let client = try await WireClient(port: harness.port)
+                client.send(Frames.text("pi", fin: false) + ClientFrame.close(code: 1000))
+                let frames = await client.expectClosed(code: 1000, "close between fragments")
+                #expect(!frames.contains { $0.isMessage(type: "pong") })
+            }
         }
 
         static let refused: [ConformanceCase] = [

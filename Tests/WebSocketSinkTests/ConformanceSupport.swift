@@ -28,14 +28,14 @@ struct ConformanceCase: CustomTestStringConvertible, Sendable {
     /// Runs the case against a fresh sink: the client's bytes, then the sink's close frame with
     /// `code`, nothing after it, the connection closed, no command carried out; the sink serves on.
     func run(_ config: WebSocketSinkConfig = SinkHarness.config()) async throws {
-        let harness = try await SinkHarness.start(config)
-        let client = try await WireClient(port: harness.port)
-        client.send(bytes)
-        let frames = await client.expectClosed(code: code, testDescription)
-        #expect(!frames.contains { $0.isMessage(type: "pong") || $0.isMessage(type: "error") }, "\(testDescription): \(frames)")
-        let next = try await WireClient(port: harness.port)
-        await next.expectServing("\(testDescription): a new client afterwards")
-        try await harness.stop()
+        try await withSinkHarness(config) { harness in
+            let client = try await WireClient(port: harness.port)
+            client.send(bytes)
+            let frames = await client.expectClosed(code: code, testDescription)
+            #expect(!frames.contains { $0.isMessage(type: "pong") || $0.isMessage(type: "error") }, "\(testDescription): \(frames)")
+            let next = try await WireClient(port: harness.port)
+            await next.expectServing("\(testDescription): a new client afterwards")
+        }
     }
 }
 

@@ -9,21 +9,21 @@ extension ConformanceTests {
     struct UTF8 {
         @Test("5.6: valid UTF-8, whole or split inside a character across fragments, is taken (the error reply repeats it)")
         func validTextAccepted() async throws {
-            let harness = try await SinkHarness.start()
-            let client = try await WireClient(port: harness.port)
-            let word = "é€𝄞\u{FFFF}\u{10FFFF}"
-            let bytes = Array(word.utf8)
-            for (name, frames) in [
-                ("whole", Frames.text(bytes)),
-                ("split after the first byte of é", Frames.text(Array(bytes[..<1]), fin: false) + Frames.continuation(Array(bytes[1...]))),
-                ("split inside 𝄞, one byte a fragment", Frames.text(Array(bytes[..<6]), fin: false)
-                    + bytes[6..<9].map { Frames.continuation([$0], fin: false) }.joined() + Frames.continuation(Array(bytes[9...]))),
-            ] {
-                client.send(frames)
-                let reply = await client.nextNonTelemetryFrame()
-                #expect(reply?.isMessage(type: "error") == true && reply?.text.contains(word) == true, "\(name): \(reply.map(String.init(describing:)) ?? "nothing")")
+            try await withSinkHarness { harness in
+                let client = try await WireClient(port: harness.port)
+                let word = "é€𝄞\u{FFFF}\u{10FFFF}"
+                let bytes = Array(word.utf8)
+                for (name, frames) in [
+                    ("whole", Frames.text(bytes)),
+                    ("split after the first byte of é", Frames.text(Array(bytes[..<1]), fin: false) + Frames.continuation(Array(bytes[1...]))),
+                    ("split inside 𝄞, one byte a fragment", Frames.text(Array(bytes[..<6]), fin: false)
+                        + bytes[6..<9].map { Frames.continuation([$0], fin: false) }.joined() + Frames.continuation(Array(bytes[9...]))),
+                ] {
+                    client.send(frames)
+                    let reply = await client.nextNonTelemetryFrame()
+                    #expect(reply?.isMessage(type: "error") == true && reply?.text.contains(word) == true, "\(name): \(reply.map(String.init(describing:)) ?? "nothing")")
+                }
             }
-            try await harness.stop()
         }
 
         static let refused: [ConformanceCase] = [

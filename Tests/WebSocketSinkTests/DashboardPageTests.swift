@@ -39,11 +39,11 @@ struct DashboardPageTests {
         let odd = DashboardPage.html(webSocketPath: "/a\"<b>&c", tokenRequired: true, maxMessageBytes: 128)
         #expect(odd.contains(#"data-ws-path="/a&quot;&lt;b&gt;&amp;c" data-auth="token" data-max-message="128""#))
 
-        let harness = try await SinkHarness.start(SinkHarness.config(path: "/live", maxMessageBytes: 512, token: "s3cret"))
-        let page = try AccessAndLimitsTests.get("/", port: harness.port)
-        #expect(page.status == 200)
-        #expect(page.body.contains(#"data-ws-path="/live" data-auth="token" data-max-message="512""#))
-        #expect(!page.body.contains("s3cret"))
-        try await harness.stop()
+        try await withSinkHarness(SinkHarness.config(path: "/live", maxMessageBytes: 512, token: "s3cret")) { harness in
+            let page = try AccessAndLimitsTests.get("/", port: harness.port)
+            #expect(page.status == 200)
+            #expect(page.body.contains(#"data-ws-path="/live" data-auth="token" data-max-message="512""#))
+            #expect(!page.body.contains("s3cret"))
+        }
     }
 }

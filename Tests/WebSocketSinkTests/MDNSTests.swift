@@ -14,11 +14,8 @@ struct MDNSTests {
     /// Root and the tools the namespace test needs; under CI (`CI=true`) it always runs, so a
     /// missing tool fails instead of skipping.
     static var namespaceTestPossible: Bool {
-        if ProcessInfo.processInfo.environment["CI"] == "true" { return true }
-        guard getuid() == 0 else { return false }
-        return ["ip", "dbus-daemon", "avahi-daemon", "avahi-browse"].allSatisfy { tool in
-            (try? Subprocess.run(["sh", "-c", "command -v \(tool)"], timeout: 10).status) == 0
-        }
+        if Fixture.isCI { return true }
+        return getuid() == 0 && ["ip", "dbus-daemon", "avahi-daemon", "avahi-browse"].allSatisfy { Fixture.program($0) != nil }
     }
 
     @Test(
@@ -26,7 +23,7 @@ struct MDNSTests {
         .enabled(if: namespaceTestPossible, "needs root and iproute2, dbus, avahi-daemon, avahi-utils"))
     func advertisedAndWithdrawn() async throws {
         let broker = BrokerProcess.executable.path
-        let result = try await Task.detached { try Subprocess.run([Self.script, broker], timeout: 90) }.value
+        let result = try await ChildProcess.run([Self.script, broker], timeout: 90)
         #expect(result.status == 0, "mdns-test.sh exited with \(String(describing: result.status)): \(result.output) \(result.errors)")
         let found = try #require(result.output.split(separator: "\n").first { $0.hasPrefix("FOUND ") }, "\(result.output) \(result.errors)")
         // avahi-browse -p: =;iface;proto;name;type;domain;host;address;port;txt
@@ -62,21 +59,18 @@ struct MDNSTests {
             """.write(to: config, atomically: true, encoding: .utf8)
         // A bus address that leads nowhere: no daemon can be reached, and a daemon the machine may
         // run is never asked to announce anything on the host's network.
-        let broker = try BrokerProcess(
-            ["--config", config.path], environment: ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=\(directory.path)/no-bus"])
-        var health: Int?
-        for _ in 0..<200 where health != 200 {
-            try await Task.sleep(for: .milliseconds(50))
-            health = try? AccessAndLimitsTests.get("/healthz", port: port).status
+        try await withBroker(
+            ["--config", config.path], environment: ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=\(directory.path)/no-bus"]) { broker in
+            let serving = await waitUntil(timeout: 10) { (try? AccessAndLimitsTests.get("/healthz", port: port).status) == 200 }
+            #expect(serving, "the sink should serve without mDNS: \(broker.stderr)")
+            broker.signal(SIGTERM)
+            #expect(await broker.wait(timeout: 5) == 0)
+            let mdnsLines = broker.stderr.split(separator: "\n").filter { $0.contains("mDNS") }
+            #expect(mdnsLines.count == 1, "\(mdnsLines)")
+            #expect(mdnsLines.first?.contains("warning") == true)
+            #expect(mdnsLines.first?.contains("no mDNS daemon is reachable") == true)
+            #expect(!broker.stderr.contains("AVAHI"), "avahi's compatibility banner should be silenced")
         }
-        #expect(health == 200, "the sink should serve without mDNS: \(broker.stderr)")
-        broker.signal(SIGTERM)
-        #expect(await broker.wait(timeout: 5) == 0)
-        let mdnsLines = broker.stderr.split(separator: "\n").filter { $0.contains("mDNS") }
-        #expect(mdnsLines.count == 1, "\(mdnsLines)")
-        #expect(mdnsLines.first?.contains("warning") == true)
-        #expect(mdnsLines.first?.contains("no mDNS daemon is reachable") == true)
-        #expect(!broker.stderr.contains("AVAHI"), "avahi's compatibility banner should be silenced")
     }
 
     @Test("the TXT record is length-prefixed key=value strings")

@@ -36,6 +36,11 @@ import WebSocketSource
         }
     }
 
+    /// Runs a broker built from `text` for `body`, and stops it on every way out of `body`.
+    func withRunningBroker<Value>(_ text: String, _ body: (RunningBroker) async throws -> Value) async throws -> Value {
+        try await using(try RunningBroker.start(text), stop: { try await $0.stop() }, body)
+    }
+
     static func upstreamBroker(port: Int, rate: Double = 10) -> String {
         """
         sources:
@@ -73,52 +78,53 @@ import WebSocketSource
     @Test("broker C republishes broker A's mock (seed 1): same declarations, values, session info, events, status; A gone and back")
     func brokerToBroker() async throws {
         let port = try freeLoopbackPort()
-        var a = try RunningBroker.start(Self.upstreamBroker(port: port))
-        let c = try RunningBroker.start(Self.downstreamBroker(upstream: "ws://127.0.0.1:\(port)/"))
-        defer { c.task.cancel() }
-        let hubA = try a.hub("a")
-        let hubC = try c.hub("car12")
+        try await withRunningBroker(Self.upstreamBroker(port: port)) { a in
+            try await withRunningBroker(Self.downstreamBroker(upstream: "ws://127.0.0.1:\(port)/")) { c in
+                let hubA = try a.hub("a")
+                let hubC = try c.hub("car12")
 
-        #expect(await waitUntil(timeout: 20) { hubC.status.connected && hubC.latestFrame != nil })
-        #expect(hubC.status.details.first { $0.0 == "declarations" }?.1 == "vars")
-        #expect(hubC.status.details.first { $0.0 == "upstream_source" }?.1 == "a")
-        let layoutA = try #require(hubA.layout)
-        let layoutC = try #require(hubC.latestFrame?.layout)
-        #expect(layoutC.fields.map(\.name) == layoutA.fields.map(\.name))
-        #expect(layoutC.fields.map(\.type) == layoutA.fields.map(\.type))
-        #expect(layoutC.fields.map(\.count) == layoutA.fields.map(\.count))
-        #expect(c.broker.registry.entries().first { $0.info.name == "Speed" }?.providers == ["car12"])
+                #expect(await waitUntil(timeout: 20) { hubC.status.connected && hubC.latestFrame != nil })
+                #expect(hubC.status.details.first { $0.0 == "declarations" }?.1 == "vars")
+                #expect(hubC.status.details.first { $0.0 == "upstream_source" }?.1 == "a")
+                let layoutA = try #require(hubA.layout)
+                let layoutC = try #require(hubC.latestFrame?.layout)
+                #expect(layoutC.fields.map(\.name) == layoutA.fields.map(\.name))
+                #expect(layoutC.fields.map(\.type) == layoutA.fields.map(\.type))
+                #expect(layoutC.fields.map(\.count) == layoutA.fields.map(\.count))
+                #expect(c.broker.registry.entries().first { $0.info.name == "Speed" }?.providers == ["car12"])
 
-        // Values: the mock publishes at 10 Hz, so between two of its frames C holds the same one.
-        var equalFrames = Set<UInt64>()
-        for _ in 0..<400 where equalFrames.count < 5 {
-            if let frameA = hubA.latestFrame, let frameC = hubC.latestFrame, Self.values(of: frameA) == Self.values(of: frameC) {
-                equalFrames.insert(frameA.seq)
+                // Values: the mock publishes at 10 Hz, so between two of its frames C holds the same one.
+                var equalFrames = Set<UInt64>()
+                for _ in 0..<400 where equalFrames.count < 5 {
+                    if let frameA = hubA.latestFrame, let frameC = hubC.latestFrame, Self.values(of: frameA) == Self.values(of: frameC) {
+                        equalFrames.insert(frameA.seq)
+                    }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(equalFrames.count >= 5, "C's frames never matched A's (\(equalFrames.count) matched)")
+                let sample = try #require(hubC.latestFrame)
+                #expect(Self.values(of: sample).count > 300)
+
+                #expect(hubC.sessionInfo?.data == hubA.sessionInfo?.data)
+                hubA.emit("lap", .object([("CarIdx", 0), ("Lap", 4), ("LapTime", 91.25)]))
+                #expect(await waitUntil(timeout: 10) { hubC.eventsEmitted == 1 })
+                let event = try #require(hubC.events(after: 0).events.first)
+                #expect(event.name == "lap" && event.data == .object([("CarIdx", 0), ("Lap", 4), ("LapTime", .double(91.25))]))
+
+                // A's broker stops: C is disconnected with the reason and retries; A comes back: recovered.
+                try await a.stop()
+                #expect(await waitUntil(timeout: 10) { !hubC.status.connected })
+                let reason = hubC.status.details.first { $0.0 == "reason" }?.1.stringValue ?? ""
+                #expect(!reason.isEmpty)
+                #expect(await waitUntil(timeout: 10) { (hubC.status.details.first { $0.0 == "reconnects" }?.1.intValue ?? 0) >= 2 })
+                try await withRunningBroker(Self.upstreamBroker(port: port)) { _ in
+                    let before = hubC.latestFrame?.seq ?? 0
+                    #expect(await waitUntil(timeout: 20) { hubC.status.connected && (hubC.latestFrame?.seq ?? 0) > before + 5 })
+                }
+                try await c.stop()
+                #expect(!hubC.status.connected)
             }
-            try await Task.sleep(for: .milliseconds(10))
         }
-        #expect(equalFrames.count >= 5, "C's frames never matched A's (\(equalFrames.count) matched)")
-        let sample = try #require(hubC.latestFrame)
-        #expect(Self.values(of: sample).count > 300)
-
-        #expect(hubC.sessionInfo?.data == hubA.sessionInfo?.data)
-        hubA.emit("lap", .object([("CarIdx", 0), ("Lap", 4), ("LapTime", 91.25)]))
-        #expect(await waitUntil(timeout: 10) { hubC.eventsEmitted == 1 })
-        let event = try #require(hubC.events(after: 0).events.first)
-        #expect(event.name == "lap" && event.data == .object([("CarIdx", 0), ("Lap", 4), ("LapTime", .double(91.25))]))
-
-        // A's broker stops: C is disconnected with the reason and retries; A comes back: recovered.
-        try await a.stop()
-        #expect(await waitUntil(timeout: 10) { !hubC.status.connected })
-        let reason = hubC.status.details.first { $0.0 == "reason" }?.1.stringValue ?? ""
-        #expect(!reason.isEmpty)
-        #expect(await waitUntil(timeout: 10) { (hubC.status.details.first { $0.0 == "reconnects" }?.1.intValue ?? 0) >= 2 })
-        a = try RunningBroker.start(Self.upstreamBroker(port: port))
-        let before = hubC.latestFrame?.seq ?? 0
-        #expect(await waitUntil(timeout: 20) { hubC.status.connected && (hubC.latestFrame?.seq ?? 0) > before + 5 })
-        try await a.stop()
-        try await c.stop()
-        #expect(!hubC.status.connected)
     }
 
     @Test("a stand-in for the Python bridge: sub all + sessioninfo, replies without source or seq; types inferred")
@@ -131,26 +137,27 @@ import WebSocketSource
                 return #"{"Speed":\#(40 + Double(tick) * 0.5),"Gear":\#(tick % 6),"RPM":7000.5,"IsOnTrack":true,"Bespoke":\#(tick),"CarIdxLapDistPct":[\#(positions)],"FuelUsePerHour":null}"#
             }
         }
-        let c = try RunningBroker.start(Self.downstreamBroker(upstream: stub.url))
-        let hub = try c.hub("car12")
-        #expect(await waitUntil(timeout: 20) { hub.status.connected && (hub.latestFrame?.seq ?? 0) >= 10 })
-        let frame = try #require(hub.latestFrame)
-        let fields = Dictionary(uniqueKeysWithValues: frame.layout.fields.map { ($0.name, $0) })
-        #expect(fields["Speed"]?.type == .float && fields["Gear"]?.type == .int && fields["IsOnTrack"]?.type == .bool)
-        #expect(fields["Bespoke"]?.type == .int)
-        #expect(fields["CarIdxLapDistPct"]?.count == 64)
-        #expect(fields["FuelUsePerHour"] == nil)
-        let speed = try #require(frame.value(named: "Speed")?.doubleValue)
-        let tick = Int(((speed - 40) / 0.5).rounded())
-        #expect(frame.value(named: "Bespoke") == .int(Int64(tick)))
-        #expect(frame.value(named: "Gear") == .int(Int64(tick % 6)))
-        #expect(frame.value(named: "RPM") == .float(7000.5))
-        #expect(frame.value(named: "CarIdxLapDistPct")?[63] == .float(Float(63.0 / 64 + Double(tick) * 0.001)))
-        #expect(hub.sessionInfo?.data == (try JSONValue(parsing: sessionInfo)))
-        #expect(hub.status.details.first { $0.0 == "declarations" }?.1 == "inferred")
-        #expect(hub.status.details.first { $0.0 == "dropped" }?.1 == .object([]))
-        try await c.stop()
-        await stub.stop()
+        try await using(stub, stop: { await $0.stop() }) { stub in
+            try await withRunningBroker(Self.downstreamBroker(upstream: stub.url)) { c in
+                let hub = try c.hub("car12")
+                #expect(await waitUntil(timeout: 20) { hub.status.connected && (hub.latestFrame?.seq ?? 0) >= 10 })
+                let frame = try #require(hub.latestFrame)
+                let fields = Dictionary(uniqueKeysWithValues: frame.layout.fields.map { ($0.name, $0) })
+                #expect(fields["Speed"]?.type == .float && fields["Gear"]?.type == .int && fields["IsOnTrack"]?.type == .bool)
+                #expect(fields["Bespoke"]?.type == .int)
+                #expect(fields["CarIdxLapDistPct"]?.count == 64)
+                #expect(fields["FuelUsePerHour"] == nil)
+                let speed = try #require(frame.value(named: "Speed")?.doubleValue)
+                let tick = Int(((speed - 40) / 0.5).rounded())
+                #expect(frame.value(named: "Bespoke") == .int(Int64(tick)))
+                #expect(frame.value(named: "Gear") == .int(Int64(tick % 6)))
+                #expect(frame.value(named: "RPM") == .float(7000.5))
+                #expect(frame.value(named: "CarIdxLapDistPct")?[63] == .float(Float(63.0 / 64 + Double(tick) * 0.001)))
+                #expect(hub.sessionInfo?.data == (try JSONValue(parsing: sessionInfo)))
+                #expect(hub.status.details.first { $0.0 == "declarations" }?.1 == "inferred")
+                #expect(hub.status.details.first { $0.0 == "dropped" }?.1 == .object([]))
+            }
+        }
     }
 
     @Test("garbage, binary and oversized messages are dropped and counted; the connection is retried; good data recovers")
@@ -175,35 +182,37 @@ import WebSocketSource
             }
             for try await _ in inbound.messages(maxSize: 1 << 16) {}
         }
-        let c = try RunningBroker.start(Self.downstreamBroker(upstream: stub.url + "\n    max_message_bytes: 4096"))
-        let hub = try c.hub("car12")
-        #expect(await waitUntil(timeout: 30) { hub.status.connected && (hub.latestFrame?.seq ?? 0) >= 5 })
-        #expect(connections.load(ordering: .relaxed) >= 3)
-        let dropped = try #require(hub.status.details.first { $0.0 == "dropped" }?.1)
-        #expect((dropped["malformed JSON"]?.intValue ?? 0) >= 101)
-        #expect(dropped["binary message"] == 1)
-        #expect(dropped["oversized message"] == 1)
-        #expect(try #require(hub.latestFrame).value(named: "Speed") != nil)
-        try await c.stop()
-        await stub.stop()
+        try await using(stub, stop: { await $0.stop() }) { stub in
+            try await withRunningBroker(Self.downstreamBroker(upstream: stub.url + "\n    max_message_bytes: 4096")) { c in
+                let hub = try c.hub("car12")
+                #expect(await waitUntil(timeout: 30) { hub.status.connected && (hub.latestFrame?.seq ?? 0) >= 5 })
+                #expect(connections.load(ordering: .relaxed) >= 3)
+                let dropped = try #require(hub.status.details.first { $0.0 == "dropped" }?.1)
+                #expect((dropped["malformed JSON"]?.intValue ?? 0) >= 101)
+                #expect(dropped["binary message"] == 1)
+                #expect(dropped["oversized message"] == 1)
+                #expect(try #require(hub.latestFrame).value(named: "Speed") != nil)
+            }
+        }
     }
 
     @Test("an upstream that refuses the token: disconnected with the reason, retried; with the token it connects")
     func refusedUpgrade() async throws {
         let port = try freeLoopbackPort()
-        let a = try RunningBroker.start(Self.upstreamBroker(port: port) + "\n    token: secret")
-        let c = try RunningBroker.start(Self.downstreamBroker(upstream: "ws://127.0.0.1:\(port)/") + "")
-        let hub = try c.hub("car12")
-        #expect(await waitUntil(timeout: 15) { (hub.status.details.first { $0.0 == "reconnects" }?.1.intValue ?? 0) >= 1 })
-        #expect(!hub.status.connected)
-        #expect(hub.status.details.first { $0.0 == "reason" }?.1.stringValue?.contains("upgrade") == true)
-        try await c.stop()
+        try await withRunningBroker(Self.upstreamBroker(port: port) + "\n    token: secret") { a in
+            try await withRunningBroker(Self.downstreamBroker(upstream: "ws://127.0.0.1:\(port)/") + "") { c in
+                let hub = try c.hub("car12")
+                #expect(await waitUntil(timeout: 15) { (hub.status.details.first { $0.0 == "reconnects" }?.1.intValue ?? 0) >= 1 })
+                #expect(!hub.status.connected)
+                #expect(hub.status.details.first { $0.0 == "reason" }?.1.stringValue?.contains("upgrade") == true)
+                try await c.stop()
 
-        let withToken = try RunningBroker.start(
-            Self.downstreamBroker(upstream: "ws://127.0.0.1:\(port)/").replacingOccurrences(of: "    reconnect:", with: "    token: secret\n    reconnect:"))
-        let good = try withToken.hub("car12")
-        #expect(await waitUntil(timeout: 20) { good.status.connected && good.latestFrame != nil })
-        try await withToken.stop()
-        try await a.stop()
+                try await withRunningBroker(
+                    Self.downstreamBroker(upstream: "ws://127.0.0.1:\(port)/").replacingOccurrences(of: "    reconnect:", with: "    token: secret\n    reconnect:")) { withToken in
+                    let good = try withToken.hub("car12")
+                    #expect(await waitUntil(timeout: 20) { good.status.connected && good.latestFrame != nil })
+                }
+            }
+        }
     }
 }

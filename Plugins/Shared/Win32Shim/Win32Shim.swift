@@ -56,8 +56,9 @@ public struct MEMORY_BASIC_INFORMATION {
     }
 }
 
-/// What stands behind the shimmed functions: a test's fake of the named mapping and event.
-public protocol Win32Backend: Sendable {
+/// What stands behind the shimmed functions: a test's fake of the named mapping and event (`package`:
+/// only the tests install one).
+package protocol Win32Backend: Sendable {
     func openFileMapping(access: DWORD, name: String) -> HANDLE?
     func mapView(of mapping: HANDLE, access: DWORD, offset: UInt64, count: SIZE_T) -> LPVOID?
     func regionSize(at address: LPCVOID) -> SIZE_T?
@@ -71,7 +72,7 @@ public protocol Win32Backend: Sendable {
 private let installed = Mutex<(backend: (any Win32Backend)?, lastError: DWORD)>((nil, 0))
 
 /// Installs (or, with nil, removes) the backend the shimmed functions call.
-public func installWin32Backend(_ backend: (any Win32Backend)?) {
+package func installWin32Backend(_ backend: (any Win32Backend)?) {
     installed.withLock { $0 = (backend, 0) }
 }
 

@@ -101,7 +101,7 @@ public struct ACCSource: Source {
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: bytes)), promise: nil)
         }
         var session = ACCSession(layout: layout)
-        var delay = config.reconnect.minS
+        var backoff = ReconnectBackoff(config.reconnect)
         var lastRefusal: String?
         var details: [(String, JSONValue)] { [("host", .string(endpoint)), ("dropped", drops.json)] }
         func register(now: Double) -> Phase {
@@ -110,14 +110,14 @@ public struct ACCSource: Source {
                 commandPassword: config.commandPassword))
             return .registering(since: now)
         }
-        func fail(_ reason: String, now: Double, asError: Bool = false) -> Phase {
+        /// `healthy`: how long the registration that just failed had worked (0 when it never did).
+        func fail(_ reason: String, now: Double, healthy: Double = 0, asError: Bool = false) -> Phase {
+            let delay = backoff.nextDelay(afterHealthyFor: healthy)
             if asError { logger.error("\(label): \(reason); registering again in \(delay) s") } else {
                 logger.warning("\(label): \(reason); registering again in \(delay) s")
             }
             hub.setConnected(false, details: [("reason", .string(reason))] + details)
-            let until = now + delay
-            delay = min(delay * 2, config.reconnect.maxS)
-            return .waiting(until: until)
+            return .waiting(until: now + delay)
         }
 
         hub.setConnected(false, details: [("reason", .string("registering"))] + details)
@@ -133,8 +133,7 @@ public struct ACCSource: Source {
                 case let .registering(since) where now - since >= timeouts.registration:
                     phase = fail("no reply to the registration within \(Int(timeouts.registration)) s", now: now)
                 case let .registered(lastMessage, healthySince) where now - lastMessage >= timeouts.silence:
-                    if now - healthySince >= config.reconnect.maxS { delay = config.reconnect.minS }
-                    phase = fail("no message for \(Int(timeouts.silence)) s (ACC quit or paused the API)", now: now)
+                    phase = fail("no message for \(Int(timeouts.silence)) s (ACC quit or paused the API)", now: now, healthy: now - healthySince)
                 case let .waiting(until) where now >= until:
                     // The status keeps the last failure's reason until the next answer.
                     phase = register(now: now)

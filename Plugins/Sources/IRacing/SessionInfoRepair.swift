@@ -7,7 +7,7 @@ import BrokerCore
 /// characters YAML rejects; fold lines that are not `key:` lines (a name with a newline in it) back
 /// into the value they belong to; double-quote the values of free-text keys and any value that YAML
 /// would misread (a leading indicator such as `*`, `-␠`, `?␠`, `,`, a `␠#` comment, a `:␠` inside).
-public enum SessionInfoRepair {
+package enum SessionInfoRepair {
     /// Keys whose values are user-entered text: always quoted, so they stay strings whatever they hold.
     /// pyirsdk quotes the first five; IRSDKSharper adds CarDesignStr; camera names are user-made too.
     public static let freeTextKeys: Set<String> = [

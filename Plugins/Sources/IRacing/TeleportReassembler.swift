@@ -45,7 +45,7 @@ public enum TeleportWire {
 /// most one payload, `TeleportWire.sizeLimit` bytes). Fragments may come in any order; duplicates
 /// are ignored, as are late fragments of the snapshot just completed. A datagram whose header
 /// cannot be true is dropped with a reason; it never disturbs the snapshot being assembled.
-public struct TeleportReassembler: Sendable {
+package struct TeleportReassembler: Sendable {
     /// What one datagram did.
     public enum Outcome: Equatable, Sendable {
         /// Stored; the snapshot is not complete yet.

@@ -8,7 +8,7 @@ import BrokerCore
 /// `2024.11.26.01`) stays a string, and so does every quoted scalar (the caller decides that).
 /// The rules follow PyYAML's resolver patterns exactly, e.g. `off` is false, `0x1F` is 31,
 /// `1:30` is 90 (base 60), `010` is 8 (octal), `1e5` is a string (YAML 1.1 floats need a dot).
-public enum YAML11Scalars {
+package enum YAML11Scalars {
     public static func resolve(_ text: String) -> JSONValue {
         switch text {
         case "", "~", "null", "Null", "NULL": return .null

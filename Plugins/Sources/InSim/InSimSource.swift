@@ -122,7 +122,7 @@ public struct InSimSource: Source {
     }
 
     private func reconnectLoop(session: LockedSession) async {
-        var backoff = ReconnectBackoff(minimum: config.reconnect.minS, maximum: config.reconnect.maxS)
+        var backoff = ReconnectBackoff(config.reconnect)
         let clock = context.clock
         while !Task.isCancelled {
             let failure: String
@@ -221,26 +221,5 @@ final class LockedSession: Sendable {
 
     func withLock<Result: Sendable>(_ body: (inout InSimSession) throws -> Result) rethrows -> Result {
         try mutex.withLock { session in try body(&session) }
-    }
-}
-
-/// The reconnect schedule: `minimum` first, doubling after each failure up to `maximum`, and back
-/// to `minimum` once a connection has stayed up (handshake done) for `maximum` seconds.
-public struct ReconnectBackoff: Sendable {
-    public let minimum: Double
-    public let maximum: Double
-    private var next: Double
-
-    public init(minimum: Double, maximum: Double) {
-        self.minimum = minimum
-        self.maximum = max(maximum, minimum)
-        next = minimum
-    }
-
-    public mutating func nextDelay(afterHealthyFor healthy: Double) -> Double {
-        if healthy >= maximum { next = minimum }
-        let delay = next
-        next = min(next * 2, maximum)
-        return delay
     }
 }

@@ -41,14 +41,15 @@ public struct WebSocketUpstreamSource: Source {
         let drops = DropTally(logger: logger, context: "websocket source '\(id)' from \(config.displayURL)", source: hub)
         let session = SessionBox(
             UpstreamSession(hub: hub, followed: config.source, variables: config.variables, drops: drops, logger: logger))
-        var delay = config.reconnect.minS
+        var backoff = ReconnectBackoff(config.reconnect)
         var reconnects = 0
         var lastReason: String? = nil
         defer { hub.setConnected(false, details: [("upstream", .string(config.displayURL)), ("reason", "stopped")]) }
         while !Task.isCancelled {
             let outcome = await connectOnce(hub: hub, session: session, drops: drops, reconnects: reconnects)
             if Task.isCancelled { return }
-            if outcome.opened { delay = config.reconnect.minS }
+            if outcome.opened { backoff.reset() }
+            let delay = backoff.nextDelay()
             if outcome.reason != lastReason {
                 logger.warning("websocket source '\(id)': upstream \(config.displayURL): \(outcome.reason); retrying with backoff")
                 lastReason = outcome.reason
@@ -62,7 +63,6 @@ public struct WebSocketUpstreamSource: Source {
                     ]))
             let clock = context.clock
             do { try await clock.sleep(until: clock.now() + delay) } catch { return }
-            delay = min(delay * 2, config.reconnect.maxS)
             reconnects += 1
         }
     }

@@ -6,7 +6,7 @@ import Foundation
 let iracingFixture = PluginCompliance.SourceFixture(typeName: "iracing") {
     let path = TestData.path("iracing/formulavee_tsukuba.ibt")
     guard FileManager.default.fileExists(atPath: path) else {
-        if ProcessInfo.processInfo.environment["CI"] != "true" { throw PluginCompliance.Unavailable("\(path) is absent") }
+        if !Fixture.isCI { throw PluginCompliance.Unavailable("\(path) is absent") }
         throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path])
     }
     return ("type: iracing\nibt: \(path)\nspeed: 1", {})

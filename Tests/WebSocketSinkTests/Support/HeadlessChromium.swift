@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -6,8 +7,9 @@ import Testing
 /// A headless Chromium for the dashboard tests, driven over the Chrome DevTools Protocol.
 ///
 /// Started with its own temporary profile and `--remote-debugging-port=0` on loopback; the port
-/// it picked is read from the profile's `DevToolsActivePort` file. Stopped by its PID (SIGTERM,
-/// which it handles by shutting down with its helper processes); the profile is removed.
+/// it picked is read from the profile's `DevToolsActivePort` file. Used through `withPage`, which
+/// stops it on every way out (SIGTERM, which it handles by shutting down with its helper
+/// processes) and removes the profile.
 final class HeadlessChromium: Sendable {
     /// The browser executable: `$CHROMIUM`, else the first of the usual names in PATH.
     static let executable: String? = {
@@ -25,58 +27,73 @@ final class HeadlessChromium: Sendable {
     /// True when a browser is installed, and always under CI (`CI=true`), where a missing browser
     /// must fail the tests rather than skip them.
     static var isAvailable: Bool {
-        ProcessInfo.processInfo.environment["CI"] == "true" || executable != nil
+        Fixture.isCI || executable != nil
     }
 
-    let process: Subprocess
+    let process: ChildProcess
     let profile: URL
+    var errors: String { ChildProcess.read(profile.path + ".err") }
     /// The browser-level DevTools WebSocket URL.
     let devToolsURL: String
 
     /// `extraArguments` go on the browser's command line (e.g. a certificate to trust).
-    init(width: Int = 1024, height: Int = 768, extraArguments: [String] = []) async throws {
+    private init(width: Int, height: Int, extraArguments: [String]) async throws {
         guard let executable = Self.executable else {
             throw HarnessError("no Chromium found (install the Debian package 'chromium', or set CHROMIUM to the browser's path)")
         }
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-profile-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
-        process = try Subprocess([
+        process = ChildProcess([
             executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
             "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--mute-audio", "--hide-scrollbars",
             // hummingbird-websocket's client sends `Origin: ws://<host>`; DevTools refuses unlisted origins.
             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--remote-allow-origins=ws://127.0.0.1",
             "--user-data-dir=\(profile.path)", "--window-size=\(width),\(height)",
-        ] + extraArguments + ["about:blank"])
+        ] + extraArguments + ["about:blank"], errors: profile.path + ".err")
         let portFile = profile.appendingPathComponent("DevToolsActivePort")
-        let deadline = ContinuousClock.now + .seconds(30)
-        while true {
+        var url: String?
+        let ready = await waitUntil(timeout: 30) { [process] in
             if let text = try? String(contentsOf: portFile, encoding: .utf8) {
                 let lines = text.split(separator: "\n")
-                if lines.count >= 2, let port = Int(lines[0]) {
-                    devToolsURL = "ws://127.0.0.1:\(port)\(lines[1])"
-                    break
-                }
+                if lines.count >= 2, let port = Int(lines[0]) { url = "ws://127.0.0.1:\(port)\(lines[1])" }
             }
-            if let status = process.status {
-                let errors = process.errors
-                try? FileManager.default.removeItem(at: profile)
+            return url != nil || !process.isRunning
+        }
+        guard let url else {
+            let status = process.exitStatus
+            let errors = ChildProcess.read(profile.path + ".err")
+            await process.stop(grace: 2)
+            try? FileManager.default.removeItem(at: profile)
+            unlink(profile.path + ".err")
+            if ready, let status {
                 throw HarnessError("Chromium exited with status \(status) before DevTools was ready: \(errors.suffix(2000))")
             }
-            if ContinuousClock.now > deadline {
-                process.stop()
-                try? FileManager.default.removeItem(at: profile)
-                throw HarnessError("Chromium's DevTools port did not appear within 30 s")
-            }
-            try await Task.sleep(for: .milliseconds(50))
+            throw HarnessError("Chromium's DevTools port did not appear within 30 s")
+        }
+        devToolsURL = url
+    }
+
+    /// Starts a browser (`extraArguments` go on its command line, e.g. a certificate to trust),
+    /// opens a tab and runs `body` with a DevTools session attached to it; stops the browser
+    /// afterwards, whatever `body` did. After `timeout` seconds the browser is stopped and the test
+    /// fails with a timeout, even if the DevTools connection itself hangs.
+    static func withPage<T: Sendable>(
+        width: Int = 1024, height: Int = 768, extraArguments: [String] = [], timeout: Double = 120,
+        _ body: @escaping @Sendable (DevToolsPage) async throws -> T
+    ) async throws -> T {
+        let browser = try await HeadlessChromium(width: width, height: height, extraArguments: extraArguments)
+        do {
+            let value = try await browser.run(timeout: timeout, body)
+            await browser.stop()
+            return value
+        } catch {
+            await browser.stop()
+            throw error
         }
     }
 
-    /// Opens a new tab and runs `body` with a DevTools session attached to it; stops the browser
-    /// afterwards, whatever `body` did. After `timeout` seconds the browser is stopped and the test
-    /// fails with a timeout, even if the DevTools connection itself hangs.
-    func withPage<T: Sendable>(timeout: Double = 120, _ body: @escaping @Sendable (DevToolsPage) async throws -> T) async throws -> T {
-        defer { stop() }
+    private func run<T: Sendable>(timeout: Double, _ body: @escaping @Sendable (DevToolsPage) async throws -> T) async throws -> T {
         let url = devToolsURL
         let work = Task {
             try await TestClient.connect(url) { client in
@@ -96,7 +113,7 @@ final class HeadlessChromium: Sendable {
                 try await Task.sleep(for: .seconds(timeout))
                 guard outcome.claim() else { return }
                 work.cancel()
-                process.stop(grace: 2)
+                await process.stop(grace: 2)
                 continuation.resume(throwing: HarnessError("the browser session did not finish within \(timeout) s"))
             }
             Task {
@@ -108,9 +125,10 @@ final class HeadlessChromium: Sendable {
     }
 
     /// Ends the browser (SIGTERM to its PID, SIGKILL if it lingers) and removes its profile.
-    func stop() {
-        process.stop(grace: 5)
+    private func stop() async {
+        await process.stop(grace: 5)
         try? FileManager.default.removeItem(at: profile)
+        unlink(profile.path + ".err")
     }
 }
 

@@ -146,3 +146,12 @@ final class RawSocket: @unchecked Sendable {
 extension Array where Element == UInt8 {
     func containsSubsequence(_ needle: [UInt8]) -> Bool { firstRange(of: needle) != nil }
 }
+
+/// Runs blocking work (a blocking socket read) on a Dispatch thread rather than
+/// on Swift concurrency's small cooperative pool: with two cores that pool has two threads, and
+/// tests blocking both would starve the sink under test, whose request handlers run there too.
+func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTestSupport
 import Foundation
 import Logging
 import Synchronization
@@ -71,7 +72,8 @@ struct SinkHarness {
         return SinkHarness(registry: registry, hubs: hubs, directory: directory, sink: sink, task: task, port: sink.address?.port ?? 0)
     }
 
-    /// Cancels the sink and waits for `run` to return; returns how long that took.
+    /// Cancels the sink and waits for `run` to return; returns how long that took. `withSinkHarness`
+    /// calls it at the end; a test calls it itself only to check the stop.
     @discardableResult
     func stop() async throws -> Duration {
         let started = ContinuousClock.now
@@ -79,6 +81,16 @@ struct SinkHarness {
         try await task.value
         return ContinuousClock.now - started
     }
+}
+
+/// Runs a sink (see `SinkHarness.start`) for `body`, and stops it on every way out of `body`, a
+/// thrown error included.
+func withSinkHarness<Value>(
+    _ config: WebSocketSinkConfig = SinkHarness.config(), sources: [(id: String, type: String)] = [("mock", "mock")], rate: Double = 60,
+    id: String = "ws", clock: any BrokerClock = SystemClock(), logger: Logger? = nil, _ body: (SinkHarness) async throws -> Value
+) async throws -> Value {
+    let harness = try await SinkHarness.start(config, sources: sources, rate: rate, id: id, clock: clock, logger: logger)
+    return try await using(harness, stop: { try await $0.stop() }, body)
 }
 
 struct HarnessError: Error, CustomStringConvertible {

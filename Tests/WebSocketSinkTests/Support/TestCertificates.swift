@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Foundation
 
 /// A certificate authority and server certificates made at run time with the openssl command, in
@@ -13,18 +14,15 @@ struct TestCertificates {
     let ca: Pair
 
     /// openssl is on the machine; under CI (`CI=true`) tests always run, so a missing one fails.
-    static var opensslAvailable: Bool {
-        if ProcessInfo.processInfo.environment["CI"] == "true" { return true }
-        return (try? Subprocess.run(["openssl", "version"], timeout: 10).status) == 0
-    }
+    static var opensslAvailable: Bool { Fixture.isCI || Fixture.program("openssl") != nil }
 
     /// A new CA named `name` in a new temporary folder.
-    init(caName: String = "Broker Test CA") throws {
+    init(caName: String = "Broker Test CA") async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("tls-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let cert = folder.appendingPathComponent("ca.pem").path
         let key = folder.appendingPathComponent("ca.key").path
-        try Self.openssl([
+        try await Self.openssl([
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
             "-days", "30", "-subj", "/CN=\(caName)",
         ])
@@ -34,18 +32,18 @@ struct TestCertificates {
     /// A server certificate named `name` (files `name.pem`, `name.key`), valid for `days` from now
     /// (negative: already expired), with the CA's certificate after it in the PEM file (a chain).
     @discardableResult
-    func issue(_ name: String, days: Int = 30, chain: Bool = true) throws -> Pair {
+    func issue(_ name: String, days: Int = 30, chain: Bool = true) async throws -> Pair {
         let key = folder.appendingPathComponent("\(name).key").path
         let request = folder.appendingPathComponent("\(name).csr").path
         let leaf = folder.appendingPathComponent("\(name).leaf.pem").path
         let cert = folder.appendingPathComponent("\(name).pem").path
         let extensions = folder.appendingPathComponent("\(name).ext").path
-        try Self.openssl([
+        try await Self.openssl([
             "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", request, "-subj", "/CN=\(name)",
         ])
         try "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nauthorityKeyIdentifier=keyid,issuer\n"
             .write(toFile: extensions, atomically: true, encoding: .utf8)
-        try Self.openssl([
+        try await Self.openssl([
             "x509", "-req", "-in", request, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-days", "\(days)", "-extfile", extensions,
             "-out", leaf,
         ])
@@ -55,19 +53,19 @@ struct TestCertificates {
     }
 
     /// The SHA-256 of `pair`'s server certificate (DER), as the Python client reports it.
-    func fingerprint(_ pair: Pair) throws -> String {
+    func fingerprint(_ pair: Pair) async throws -> String {
         let leaf = pair.cert.replacingOccurrences(of: ".pem", with: ".leaf.pem")
-        let result = try Subprocess.run(["openssl", "x509", "-in", leaf, "-noout", "-fingerprint", "-sha256"], timeout: 20)
+        let result = try await ChildProcess.run(["openssl", "x509", "-in", leaf, "-noout", "-fingerprint", "-sha256"], timeout: 20)
         let hex = result.output.split(separator: "=").last.map { $0.replacingOccurrences(of: ":", with: "") } ?? ""
         return hex.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }
 
     /// The base64 SHA-256 of `pair`'s server public key (SPKI), for Chromium's
     /// `--ignore-certificate-errors-spki-list` (Chromium has no flag to trust a CA file).
-    func spkiHash(_ pair: Pair) throws -> String {
+    func spkiHash(_ pair: Pair) async throws -> String {
         let leaf = pair.cert.replacingOccurrences(of: ".pem", with: ".leaf.pem")
         let command = "openssl x509 -in '\(leaf)' -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64"
-        let result = try Subprocess.run(["sh", "-c", command], timeout: 20)
+        let result = try await ChildProcess.run(["sh", "-c", command], timeout: 20)
         guard result.status == 0 else { throw HarnessError("SPKI hash failed: \(result.errors)") }
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -78,8 +76,8 @@ struct TestCertificates {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    private static func openssl(_ arguments: [String]) throws {
-        let result = try Subprocess.run(["openssl"] + arguments, timeout: 30)
+    private static func openssl(_ arguments: [String]) async throws {
+        let result = try await ChildProcess.run(["openssl"] + arguments, timeout: 30)
         guard result.status == 0 else { throw HarnessError("openssl \(arguments.first ?? "") failed: \(result.errors)") }
     }
 }
