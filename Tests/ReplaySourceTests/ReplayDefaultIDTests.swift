@@ -88,13 +88,14 @@ import Testing
         let validation = try await BrokerProcess.run(["validate", "--config", config.path])
         #expect(validation.status == 0, "\(validation.stderr)")
 
-        let broker = try BrokerProcess(["--config", config.path])
         let output = config.directory.appendingPathComponent("replayed.ndjson").path
         func written() -> String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
-        let ended = await waitUntil(timeout: 20) { written().contains("\"reason\":\"end of recording\"") }
-        broker.signal()
-        #expect(await broker.wait(timeout: 5) == 0, "\(broker.stderr)")
-        #expect(ended, "the replay did not reach its end: \(broker.stderr)")
+        try await withBroker(["--config", config.path]) { broker in
+            let ended = await waitUntil(timeout: 20) { written().contains("\"reason\":\"end of recording\"") }
+            broker.signal()
+            #expect(await broker.wait(timeout: 5) == 0, "\(broker.stderr)")
+            #expect(ended, "the replay did not reach its end: \(broker.stderr)")
+        }
         let telemetry = written().split(separator: "\n").filter { $0.hasPrefix("{\"type\":\"telemetry\"") }
         #expect(!telemetry.isEmpty)
         #expect(telemetry.allSatisfy { $0.hasPrefix("{\"type\":\"telemetry\",\"source\":\"pit\",") })
