@@ -1,14 +1,13 @@
 import Dispatch
 
 /// Polls `condition` every 10 ms until it holds or `timeout` seconds pass; returns whether it held.
-/// The one bounded wait the tests use instead of fixed sleeps (the condition may itself await,
-/// e.g. an HTTP probe).
+/// The one bounded wait the tests use instead of fixed sleeps.
 @discardableResult
-public func waitUntil(timeout: Double = 20, _ condition: () async -> Bool) async -> Bool {
+public func waitUntil(timeout: Double = 20, _ condition: () -> Bool) async -> Bool {
     let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(timeout, 0) * 1e9)
     while DispatchTime.now().uptimeNanoseconds < deadline {
-        if await condition() { return true }
+        if condition() { return true }
         try? await Task.sleep(for: .milliseconds(10))
     }
-    return await condition()
+    return condition()
 }

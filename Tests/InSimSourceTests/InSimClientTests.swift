@@ -10,28 +10,29 @@ import Testing
 @Suite(.serialized) struct InSimClientTests {
     @Test func handshakeSendsTheInitThenAsksForStateConnectionsAndPlayers() async throws {
         let host = try await FakeLFSHost { _ in FakeLFSHost.Behaviour(versionProduct: "S3") }
-        let source = RunningSource.start(.forTests(port: host.port, flags: [.mci, .nlp]))
-        #expect(await waitUntil { host.received(connection: 0).count >= 6 })
-        let packets = host.received(connection: 0)
-        let isi = try #require(packets.first)
-        #expect(try InSimDecoder.decode(isi) == .initialise(InSimInit(requestID: 1, udpPort: 0, flags: 0x30, insimVersion: 10, interval: 100, admin: "", name: "broker")))
-        let requests = packets.dropFirst().compactMap { packet -> InSimTiny? in
-            if case let .tiny(tiny)? = try? InSimDecoder.decode(packet) { return tiny }
-            return nil
+        try await RunningSource.with(.forTests(port: host.port, flags: [.mci, .nlp])) { source in
+            #expect(await waitUntil { host.received(connection: 0).count >= 6 })
+            let packets = host.received(connection: 0)
+            let isi = try #require(packets.first)
+            #expect(try InSimDecoder.decode(isi) == .initialise(InSimInit(requestID: 1, udpPort: 0, flags: 0x30, insimVersion: 10, interval: 100, admin: "", name: "broker")))
+            let requests = packets.dropFirst().compactMap { packet -> InSimTiny? in
+                if case let .tiny(tiny)? = try? InSimDecoder.decode(packet) { return tiny }
+                return nil
+            }
+            for subtype in [TinySubtype.sendState, TinySubtype.connections, TinySubtype.players] {
+                let request = requests.first { $0.subtype == subtype }
+                #expect(request != nil, "no TINY \(subtype) request")
+                #expect((request?.requestID ?? 0) != 0, "TINY \(subtype) sent with ReqI 0")
+            }
+            #expect(await waitUntil { source.hub.status.connected })
+            let details = JSONValue.object(source.hub.status.details)
+            #expect(details["lfs_version"] == .string("0.7F"))
+            #expect(details["product"] == .string("S3"))
+            #expect(details["insim_version"] == .int(10))
+            #expect(details["host"] == .string("127.0.0.1:\(host.port)"))
+            await source.stop()
+            await host.stop()
         }
-        for subtype in [TinySubtype.sendState, TinySubtype.connections, TinySubtype.players] {
-            let request = requests.first { $0.subtype == subtype }
-            #expect(request != nil, "no TINY \(subtype) request")
-            #expect((request?.requestID ?? 0) != 0, "TINY \(subtype) sent with ReqI 0")
-        }
-        #expect(await waitUntil { source.hub.status.connected })
-        let details = JSONValue.object(source.hub.status.details)
-        #expect(details["lfs_version"] == .string("0.7F"))
-        #expect(details["product"] == .string("S3"))
-        #expect(details["insim_version"] == .int(10))
-        #expect(details["host"] == .string("127.0.0.1:\(host.port)"))
-        await source.stop()
-        await host.stop()
     }
 
     @Test func keepAlivesAreAnsweredSoTheHostKeepsTheConnection() async throws {
@@ -168,15 +169,16 @@ import Testing
         let host = try await FakeLFSHost { _ in
             FakeLFSHost.Behaviour(responses: responses, periodic: .init(interval: 0.02) { LFSRaceScript.multiCarInfoSet(step: $0) })
         }
-        let source = RunningSource.start(.forTests(port: host.port))
-        #expect(await waitUntil { (source.frame?.seq ?? 0) >= 10 && source.drivers.count == 20 })
-        let slot = try #require(source.carIndex(ofPlayer: 11))
-        let lap = try #require(source.element("CarIdxLap", slot)?.intValue)
-        let node = try #require(source.element("CarIdxNode", slot)?.intValue)
-        // Step n puts car 11 on lap 2 + n at node 100 + n: the frame holds one consistent step.
-        #expect(node - 100 == lap - 2)
-        await source.stop()
-        await host.stop()
+        try await RunningSource.with(.forTests(port: host.port)) { source in
+            #expect(await waitUntil { (source.frame?.seq ?? 0) >= 10 && source.drivers.count == 20 })
+            let slot = try #require(source.carIndex(ofPlayer: 11))
+            let lap = try #require(source.element("CarIdxLap", slot)?.intValue)
+            let node = try #require(source.element("CarIdxNode", slot)?.intValue)
+            // Step n puts car 11 on lap 2 + n at node 100 + n: the frame holds one consistent step.
+            #expect(node - 100 == lap - 2)
+            await source.stop()
+            await host.stop()
+        }
     }
 
     @Test func raceHappeningsBecomeEventsInOrderWithTheirData() async throws {

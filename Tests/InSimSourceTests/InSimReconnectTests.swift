@@ -46,26 +46,27 @@ import Testing
         host: FakeLFSHost, logText: String, failures: Int = 3, timeouts: InSimSource.Timeouts = RunningSource.fastTimeouts,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
-        let source = RunningSource.start(.forTests(port: host.port, minS: 0.1, maxS: 0.4), timeouts: timeouts)
-        let failed = await waitUntil(timeout: 30) { source.clock.requestedSleeps.count >= failures }
-        #expect(failed, "only \(source.clock.requestedSleeps.count) failures within 30 s", sourceLocation: sourceLocation)
-        await source.stop(sourceLocation: sourceLocation)
-        let sleeps = source.clock.requestedSleeps
-        let warnings = source.log.warnings
-        #expect(sleeps == Array([0.1, 0.2, 0.4, 0.4, 0.4, 0.4].prefix(sleeps.count)), sourceLocation: sourceLocation)
-        #expect(warnings.count == sleeps.count, "one log line per failure: \(warnings)", sourceLocation: sourceLocation)
-        for warning in warnings {
-            #expect(warning.contains(logText), "\(warning)", sourceLocation: sourceLocation)
-            #expect(warning.contains("reconnecting in"), sourceLocation: sourceLocation)
+        try await RunningSource.with(.forTests(port: host.port, minS: 0.1, maxS: 0.4), timeouts: timeouts) { source in
+            let failed = await waitUntil(timeout: 30) { source.clock.requestedSleeps.count >= failures }
+            #expect(failed, "only \(source.clock.requestedSleeps.count) failures within 30 s", sourceLocation: sourceLocation)
+            await source.stop(sourceLocation: sourceLocation)
+            let sleeps = source.clock.requestedSleeps
+            let warnings = source.log.warnings
+            #expect(sleeps == Array([0.1, 0.2, 0.4, 0.4, 0.4, 0.4].prefix(sleeps.count)), sourceLocation: sourceLocation)
+            #expect(warnings.count == sleeps.count, "one log line per failure: \(warnings)", sourceLocation: sourceLocation)
+            for warning in warnings {
+                #expect(warning.contains(logText), "\(warning)", sourceLocation: sourceLocation)
+                #expect(warning.contains("reconnecting in"), sourceLocation: sourceLocation)
+            }
+            let attempts = host.connectionTimes
+            #expect(
+                attempts.count == sleeps.count || attempts.count == sleeps.count + 1, "\(attempts.count) connections for \(sleeps.count) failures",
+                sourceLocation: sourceLocation)
+            for (index, gap) in zip(attempts, attempts.dropFirst()).map({ $1 - $0 }).enumerated() where index < sleeps.count {
+                #expect(gap >= sleeps[index] - 0.01, "attempt \(index + 1) came \(gap) s after the previous one; the delay was \(sleeps[index]) s", sourceLocation: sourceLocation)
+            }
+            #expect(source.hub.status.connected == false, sourceLocation: sourceLocation)
         }
-        let attempts = host.connectionTimes
-        #expect(
-            attempts.count == sleeps.count || attempts.count == sleeps.count + 1, "\(attempts.count) connections for \(sleeps.count) failures",
-            sourceLocation: sourceLocation)
-        for (index, gap) in zip(attempts, attempts.dropFirst()).map({ $1 - $0 }).enumerated() where index < sleeps.count {
-            #expect(gap >= sleeps[index] - 0.01, "attempt \(index + 1) came \(gap) s after the previous one; the delay was \(sleeps[index]) s", sourceLocation: sourceLocation)
-        }
-        #expect(source.hub.status.connected == false, sourceLocation: sourceLocation)
     }
 
     @Test(arguments: BadInput.allCases)
@@ -86,16 +87,17 @@ import Testing
     @Test func aRefusedConnectionIsRetriedWithBackoff() async throws {
         let host = try await FakeLFSHost()
         await host.stop()
-        let source = RunningSource.start(.forTests(port: host.port, minS: 0.1, maxS: 0.4))
-        #expect(await waitUntil(timeout: 30) { source.clock.requestedSleeps.count >= 3 })
-        #expect(source.hub.status.connected == false)
-        #expect(JSONValue.object(source.hub.status.details)["reason"]?.stringValue?.contains("cannot connect") == true)
-        await source.stop()
-        let sleeps = source.clock.requestedSleeps
-        #expect(sleeps == Array([0.1, 0.2, 0.4, 0.4, 0.4, 0.4].prefix(sleeps.count)))
-        #expect(source.log.warnings.count == sleeps.count)
-        #expect(source.log.warnings.allSatisfy { $0.contains("cannot connect") })
-        #expect(JSONValue.object(source.hub.status.details)["reason"] == .string("stopped"))
+        try await RunningSource.with(.forTests(port: host.port, minS: 0.1, maxS: 0.4)) { source in
+            #expect(await waitUntil(timeout: 30) { source.clock.requestedSleeps.count >= 3 })
+            #expect(source.hub.status.connected == false)
+            #expect(JSONValue.object(source.hub.status.details)["reason"]?.stringValue?.contains("cannot connect") == true)
+            await source.stop()
+            let sleeps = source.clock.requestedSleeps
+            #expect(sleeps == Array([0.1, 0.2, 0.4, 0.4, 0.4, 0.4].prefix(sleeps.count)))
+            #expect(source.log.warnings.count == sleeps.count)
+            #expect(source.log.warnings.allSatisfy { $0.contains("cannot connect") })
+            #expect(JSONValue.object(source.hub.status.details)["reason"] == .string("stopped"))
+        }
     }
 
     @Test func noVersionReplyTimesOut() async throws {
@@ -123,28 +125,29 @@ import Testing
     @Test func aDroppedConnectionReportsDisconnectedThenReconnectsAndRebuildsTheRace() async throws {
         let responses = LFSRaceScript.hostResponses
         let host = try await FakeLFSHost { _ in FakeLFSHost.Behaviour(responses: responses) }
-        let source = RunningSource.start(.forTests(port: host.port, minS: 0.05, maxS: 0.4))
-        #expect(await waitUntil { source.hub.status.connected && source.drivers.count == 20 })
-        try await host.send(LFSRaceScript.multiCarInfoSet(step: 0))
-        #expect(await waitUntil { source.frame != nil })
-        let statusVersion = source.hub.statusVersion
-        let sessionInfoVersion = source.hub.sessionInfo?.version ?? 0
+        try await RunningSource.with(.forTests(port: host.port, minS: 0.05, maxS: 0.4)) { source in
+            #expect(await waitUntil { source.hub.status.connected && source.drivers.count == 20 })
+            try await host.send(LFSRaceScript.multiCarInfoSet(step: 0))
+            #expect(await waitUntil { source.frame != nil })
+            let statusVersion = source.hub.statusVersion
+            let sessionInfoVersion = source.hub.sessionInfo?.version ?? 0
 
-        await host.dropClient()
-        #expect(await waitUntil { host.connectionCount == 2 })
-        #expect(await waitUntil { source.hub.status.connected && source.hub.statusVersion >= statusVersion + 2 })
-        #expect(source.log.warnings.count == 1)
-        #expect(source.log.warnings.first?.contains("LFS closed the connection; reconnecting in 0.05 s") == true)
-        #expect(source.clock.requestedSleeps == [0.05])
-        // The second connection asked for everything again; its first session info is already whole.
-        #expect(await waitUntil { (source.hub.sessionInfo?.version ?? 0) > sessionInfoVersion })
-        #expect(source.drivers.count == 20)
-        let seq = source.frame?.seq ?? 0
-        try await host.send(LFSRaceScript.multiCarInfoSet(step: 3))
-        #expect(await waitUntil { (source.frame?.seq ?? 0) > seq })
-        let slot = try #require(source.carIndex(ofPlayer: 20))
-        #expect(source.element("CarIdxLap", slot) == .int(5))
-        await source.stop()
-        await host.stop()
+            await host.dropClient()
+            #expect(await waitUntil { host.connectionCount == 2 })
+            #expect(await waitUntil { source.hub.status.connected && source.hub.statusVersion >= statusVersion + 2 })
+            #expect(source.log.warnings.count == 1)
+            #expect(source.log.warnings.first?.contains("LFS closed the connection; reconnecting in 0.05 s") == true)
+            #expect(source.clock.requestedSleeps == [0.05])
+            // The second connection asked for everything again; its first session info is already whole.
+            #expect(await waitUntil { (source.hub.sessionInfo?.version ?? 0) > sessionInfoVersion })
+            #expect(source.drivers.count == 20)
+            let seq = source.frame?.seq ?? 0
+            try await host.send(LFSRaceScript.multiCarInfoSet(step: 3))
+            #expect(await waitUntil { (source.frame?.seq ?? 0) > seq })
+            let slot = try #require(source.carIndex(ofPlayer: 20))
+            #expect(source.element("CarIdxLap", slot) == .int(5))
+            await source.stop()
+            await host.stop()
+        }
     }
 }

@@ -74,6 +74,14 @@ struct RunningSource: Sendable {
         #expect(elapsed < 1.5, "the source took \(elapsed) s to stop", sourceLocation: sourceLocation)
     }
 
+    /// Runs a source (see `start`) for `body` and stops it (checking the stop is prompt) on every
+    /// way out of `body`.
+    static func with<Value>(
+        _ config: InSimSourceConfig, timeouts: InSimSource.Timeouts = fastTimeouts, _ body: (RunningSource) async throws -> Value
+    ) async throws -> Value {
+        try await using(start(config, timeouts: timeouts), stop: { await $0.stop() }, body)
+    }
+
     // MARK: - Reading the hub
 
     var frame: Frame? { hub.latestFrame }

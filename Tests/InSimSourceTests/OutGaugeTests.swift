@@ -202,13 +202,14 @@ import UDPSupport
     @Test func aUDPPortInUseStopsTheSourceWithAClearError() async throws {
         let blocker = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
         let port = try #require(blocker.localAddress?.port)
-        let source = RunningSource.start(.forTests(port: 1, outgaugePort: port))
-        let result = await source.task.result
-        guard case let .failure(error) = result else {
-            Issue.record("the source ran with its UDP port taken")
-            return
+        try await RunningSource.with(.forTests(port: 1, outgaugePort: port)) { source in
+            let result = await source.task.result
+            guard case let .failure(error) = result else {
+                Issue.record("the source ran with its UDP port taken")
+                return
+            }
+            #expect("\(error)".hasPrefix("insim source 'lfs' (outgauge_port): cannot listen on UDP 127.0.0.1:\(port)"))
+            try await blocker.close()
         }
-        #expect("\(error)".hasPrefix("insim source 'lfs' (outgauge_port): cannot listen on UDP 127.0.0.1:\(port)"))
-        try await blocker.close()
     }
 }

@@ -46,6 +46,11 @@ private struct RunningOutGauge {
         task.cancel()
         _ = await task.result
     }
+
+    /// Runs a source (see `start`) for `body` and stops it on every way out of `body`.
+    static func with<Value>(forward: [String] = [], _ body: (RunningOutGauge) async throws -> Value) async throws -> Value {
+        try await using(try await start(forward: forward), stop: { await $0.stop() }, body)
+    }
 }
 
 /// OutGauge datagrams through `type: outgauge`: LFS's published vector, BeamNG's shape, forwarding,
@@ -77,55 +82,55 @@ private struct RunningOutGauge {
     func theLFSVectorsMapLikeTheInSimSource() async throws {
         let vector = try InSimVectorFile.load().bytes("OutGaugePack with ID")
         #expect(vector.count == 96)
-        let source = try await RunningOutGauge.start()
-        source.sender.send(vector)
-        #expect(await waitUntil { source.value("RPM") == .float(2450.390625) })
-        #expect(source.hub.status.connected)
-        checkPublishedVector(source, id: 16_974_912)
+        try await RunningOutGauge.with { source in
+            source.sender.send(vector)
+            #expect(await waitUntil { source.value("RPM") == .float(2450.390625) })
+            #expect(source.hub.status.connected)
+            checkPublishedVector(source, id: 16_974_912)
 
-        // The same packet without the ID, as LFS sends it when OutGauge ID is 0.
-        var withoutID = Array(vector.prefix(92))
-        withoutID[16..<20] = [0, 0, 0x7A, 0x45]  // RPM 4000, to see the new frame
-        source.sender.send(withoutID)
-        #expect(await waitUntil { source.value("RPM") == .float(4000) })
-        checkPublishedVector(source, id: nil)
-        await source.stop()
+            // The same packet without the ID, as LFS sends it when OutGauge ID is 0.
+            var withoutID = Array(vector.prefix(92))
+            withoutID[16..<20] = [0, 0, 0x7A, 0x45]  // RPM 4000, to see the new frame
+            source.sender.send(withoutID)
+            #expect(await waitUntil { source.value("RPM") == .float(4000) })
+            checkPublishedVector(source, id: nil)
+        }
     }
 
     /// BeamNG.drive: always 96 bytes, car `beam`, PLID and time 0, gear 0 = R and 1 = N, speed m/s,
     /// turbo bar, no oil pressure (sent as 0, published as null).
     @Test func aBeamNGDatagramMapsWithItsGearConvention() async throws {
-        let source = try await RunningOutGauge.start()
-        func beamNG(gear: UInt8, rpm: Float) -> [UInt8] {
-            LFSPacket.outGauge(
-                time: 0, car: Array("beam".utf8), flags: 0x4000 | 0x2000, gear: gear, plid: 0, speed: 27.5, rpm: rpm, turbo: 0.85,
-                engineTemp: 92, fuel: 0.62, oilPressure: 0, oilTemp: 101, dashLights: 0x1 | 0x4 | 0x400, showLights: 0x4,
-                throttle: 0.75, brake: 0.25, clutch: 0, id: 0)
+        try await RunningOutGauge.with { source in
+            func beamNG(gear: UInt8, rpm: Float) -> [UInt8] {
+                LFSPacket.outGauge(
+                    time: 0, car: Array("beam".utf8), flags: 0x4000 | 0x2000, gear: gear, plid: 0, speed: 27.5, rpm: rpm, turbo: 0.85,
+                    engineTemp: 92, fuel: 0.62, oilPressure: 0, oilTemp: 101, dashLights: 0x1 | 0x4 | 0x400, showLights: 0x4,
+                    throttle: 0.75, brake: 0.25, clutch: 0, id: 0)
+            }
+            let reverse = beamNG(gear: 0, rpm: 1500)
+            #expect(reverse.count == 96)
+            source.sender.send(reverse)
+            #expect(await waitUntil { source.value("RPM") == .float(1500) })
+            #expect(source.value("Gear") == .int(-1))
+            #expect(source.value("Speed") == .float(27.5))
+            #expect(source.value("TurboPressure") == .float(0.85))
+            #expect(source.value("WaterTemp") == .float(92))
+            #expect(source.value("OilTemp") == .float(101))
+            #expect(source.value("FuelLevelPct") == .float(0.62))
+            #expect(source.value("OilPress") == .null)
+            #expect(source.value("Throttle") == .float(0.75))
+            #expect(source.value("Brake") == .float(0.25))
+            #expect(source.value("ShiftIndicatorPct") == .float(0))
+            #expect(source.value("OutGaugeCar") == .string("beam"))
+            #expect(source.details["sim"] == .string("BeamNG.drive"))
+            #expect(source.details["car"] == .string("beam"))
+            source.sender.send(beamNG(gear: 1, rpm: 900))
+            #expect(await waitUntil { source.value("RPM") == .float(900) })
+            #expect(source.value("Gear") == .int(0))
+            source.sender.send(beamNG(gear: 4, rpm: 5200))
+            #expect(await waitUntil { source.value("RPM") == .float(5200) })
+            #expect(source.value("Gear") == .int(3))
         }
-        let reverse = beamNG(gear: 0, rpm: 1500)
-        #expect(reverse.count == 96)
-        source.sender.send(reverse)
-        #expect(await waitUntil { source.value("RPM") == .float(1500) })
-        #expect(source.value("Gear") == .int(-1))
-        #expect(source.value("Speed") == .float(27.5))
-        #expect(source.value("TurboPressure") == .float(0.85))
-        #expect(source.value("WaterTemp") == .float(92))
-        #expect(source.value("OilTemp") == .float(101))
-        #expect(source.value("FuelLevelPct") == .float(0.62))
-        #expect(source.value("OilPress") == .null)
-        #expect(source.value("Throttle") == .float(0.75))
-        #expect(source.value("Brake") == .float(0.25))
-        #expect(source.value("ShiftIndicatorPct") == .float(0))
-        #expect(source.value("OutGaugeCar") == .string("beam"))
-        #expect(source.details["sim"] == .string("BeamNG.drive"))
-        #expect(source.details["car"] == .string("beam"))
-        source.sender.send(beamNG(gear: 1, rpm: 900))
-        #expect(await waitUntil { source.value("RPM") == .float(900) })
-        #expect(source.value("Gear") == .int(0))
-        source.sender.send(beamNG(gear: 4, rpm: 5200))
-        #expect(await waitUntil { source.value("RPM") == .float(5200) })
-        #expect(source.value("Gear") == .int(3))
-        await source.stop()
     }
 
     /// Every datagram, a malformed one too, reaches both targets byte for byte while the source
@@ -134,62 +139,63 @@ private struct RunningOutGauge {
         let first = try LoopbackUDPReceiver()
         let second = try LoopbackUDPReceiver()
         let targets = ["127.0.0.1:\(first.port)", "localhost:\(second.port)"]
-        let source = try await RunningOutGauge.start(forward: targets)
-        var sent: [[UInt8]] = []
-        for index in 0..<50 {
-            let id: Int32? = index % 2 == 0 ? Int32(index) : nil
-            let rpm = Float(1000 + index)
-            sent.append(
-                LFSPacket.outGauge(
-                    time: UInt32(index), gear: UInt8(index % 7), plid: 0, speed: Float(index), rpm: rpm, engineTemp: 80, fuel: 0.5,
-                    oilPressure: 3, oilTemp: 90, dashLights: 0, showLights: 0, throttle: 0.5, brake: 0, clutch: 0, id: id))
+        try await RunningOutGauge.with(forward: targets) { source in
+            var sent: [[UInt8]] = []
+            for index in 0..<50 {
+                let id: Int32? = index % 2 == 0 ? Int32(index) : nil
+                let rpm = Float(1000 + index)
+                sent.append(
+                    LFSPacket.outGauge(
+                        time: UInt32(index), gear: UInt8(index % 7), plid: 0, speed: Float(index), rpm: rpm, engineTemp: 80, fuel: 0.5,
+                        oilPressure: 3, oilTemp: 90, dashLights: 0, showLights: 0, throttle: 0.5, brake: 0, clutch: 0, id: id))
+            }
+            sent.insert([0xDE, 0xAD], at: 10)
+            for datagram in sent { source.sender.send(datagram) }
+            #expect(await waitUntil { source.value("RPM") == .float(1049) })
+            for receiver in [first, second] {
+                let received = try await receiver.wait(timeout: 5) { $0.count == sent.count }
+                #expect(received.map(\.bytes) == sent)
+            }
+            #expect(
+                await waitUntil(timeout: 5) {
+                    source.details["forward"] == .object(targets.map { ($0, .object([("sent", .int(51)), ("failed", .int(0))])) })
+                })
+            #expect(source.details["dropped"] == .object([("short datagram", .int(1))]))
+            await source.stop()
+            first.stop()
+            second.stop()
         }
-        sent.insert([0xDE, 0xAD], at: 10)
-        for datagram in sent { source.sender.send(datagram) }
-        #expect(await waitUntil { source.value("RPM") == .float(1049) })
-        for receiver in [first, second] {
-            let received = try await receiver.wait(timeout: 5) { $0.count == sent.count }
-            #expect(received.map(\.bytes) == sent)
-        }
-        #expect(
-            await waitUntil(timeout: 5) {
-                source.details["forward"] == .object(targets.map { ($0, .object([("sent", .int(51)), ("failed", .int(0))])) })
-            })
-        #expect(source.details["dropped"] == .object([("short datagram", .int(1))]))
-        await source.stop()
-        first.stop()
-        second.stop()
     }
 
     @Test func badDatagramsAreCountedWithOneWarningPerKind() async throws {
-        let source = try await RunningOutGauge.start()
-        for length in [0, 1, 91, 93, 95, 97, 500, 40] { source.sender.send([UInt8](repeating: 0x5A, count: length)) }
-        let valid = LFSPacket.outGauge(
-            gear: 2, plid: 0, speed: 3, rpm: 3000, engineTemp: 80, fuel: 0.5, oilPressure: 3, oilTemp: 90, dashLights: 0, showLights: 0,
-            throttle: 0.5, brake: 0, clutch: 0)
-        source.sender.send(valid)
-        #expect(await waitUntil { source.value("RPM") == .float(3000) })
-        #expect(await waitUntil { source.details["dropped"] == .object([("short datagram", .int(4)), ("wrong length", .int(4))]) })
-        let warnings = source.log.lines.filter { $0.level >= .warning }
-        #expect(warnings.count == 2)
-        #expect(warnings.map(\.message).allSatisfy { $0.contains("outgauge source 'dash'") })
-        #expect(source.hub.status.connected)
-        await source.stop()
+        try await RunningOutGauge.with { source in
+            for length in [0, 1, 91, 93, 95, 97, 500, 40] { source.sender.send([UInt8](repeating: 0x5A, count: length)) }
+            let valid = LFSPacket.outGauge(
+                gear: 2, plid: 0, speed: 3, rpm: 3000, engineTemp: 80, fuel: 0.5, oilPressure: 3, oilTemp: 90, dashLights: 0, showLights: 0,
+                throttle: 0.5, brake: 0, clutch: 0)
+            source.sender.send(valid)
+            #expect(await waitUntil { source.value("RPM") == .float(3000) })
+            #expect(await waitUntil { source.details["dropped"] == .object([("short datagram", .int(4)), ("wrong length", .int(4))]) })
+            let warnings = source.log.lines.filter { $0.level >= .warning }
+            #expect(warnings.count == 2)
+            #expect(warnings.map(\.message).allSatisfy { $0.contains("outgauge source 'dash'") })
+            #expect(source.hub.status.connected)
+        }
     }
 
     @Test func twoSecondsOfSilenceMeanDisconnected() async throws {
-        let source = try await RunningOutGauge.start()
-        #expect(source.hub.status.connected == false)
-        source.sender.send(
-            LFSPacket.outGauge(
-                gear: 2, plid: 0, speed: 3, rpm: 3000, engineTemp: 80, fuel: 0.5, oilPressure: 3, oilTemp: 90, dashLights: 0, showLights: 0,
-                throttle: 0.5, brake: 0, clutch: 0))
-        #expect(await waitUntil { source.hub.status.connected })
-        let connectedAt = LoopbackUDPReceiver.now()
-        #expect(await waitUntil(timeout: 6) { !source.hub.status.connected })
-        #expect(LoopbackUDPReceiver.now() - connectedAt >= 1.8)
-        #expect(source.details["reason"]?.stringValue?.hasPrefix("no datagram for 2") == true)
-        await source.stop()
+        try await RunningOutGauge.with { source in
+            #expect(source.hub.status.connected == false)
+            source.sender.send(
+                LFSPacket.outGauge(
+                    gear: 2, plid: 0, speed: 3, rpm: 3000, engineTemp: 80, fuel: 0.5, oilPressure: 3, oilTemp: 90, dashLights: 0, showLights: 0,
+                    throttle: 0.5, brake: 0, clutch: 0))
+            #expect(await waitUntil { source.hub.status.connected })
+            let connectedAt = LoopbackUDPReceiver.now()
+            #expect(await waitUntil(timeout: 6) { !source.hub.status.connected })
+            #expect(LoopbackUDPReceiver.now() - connectedAt >= 1.8)
+            #expect(source.details["reason"]?.stringValue?.hasPrefix("no datagram for 2") == true)
+        }
     }
 
     @Test func aPortInUseIsOneClearError() async throws {

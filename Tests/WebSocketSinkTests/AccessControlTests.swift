@@ -164,7 +164,10 @@ struct AccessControlTests {
 
             second = nil  // closes its socket
             let admitted = await waitUntil(timeout: 1) {
-                RawSocket.status(of: (try? await Self.upgrade(port: harness.port).head) ?? "") == 101
+                guard let retry = try? RawSocket(port: harness.port, timeout: Self.responseTimeout),
+                    (try? retry.send(RawSocket.upgradeRequest(port: harness.port))) != nil
+                else { return false }
+                return RawSocket.status(of: (try? retry.readHead()) ?? "") == 101
             }
             #expect(admitted, "a slot should free up when a client from the address leaves")
             _ = first
