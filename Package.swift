@@ -57,6 +57,17 @@ let package = Package(
             ],
             path: "Plugins/Shared/UDPSupport"),
         .target(name: "OutGaugeProtocol", dependencies: ["BrokerCore"], path: "Plugins/Shared/OutGauge"),
+        // The MQTT 3.1.1 client (codec, connection over TCP or TLS, reconnects) of the MQTT sink and source.
+        .target(
+            name: "MQTTClient",
+            dependencies: [
+                "BrokerCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Plugins/Shared/MQTTClient"),
 
         // The Win32 functions the iRacing source's Windows code calls, so it type-checks (and runs
         // against a test's fake) on Linux and macOS.
@@ -135,7 +146,7 @@ let package = Package(
         .target(
             name: "MQTTSink",
             dependencies: [
-                "BrokerCore",
+                "BrokerCore", "MQTTClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -234,9 +245,15 @@ let package = Package(
             path: "Tests/WebSocketSinkTests",
             exclude: ["interop"]),
         .testTarget(
+            name: "MQTTClientTests",
+            dependencies: [
+                "MQTTClient", "BrokerTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
+        .testTarget(
             name: "MQTTSinkTests",
             dependencies: [
-                "MQTTSink", "MockSource", "BrokerTestSupport",
+                "MQTTSink", "MQTTClient", "MockSource", "BrokerTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),

@@ -1,5 +1,6 @@
 import BrokerCore
 import MockSource
+import MQTTClient
 import Testing
 
 @testable import MQTTSink
@@ -66,10 +67,11 @@ import Testing
         #expect(config.maxInFlight == 4 && config.reconnect == MQTTReconnectPolicy(minimumSeconds: 0.5, maximumSeconds: 8))
     }
 
-    @Test func tlsIsRefusedClearly() {
-        let found = errors("url: mqtts://mqtt.example.org:8883")
-        #expect(found.count == 1)
-        #expect(found.first?.hasPrefix("test.yaml:5:10: TLS not supported yet") == true, "\(found)")
+    @Test func mqttsSelectsTLSOnPort8883ByDefault() throws {
+        let (config, _) = try load("url: mqtts://mqtt.example.org")
+        #expect(config.server == MQTTServerAddress(host: "mqtt.example.org", port: 8883, usesTLS: true))
+        #expect(config.server.description == "mqtts://mqtt.example.org:8883")
+        #expect(config.tls == nil, "no tls key: the system's trust roots, verification on")
     }
 
     @Test(arguments: [
@@ -101,10 +103,10 @@ import Testing
     }
 
     @Test func sourceIDsThatCannotBeTopicLevelsAreRefused() {
-        #expect(MQTTSink.topicLevelProblem("iracing") == nil)
-        #expect(MQTTSink.topicLevelProblem("a+b") != nil)
-        #expect(MQTTSink.topicLevelProblem("a/b") != nil)
-        #expect(MQTTSink.topicLevelProblem("#") != nil)
-        #expect(MQTTSink.topicLevelProblem("") != nil)
+        #expect(MQTTTopics.levelProblem("iracing") == nil)
+        #expect(MQTTTopics.levelProblem("a+b") != nil)
+        #expect(MQTTTopics.levelProblem("a/b") != nil)
+        #expect(MQTTTopics.levelProblem("#") != nil)
+        #expect(MQTTTopics.levelProblem("") != nil)
     }
 }

@@ -2,6 +2,7 @@ import BrokerCore
 import BrokerTestSupport
 import Foundation
 import MockSource
+import MQTTClient
 import Testing
 
 @testable import MQTTSink
@@ -15,7 +16,7 @@ struct MQTTSinkMosquittoTests {
         let subscriber = try await mosquitto.subscribe("telemetry/#")
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = SinkRun(
+        let run = try SinkRun(
             config: testConfig(port: mosquitto.port, clientID: uniqueClientID("rate")) { $0.variables = .names(["Speed", "Gear"]) },
             hubs: [car.hub], registry: registry, rate: MQTTSink.defaultRate ?? 0)
         car.start()
@@ -63,7 +64,7 @@ struct MQTTSinkMosquittoTests {
         let mosquitto = try Mosquitto()
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = SinkRun(config: testConfig(port: mosquitto.port, clientID: uniqueClientID("retain")), hubs: [car.hub], registry: registry)
+        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: uniqueClientID("retain")), hubs: [car.hub], registry: registry)
         car.start()
         #expect(try await run.waitForStats { $0.published >= 5 })
 
@@ -93,7 +94,7 @@ struct MQTTSinkMosquittoTests {
         let mosquitto = try Mosquitto()
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = SinkRun(config: testConfig(port: mosquitto.port, clientID: uniqueClientID("restart")), hubs: [car.hub], registry: registry)
+        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: uniqueClientID("restart")), hubs: [car.hub], registry: registry)
         car.start()
         #expect(try await run.waitForStats { $0.connected && $0.published >= 3 })
 
@@ -122,7 +123,7 @@ struct MQTTSinkMosquittoTests {
         let mosquitto = try Mosquitto(users: ["league": "right"])
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = SinkRun(
+        let run = try SinkRun(
             config: testConfig(port: mosquitto.port, clientID: uniqueClientID("creds")) {
                 $0.username = "league"
                 $0.password = "wrong"
@@ -165,7 +166,7 @@ struct MQTTSinkMosquittoTests {
         let subscriber = try await mosquitto.subscribe("telemetry/car/telemetry", username: "league", password: "pa ss:word")
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = SinkRun(config: config, hubs: [car.hub], registry: registry)
+        let run = try SinkRun(config: config, hubs: [car.hub], registry: registry)
         car.start()
         let received = try await subscriber.waitUntil { $0.count >= 3 }
         #expect(received.count >= 3, "no telemetry with credentials from the environment")
@@ -178,7 +179,7 @@ struct MQTTSinkMosquittoTests {
         let mosquitto = try Mosquitto()
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = SinkRun(config: testConfig(port: mosquitto.port, clientID: uniqueClientID("will")), hubs: [car.hub], registry: registry)
+        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: uniqueClientID("will")), hubs: [car.hub], registry: registry)
         car.start()
         #expect(try await run.waitForStats { $0.connected && $0.published >= 3 })
         let subscriber = try await mosquitto.subscribe("telemetry/car/status")
@@ -241,7 +242,7 @@ struct MQTTSinkMosquittoTests {
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
         let clientID = uniqueClientID("qos1")
-        let run = SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID) { $0.qos = .atLeastOnce }, hubs: [car.hub], registry: registry)
+        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID) { $0.qos = .atLeastOnce }, hubs: [car.hub], registry: registry)
         car.start()
         let received = try await subscriber.waitUntil { $0.filter { $0.topic.hasSuffix("/telemetry") }.count >= 10 }
         car.stop()
@@ -260,7 +261,7 @@ struct MQTTSinkMosquittoTests {
         let registry = VariableRegistry()
         let idle = SourceHub(id: "idle", typeName: "test", registry: registry)
         let clientID = uniqueClientID("ping")
-        let run = SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID) { $0.keepAliveSeconds = 1 }, hubs: [idle], registry: registry)
+        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID) { $0.keepAliveSeconds = 1 }, hubs: [idle], registry: registry)
         #expect(try await run.waitForStats { $0.connected })
         // Mosquitto drops a client silent for 1.5 keep-alives; PINGREQs every 0.5 s keep it.
         let started = Date()
@@ -278,7 +279,7 @@ struct MQTTSinkMosquittoTests {
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
         let clientID = uniqueClientID("bye")
-        let run = SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID), hubs: [car.hub], registry: registry)
+        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID), hubs: [car.hub], registry: registry)
         car.start()
         #expect(try await run.waitForStats { $0.published >= 3 })
         let subscriber = try await mosquitto.subscribe("telemetry/car/status")
@@ -299,7 +300,7 @@ struct MQTTSinkMosquittoTests {
         let subscriber = try await mosquitto.subscribe("telemetry/car/vars/+")
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = SinkRun(
+        let run = try SinkRun(
             config: testConfig(port: mosquitto.port, clientID: uniqueClientID("vars")) {
                 $0.perVariable = true
                 $0.variables = .names(["Gear", "RPM"])
@@ -319,7 +320,7 @@ struct MQTTSinkMosquittoTests {
         let first = DrivenHub(id: "iracing", registry: registry)
         let second = DrivenHub(id: "lfs", registry: registry)
         let clientID = uniqueClientID("multi")
-        let run = SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID), hubs: [first.hub, second.hub], registry: registry)
+        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID), hubs: [first.hub, second.hub], registry: registry)
         first.start()
         second.start()
         #expect(try await run.waitForStats { $0.connectedSessions == 2 })

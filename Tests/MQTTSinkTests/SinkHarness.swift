@@ -2,6 +2,7 @@ import BrokerCore
 import BrokerTestSupport
 import Foundation
 import Logging
+import MQTTClient
 import Synchronization
 import Testing
 
@@ -54,9 +55,9 @@ final class SinkRun: Sendable {
     private let task: Task<Void, any Error>
     private let sessionsByID = SessionDirectory()
 
-    init(config: MQTTConfig, hubs: [SourceHub], registry: VariableRegistry, rate: Double = 10) {
+    init(config: MQTTConfig, hubs: [SourceHub], registry: VariableRegistry, rate: Double = 10) throws {
         let context = PluginContext(logger: logs.logger(level: .debug), registry: registry)
-        let sink = MQTTSink(id: "mqtt", config: config, context: context)
+        let sink = try MQTTSink(id: "mqtt", config: config, context: context)
         self.sink = sink
         let input = SinkInput(sinkID: "mqtt", sources: hubs, rate: rate)
         let sessions = sessionsByID

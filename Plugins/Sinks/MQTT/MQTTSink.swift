@@ -1,5 +1,6 @@
 import BrokerCore
 import Logging
+import MQTTClient
 
 /// Publishes telemetry, status, events and session info to an MQTT server (Mosquitto, EMQX,
 /// HiveMQ, VerneMQ...), so any number of screens across a network or the internet can subscribe.
@@ -20,7 +21,12 @@ public struct MQTTSink: Sink {
         sinks:
           - type: mqtt
             id: mqtt
-            url: mqtt://127.0.0.1:1883   # required; mqtt://host[:port] (TLS, mqtts://, is not supported yet)
+            url: mqtt://127.0.0.1:1883   # required; mqtt://host[:port], or mqtts://host[:port] for TLS (port 8883 by default)
+            # tls:                       # with mqtts:// only; paths relative to this file's folder
+            #   ca: mqtt-ca.pem          # CA(s) the server's certificate must chain to; default: the system's roots
+            #   cert: client.pem         # client certificate, for servers that require one (with key)
+            #   key: client.key
+            #   insecure_skip_verify: false   # true accepts any certificate (logged as a warning at every connect)
             rate: 10                     # telemetry messages per second per source
             sources: [mock]              # optional: which source ids feed this sink (default all)
             # client_id: broker-pit1     # default broker-<host name>; '-<source id>' is added when several sources feed the sink
@@ -39,12 +45,20 @@ public struct MQTTSink: Sink {
     let id: String
     let config: MQTTConfig
     let context: PluginContext
+    /// The TLS context for an `mqtts://` server, made (and its files checked) when the sink is.
+    let tls: MQTTTLSClient?
     private let statistics = MQTTStatistics()
 
-    public init(id: String, config: MQTTConfig, context: PluginContext) {
+    /// Throws a one-line `PluginError` naming the file when a TLS file cannot be used.
+    public init(id: String, config: MQTTConfig, context: PluginContext) throws {
         self.id = id
         self.config = config
         self.context = context
+        do {
+            tls = try MQTTTLSClient.make(for: config.server, options: config.tls, context: context)
+        } catch {
+            throw PluginError("mqtt sink '\(id)': \(error.description)")
+        }
     }
 
     /// The sink's counters now, summed over its sessions.
@@ -57,7 +71,7 @@ public struct MQTTSink: Sink {
     /// `run`, handing the sessions to `started` once they exist (tests use it to cut a connection).
     func run(input: SinkInput, started: @Sendable ([String: MQTTSession]) -> Void) async throws {
         for hub in input.sources {
-            if let problem = Self.topicLevelProblem(hub.id) {
+            if let problem = MQTTTopics.levelProblem(hub.id) {
                 throw PluginError("mqtt sink '\(id)': source id '\(hub.id)' cannot be an MQTT topic level: \(problem)")
             }
         }
@@ -144,7 +158,7 @@ public struct MQTTSink: Sink {
                 guard let field = entry.field else { continue }
                 let name = layout.fields[field].name
                 let topic = topic(hub, "vars/\(name)")
-                if let problem = Self.topicLevelProblem(name) {
+                if let problem = MQTTTopics.levelProblem(name) {
                     if reportedNames.insert(name).inserted {
                         context.logger.warning("mqtt sink '\(id)': variable '\(name)' gets no per-variable topic: \(problem)")
                     }
@@ -162,7 +176,7 @@ public struct MQTTSink: Sink {
 
     private func settings(for hub: SourceHub, sourceCount: Int) -> MQTTSession.Settings {
         MQTTSession.Settings(
-            server: config.server, clientID: sourceCount > 1 ? "\(config.clientID)-\(hub.id)" : config.clientID,
+            server: config.server, tls: tls, clientID: sourceCount > 1 ? "\(config.clientID)-\(hub.id)" : config.clientID,
             username: config.username, password: config.password, qos: config.qos, keepAliveSeconds: config.keepAliveSeconds,
             retainStatus: config.retainStatus, maxInFlight: config.maxInFlight, reconnect: config.reconnect, sinkID: id)
     }
@@ -180,14 +194,5 @@ public struct MQTTSink: Sink {
             if now != last { context.logger.debug("mqtt sink '\(id)': \(now)") }
             last = now
         }
-    }
-
-    /// Why `level` cannot be one level of a topic name, or nil when it can.
-    static func topicLevelProblem(_ level: String) -> String? {
-        if level.isEmpty { return "it is empty" }
-        if level.contains("+") || level.contains("#") { return "it contains a wildcard ('+' or '#')" }
-        if level.contains("/") { return "it contains '/'" }
-        if level.contains("\u{0}") { return "it contains NUL" }
-        return nil
     }
 }
