@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import Synchronization
 
 /// One TCP (or TLS) connection to the MQTT server: the socket, what the server has told us on it,
@@ -37,7 +38,7 @@ public struct MQTTConnection<Pending: Sendable>: Sendable {
                     }
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(MQTTPacketDecoder(maximumPublishLength: maximumPublishLength)),
-                        MQTTInboundHandler(state: state),
+                        MQTTInboundHandler(state: state, awaitsTLSHandshake: tls != nil),
                     ])
                 }
             }
@@ -374,9 +375,18 @@ final class MQTTInboundHandler<Pending: Sendable>: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let state: MQTTConnectionState<Pending>
+    /// True until a TLS connection's handshake completes: a close or error meanwhile is a failed
+    /// handshake, said so (a plain server on the port closes without a word).
+    private var awaitsTLSHandshake: Bool
 
-    init(state: MQTTConnectionState<Pending>) {
+    init(state: MQTTConnectionState<Pending>, awaitsTLSHandshake: Bool) {
         self.state = state
+        self.awaitsTLSHandshake = awaitsTLSHandshake
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent { awaitsTLSHandshake = false }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -393,13 +403,26 @@ final class MQTTInboundHandler<Pending: Sendable>: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        state.end("the server closed the connection")
+        state.end(awaitsTLSHandshake ? Self.endedDuringHandshake("the server closed the connection") : "the server closed the connection")
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        state.end(describeConnectionError(error))
+        switch error {
+        case NIOSSLError.uncleanShutdown where awaitsTLSHandshake:
+            state.end(Self.endedDuringHandshake("the server closed the connection"))
+        case is NIOSSLError, is NIOSSLExtraError, is BoringSSLError:
+            state.end(describeConnectionError(error))
+        default:
+            state.end(awaitsTLSHandshake ? Self.endedDuringHandshake(describeConnectionError(error)) : describeConnectionError(error))
+        }
         context.close(promise: nil)
+    }
+
+    /// A connection that ended before TLS was up: most likely a plain server on the port, or one
+    /// that wants a client certificate.
+    static func endedDuringHandshake(_ reason: String) -> String {
+        "TLS handshake failed: \(reason) during the handshake (does the server speak TLS on this port, and does it want a client certificate?)"
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -423,6 +446,8 @@ public func describeConnectionError(_ error: any Error) -> String {
         return "no answer within \(MQTTConnectionDefaults.connectTimeout.nanoseconds / 1_000_000_000) s"
     case let error as NIOSSLError:
         return describeTLSError(error)
+    case let error as BoringSSLError:
+        return describeTLSError(error)
     case let error as NIOSSLExtraError where error == .failedToValidateHostname:
         return "TLS handshake failed: the server's certificate is not valid for this host name or address (check url)"
     default:
@@ -436,25 +461,31 @@ private func describeTLSError(_ error: NIOSSLError) -> String {
     case .uncleanShutdown:
         return "the server closed the connection"
     case let .handshakeFailed(underlying):
-        let text = "\(underlying)"
-        let reason = text.range(of: #"OPENSSL_internal:[A-Z0-9_]+"#, options: .regularExpression).map {
-            String(text[$0].dropFirst("OPENSSL_internal:".count))
-        } ?? text
-        let meaning: String
-        switch reason {
-        case "CERTIFICATE_VERIFY_FAILED":
-            meaning = "the server's certificate is not trusted (not signed by tls.ca or the system's roots, or expired)"
-        case "WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG":
-            meaning = "the server does not speak TLS on this port (a plain mqtt:// port?)"
-        case "TLSV1_ALERT_UNKNOWN_CA", "SSLV3_ALERT_BAD_CERTIFICATE", "TLSV1_CERTIFICATE_REQUIRED", "SSLV3_ALERT_HANDSHAKE_FAILURE":
-            meaning = "the server refused the connection's certificate (it wants a client certificate it trusts: tls.cert and tls.key)"
-        default:
-            meaning = "TLS error"
-        }
-        return "TLS handshake failed: \(meaning) (\(reason))"
+        return describeTLSError(underlying)
     default:
         return "TLS error: \(error)"
     }
+}
+
+/// BoringSSL's errors (a failed handshake, an alert the server sent) by their reason code.
+private func describeTLSError(_ error: BoringSSLError) -> String {
+    let text = "\(error)"
+    let reason = text.range(of: #"OPENSSL_internal:[A-Z0-9_]+"#, options: .regularExpression).map {
+        String(text[$0].dropFirst("OPENSSL_internal:".count))
+    } ?? text
+    let meaning: String
+    switch reason {
+    case "CERTIFICATE_VERIFY_FAILED":
+        meaning = "the server's certificate is not trusted (not signed by tls.ca or the system's roots, or expired)"
+    case "WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST":
+        meaning = "the server does not speak TLS on this port (a plain mqtt:// port?)"
+    case "TLSV1_ALERT_CERTIFICATE_REQUIRED", "TLSV1_ALERT_UNKNOWN_CA", "SSLV3_ALERT_BAD_CERTIFICATE", "SSLV3_ALERT_HANDSHAKE_FAILURE",
+        "TLSV1_ALERT_ACCESS_DENIED", "SSLV3_ALERT_CERTIFICATE_UNKNOWN":
+        meaning = "the server refused the connection's certificate (it wants a client certificate it trusts: tls.cert and tls.key)"
+    default:
+        meaning = "TLS error"
+    }
+    return "TLS handshake failed: \(meaning) (\(reason))"
 }
 
 /// Awaits `future`, but throws `CancellationError` at once when the task is cancelled; a value
