@@ -298,7 +298,7 @@ private func errorsLoading(_ text: String) -> [ConfigError] {
 }
 
 extension JSONValue {
-    fileprivate var objectKeys: [String]? {
+    var objectKeys: [String]? {
         if case let .object(pairs) = self { return pairs.map(\.0) }
         return nil
     }

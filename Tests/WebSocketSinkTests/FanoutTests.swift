@@ -42,6 +42,42 @@ struct FanoutTests {
         try await harness.stop()
     }
 
+    @Test("a source added while clients are connected reaches them: status, `sub all` telemetry, events")
+    func sourceAddedWhileRunning() async throws {
+        let harness = try await SinkHarness.start(sources: [("a", "mock")])
+        let a = FrameDriver(hub: harness.hubs[0], variables: ["Speed"])
+        a.publish(1)
+        try await TestClient.connect(harness.url()) { client in
+            try await client.send("sub Speed")
+            try await client.send("events on")
+            _ = try await client.request("ping", reply: "pong")
+
+            let team = SourceHubFactory(origin: "team", typeName: "mqtt", registry: harness.registry, directory: harness.directory)
+            let relayed = try team.hub(id: "car12/mock")
+            relayed.setConnected(true)
+            let status = try await client.next { $0["type"] == "status" && $0["sources"]?["car12/mock"] != nil }
+            #expect(status["sources"]?["car12/mock"]?["connected"] == .bool(true))
+            #expect(status["sources"]?["car12/mock"]?["type"] == "mqtt")
+
+            let driver = FrameDriver(hub: relayed, variables: ["Speed", "Gear"])
+            driver.publish(7)
+            let telemetry = try await client.next { $0["type"] == "telemetry" && $0["source"] == "car12/mock" }
+            #expect(telemetry["data"]?.keys == ["Speed"])
+            relayed.emit("pit")
+            let event = try await client.next { $0["type"] == "event" }
+            #expect(event["source"] == "car12/mock")
+
+            let read = try await client.request("read car12/mock/Gear", reply: "read")
+            #expect(read["source"] == "car12/mock")
+            #expect(read["data"]?.keys == ["Gear"])
+            try await client.send("sub car12/mock/Gear")
+            driver.publish(8)
+            let both = try await client.next { $0["type"] == "telemetry" && $0["source"] == "car12/mock" && $0["seq"] == 2 }
+            #expect(both["data"]?.keys == ["Gear", "Speed"])
+        }
+        try await harness.stop()
+    }
+
     @Test("a variable a source lacks but the catalogue knows comes out as null")
     func missingVariableIsNull() async throws {
         let harness = try await SinkHarness.start()

@@ -53,7 +53,7 @@ final class ClientConnection: Sendable {
     let remoteDescription: String
     /// The name of the token the client presented (`tokens` key, or "default"); nil without tokens.
     let tokenName: String?
-    private let hubs: [SourceHub]
+    private let sources: SinkSources
     private let metrics: SinkMetrics
     /// Events kept for a client whose socket is full; older ones are dropped (and counted).
     static let pendingEventLimit = 64
@@ -84,25 +84,35 @@ final class ClientConnection: Sendable {
         /// When the socket stopped accepting writes (nil while it drains).
         var unwritableSince: Double?
         var closed = false
+
+        /// Extends the per-source state to `count` sources (the sink took on new ones).
+        mutating func cover(_ count: Int) {
+            guard schedules.count < count else { return }
+            let added = count - schedules.count
+            schedules += Array(repeating: SourceSchedule(limiter: RateLimiter(rate: rate)), count: added)
+            deliveredSeq += Array(repeating: 0, count: added)
+            owed += Array(repeating: false, count: added)
+            // A client with events on gets every event of a source that appeared after it asked.
+            if eventsFrom != nil { eventsFrom! += Array(repeating: 0, count: added) }
+        }
     }
 
     private let state: Mutex<State>
 
     init(
-        id: Int, channel: any Channel, outbound: WebSocketOutboundWriter, hubs: [SourceHub], rate: Double, metrics: SinkMetrics,
+        id: Int, channel: any Channel, outbound: WebSocketOutboundWriter, sources: SinkSources, rate: Double, metrics: SinkMetrics,
         tokenName: String? = nil
     ) {
         self.tokenName = tokenName
         self.id = id
         self.channel = channel
         self.outbound = outbound
-        self.hubs = hubs
+        self.sources = sources
         self.metrics = metrics
         remoteDescription = channel.remoteAddress.map { "\($0)" } ?? "client \(id)"
-        state = Mutex(
-            State(
-                schedules: Array(repeating: SourceSchedule(limiter: RateLimiter(rate: rate)), count: hubs.count), rate: rate,
-                deliveredSeq: Array(repeating: 0, count: hubs.count), owed: Array(repeating: false, count: hubs.count)))
+        var initial = State(schedules: [], rate: rate, deliveredSeq: [], owed: [])
+        initial.cover(sources.count)
+        state = Mutex(initial)
     }
 
     // MARK: - Deciding what the client gets
@@ -110,7 +120,7 @@ final class ClientConnection: Sendable {
     /// The broadcaster's question for a new frame of source `index`.
     func schedule(source index: Int, frame: Frame, now: Double) -> ScheduleDecision {
         state.withLock { state in
-            guard !state.closed, let subscription = state.schedules[index].subscription,
+            guard !state.closed, index < state.schedules.count, let subscription = state.schedules[index].subscription,
                 frame.seq > state.schedules[index].takenSeq
             else { return .idle }
             // A frame a little ahead of the client's slot is taken rather than held back for a
@@ -146,7 +156,8 @@ final class ClientConnection: Sendable {
         state.withLock { state in
             guard !state.closed else { return state.request }
             change(&state.request)
-            for index in state.schedules.indices {
+            state.cover(sourceIDs.count)
+            for index in sourceIDs.indices {
                 let key = state.request.key(for: sourceIDs[index])
                 let current = state.schedules[index].subscription
                 if current?.key == key { continue }
@@ -161,7 +172,7 @@ final class ClientConnection: Sendable {
     /// broadcaster does not send it again (used for the message sent right after `sub`).
     func takeForImmediateSend(source index: Int, frame: Frame) -> SharedSubscription? {
         state.withLock { state in
-            guard !state.closed, let subscription = state.schedules[index].subscription else { return nil }
+            guard !state.closed, index < state.schedules.count, let subscription = state.schedules[index].subscription else { return nil }
             state.schedules[index].takenSeq = max(state.schedules[index].takenSeq, frame.seq)
             return subscription
         }
@@ -174,7 +185,7 @@ final class ClientConnection: Sendable {
     func wantsEvent(source: Int, index: UInt64) -> Bool {
         state.withLock { state in
             guard !state.closed, let from = state.eventsFrom else { return false }
-            return index >= from[source]
+            return index >= (source < from.count ? from[source] : 0)
         }
     }
     var counters: ScheduleCounters { state.withLock { $0.counters } }
@@ -189,8 +200,11 @@ final class ClientConnection: Sendable {
 
     /// `events on` (from each hub's current event count) or `events off`.
     func setEvents(_ on: Bool) {
-        let counts = on ? hubs.map(\.eventsEmitted) : nil
-        state.withLock { $0.eventsFrom = counts }
+        let counts = on ? sources.hubs.map(\.eventsEmitted) : nil
+        state.withLock { state in
+            state.eventsFrom = counts
+            state.cover(counts?.count ?? 0)
+        }
     }
 
     /// Marks the client gone and gives its subscriptions back to the tables.
@@ -289,7 +303,7 @@ final class ClientConnection: Sendable {
         }
         var telemetry: [(source: Int, seq: UInt64, bytes: ByteBuffer)] = []
         for owed in owedSources {
-            guard let frame = hubs[owed.index].latestFrame, frame.seq > owed.after,
+            guard let frame = sources.hub(at: owed.index).latestFrame, frame.seq > owed.after,
                 let bytes = owed.subscription.message(for: frame, metrics: metrics)
             else { continue }
             telemetry.append((owed.index, frame.seq, bytes))

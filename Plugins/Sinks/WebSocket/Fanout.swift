@@ -8,9 +8,7 @@ import Synchronization
 /// HTTP endpoints: the sources, the clients, the subscription tables and the metrics.
 final class Fanout: Sendable {
     let sinkID: String
-    let hubs: [SourceHub]
-    let sourceIDs: [String]
-    let tables: [SubscriptionTable]
+    let sources: SinkSources
     let registry = ClientRegistry()
     let variables: VariableRegistry
     let metrics: SinkMetrics
@@ -22,14 +20,30 @@ final class Fanout: Sendable {
 
     init(sinkID: String, hubs: [SourceHub], variables: VariableRegistry, sinkRate: Double, clock: any BrokerClock, logger: Logger) {
         self.sinkID = sinkID
-        self.hubs = hubs
-        sourceIDs = hubs.map(\.id)
-        tables = hubs.map { SubscriptionTable(sourceID: $0.id, registry: variables) }
+        sources = SinkSources(variables: variables)
+        for hub in hubs { sources.add(hub) }
         self.variables = variables
         metrics = SinkMetrics(sinkID: sinkID)
         self.clock = clock
         self.sinkRate = sinkRate
         self.logger = logger
+    }
+
+    var hubs: [SourceHub] { sources.hubs }
+    var sourceIDs: [String] { sources.ids }
+    var tables: [SubscriptionTable] { sources.tables }
+
+    /// Takes on the sources among `hubs` that are new to the sink (added to the broker while it
+    /// runs): every client's subscription and `events on` extend to them, and clients get the new
+    /// status. Returns them with their indices, for their broadcasters.
+    func adopt(_ hubs: [SourceHub]) -> [(index: Int, hub: SourceHub)] {
+        let added = hubs.compactMap { hub in sources.add(hub).map { (index: $0, hub: hub) } }
+        guard !added.isEmpty else { return [] }
+        let ids = sourceIDs
+        let tables = self.tables
+        for client in registry.clients { client.updateSubscription(sourceIDs: ids, tables: tables) { _ in } }
+        broadcastStatus()
+        return added
     }
 
     /// `{"type":"status",...}` for every source of this sink, as it is now.
@@ -55,7 +69,7 @@ final class Fanout: Sendable {
             let eventIndex = firstIndex + UInt64(offset)
             let listeners = clients.filter { $0.wantsEvent(source: index, index: eventIndex) }
             guard !listeners.isEmpty else { continue }
-            let message = TextFrame.encode(BrokerMessages.event(sourceID: hubs[index].id, event: event))
+            let message = TextFrame.encode(BrokerMessages.event(sourceID: sources.hub(at: index).id, event: event))
             for client in listeners { batches.add(client, .event(message)) }
         }
         batches.dispatch(metrics: metrics, clock: clock)
@@ -111,5 +125,40 @@ final class Fanout: Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         for client in registry.clients { client.channel.close(promise: nil) }
+    }
+}
+
+/// The sources one WebSocket sink serves, with a subscription table each. The list only grows (a
+/// source relaying others adds hubs while the broker runs), so a source's index never changes.
+final class SinkSources: Sendable {
+    private struct List {
+        var hubs: [SourceHub] = []
+        var ids: [String] = []
+        var tables: [SubscriptionTable] = []
+    }
+
+    private let list = Mutex(List())
+    private let variables: VariableRegistry
+
+    init(variables: VariableRegistry) {
+        self.variables = variables
+    }
+
+    var hubs: [SourceHub] { list.withLock { $0.hubs } }
+    var ids: [String] { list.withLock { $0.ids } }
+    var tables: [SubscriptionTable] { list.withLock { $0.tables } }
+    var count: Int { list.withLock { $0.hubs.count } }
+    func hub(at index: Int) -> SourceHub { list.withLock { $0.hubs[index] } }
+
+    /// Appends `hub` unless it is already served; returns its index when it was added.
+    @discardableResult
+    func add(_ hub: SourceHub) -> Int? {
+        list.withLock { list in
+            guard !list.hubs.contains(where: { $0 === hub }) else { return nil }
+            list.hubs.append(hub)
+            list.ids.append(hub.id)
+            list.tables.append(SubscriptionTable(sourceID: hub.id, registry: variables))
+            return list.hubs.count - 1
+        }
     }
 }

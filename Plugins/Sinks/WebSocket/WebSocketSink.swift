@@ -100,10 +100,15 @@ public struct WebSocketSink: Sink {
                 let broadcaster = SourceBroadcaster(index: index, hub: hub, fanout: fanout)
                 group.addTask { await broadcaster.run() }
             }
-            // Until cancelled (or the server stops): close clients that stopped draining.
+            // Until cancelled (or the server stops): close clients that stopped draining, and serve
+            // the sources the broker adds while running (relayed by another source).
             let interval = min(0.25, config.drainTimeout / 4)
             while !Task.isCancelled, !server.hasFailed {
                 fanout.evictStalledClients(timeout: config.drainTimeout)
+                for (index, hub) in fanout.adopt(input.sources) {
+                    let broadcaster = SourceBroadcaster(index: index, hub: hub, fanout: fanout)
+                    group.addTask { await broadcaster.run() }
+                }
                 try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
             }
             group.cancelAll()
@@ -265,7 +270,7 @@ public struct WebSocketSink: Sink {
         clock: any BrokerClock, maxMessageBytes: Int, limits: ClientLimits, tokenName: String?
     ) async throws {
         let client = ClientConnection(
-            id: fanout.registry.makeID(), channel: channel, outbound: outbound, hubs: fanout.hubs, rate: fanout.sinkRate,
+            id: fanout.registry.makeID(), channel: channel, outbound: outbound, sources: fanout.sources, rate: fanout.sinkRate,
             metrics: fanout.metrics, tokenName: tokenName)
         // Next to the socket, or with TLS just after the TLS handler (so frames are still encrypted).
         try await channel.eventLoop.submit {

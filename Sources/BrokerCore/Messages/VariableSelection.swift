@@ -17,9 +17,10 @@ public enum VariableSelection: Sendable, Equatable {
         return names.filter { registry.id(named: Self.split($0).name) == nil }
     }
 
-    /// Splits `ID/Name` into its parts; a plain name has no source.
+    /// Splits `ID/Name` into its parts; a plain name has no source. Variable names have no `/`,
+    /// source ids may (a relayed source `car12/mock`), so the last `/` separates them.
     public static func split(_ name: String) -> (source: String?, name: String) {
-        guard let slash = name.firstIndex(of: "/") else { return (nil, name) }
+        guard let slash = name.lastIndex(of: "/") else { return (nil, name) }
         return (String(name[..<slash]), String(name[name.index(after: slash)...]))
     }
 

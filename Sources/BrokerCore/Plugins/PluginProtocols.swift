@@ -44,12 +44,18 @@ public struct PluginContext: Sendable {
     public var clock: any BrokerClock
     /// The folder of the config file, against which relative paths in it are resolved.
     public var configDirectory: String
+    /// For sources: adds hubs for the remote sources the source relays (nil for sinks and processors).
+    public var hubFactory: SourceHubFactory?
 
-    public init(logger: Logger, registry: VariableRegistry, clock: any BrokerClock = SystemClock(), configDirectory: String = ".") {
+    public init(
+        logger: Logger, registry: VariableRegistry, clock: any BrokerClock = SystemClock(), configDirectory: String = ".",
+        hubFactory: SourceHubFactory? = nil
+    ) {
         self.logger = logger
         self.registry = registry
         self.clock = clock
         self.configDirectory = configDirectory
+        self.hubFactory = hubFactory
     }
 
     /// `path` made absolute against the config's folder.

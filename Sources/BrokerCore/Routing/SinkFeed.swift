@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Something a sink is handed to deliver.
 public enum SinkMessage: Sendable {
     case frame(SourceHub, Frame)
@@ -10,21 +12,42 @@ public enum SinkMessage: Sendable {
 
 /// What the core hands a sink: its sources, its rate, and a merged, rate-limited feed of them.
 ///
-/// Simple sinks (stdout, UDP, MQTT) just iterate `messages()`. Sinks that schedule per client (the
-/// WebSocket sink) read the hubs directly with their own `RateLimiter`s.
+/// Simple sinks (stdout, UDP) just iterate `messages()`, which follows sources added at run time by
+/// itself. Sinks that keep state per source (the WebSocket sink's clients, the MQTT sink's
+/// sessions) read `sources` and follow `sourcesChanged()`.
 public struct SinkInput: Sendable {
     public let sinkID: String
-    public let sources: [SourceHub]
+    /// The source ids (or relaying entries' ids) the sink takes; nil = all.
+    public let sourceIDs: [String]?
     /// Frames per second per source; 0 = every frame.
     public let rate: Double
     public let clock: any BrokerClock
+    private let directory: HubDirectory
 
-    public init(sinkID: String, sources: [SourceHub], rate: Double, clock: any BrokerClock = SystemClock()) {
+    /// The sink's sources in `directory` as they are when asked: a hub counts when its id or the
+    /// id of the entry that created it is in `sourceIDs`.
+    public init(sinkID: String, directory: HubDirectory, sourceIDs: [String]? = nil, rate: Double, clock: any BrokerClock = SystemClock()) {
         self.sinkID = sinkID
-        self.sources = sources
+        self.directory = directory
+        self.sourceIDs = sourceIDs
         self.rate = rate
         self.clock = clock
     }
+
+    /// A fixed set of sources (tests, benchmarks).
+    public init(sinkID: String, sources: [SourceHub], rate: Double, clock: any BrokerClock = SystemClock()) {
+        self.init(sinkID: sinkID, directory: HubDirectory(sources), rate: rate, clock: clock)
+    }
+
+    /// The sink's sources now, in the order they appeared.
+    public var sources: [SourceHub] {
+        let hubs = directory.hubs
+        guard let sourceIDs else { return hubs }
+        return hubs.filter { sourceIDs.contains($0.id) || sourceIDs.contains($0.origin) }
+    }
+
+    /// Yields (coalesced) when a source may have been added; read `sources` again then.
+    public func sourcesChanged() -> AsyncStream<Void> { directory.changes() }
 
     /// The merged feed: every status change, session-info change and event as it happens, and per
     /// source the newest frame at most `rate` times a second on an absolute schedule, each frame at
@@ -49,8 +72,9 @@ public struct SinkFeed: AsyncSequence, Sendable {
             var limiter: RateLimiter
         }
 
+        private let input: SinkInput
         private let clock: any BrokerClock
-        private var cursors: [Cursor]
+        private var cursors: [Cursor] = []
         private var pending: [SinkMessage] = []
         private var changes: AsyncStream<Void>.AsyncIterator
         private let changeStreamOwner: ChangeStreamOwner
@@ -58,18 +82,28 @@ public struct SinkFeed: AsyncSequence, Sendable {
         private let pollSlice = 0.02
 
         init(input: SinkInput) {
+            self.input = input
             clock = input.clock
-            cursors = input.sources.map {
-                Cursor(hub: $0, eventCursor: $0.eventsEmitted, limiter: RateLimiter(rate: input.rate))
-            }
-            let owner = ChangeStreamOwner(hubs: input.sources)
+            let owner = ChangeStreamOwner(sourcesChanged: input.sourcesChanged())
             changeStreamOwner = owner
             changes = owner.merged.makeAsyncIterator()
+            followNewSources()
+        }
+
+        /// Starts following the sources added since the last look.
+        private mutating func followNewSources() {
+            let sources = input.sources
+            guard sources.count > cursors.count else { return }
+            for hub in sources where !cursors.contains(where: { $0.hub === hub }) {
+                cursors.append(Cursor(hub: hub, eventCursor: hub.eventsEmitted, limiter: RateLimiter(rate: input.rate)))
+                changeStreamOwner.follow(hub)
+            }
         }
 
         public mutating func next() async -> SinkMessage? {
             while !Task.isCancelled {
                 if !pending.isEmpty { return pending.removeFirst() }
+                followNewSources()
                 var earliestDeadline: Double? = nil
                 let now = clock.now()
                 for i in cursors.indices {
@@ -117,23 +151,32 @@ public struct SinkFeed: AsyncSequence, Sendable {
     }
 }
 
-/// Merges the change streams of several hubs into one, ending the per-hub observers with it.
+/// Merges the change streams of the followed hubs, and of the list of sources, into one, ending
+/// the observers with it.
 final class ChangeStreamOwner: Sendable {
     let merged: AsyncStream<Void>
-    private let tasks: [Task<Void, Never>]
+    private let continuation: AsyncStream<Void>.Continuation
+    private let tasks: Mutex<[Task<Void, Never>]>
 
-    init(hubs: [SourceHub]) {
+    init(sourcesChanged: AsyncStream<Void>) {
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         merged = stream
-        tasks = hubs.map { hub in
-            let changes = hub.changes()
-            return Task {
-                for await _ in changes { continuation.yield() }
-            }
+        self.continuation = continuation
+        tasks = Mutex([Self.forward(sourcesChanged, to: continuation)])
+    }
+
+    func follow(_ hub: SourceHub) {
+        let task = Self.forward(hub.changes(), to: continuation)
+        tasks.withLock { $0.append(task) }
+    }
+
+    private static func forward(_ changes: AsyncStream<Void>, to continuation: AsyncStream<Void>.Continuation) -> Task<Void, Never> {
+        Task {
+            for await _ in changes { continuation.yield() }
         }
     }
 
     deinit {
-        for task in tasks { task.cancel() }
+        tasks.withLock { tasks in for task in tasks { task.cancel() } }
     }
 }

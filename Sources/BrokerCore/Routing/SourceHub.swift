@@ -9,6 +9,9 @@ import Synchronization
 public final class SourceHub: Sendable {
     public let id: String
     public let typeName: String
+    /// The id of the config entry the hub belongs to: its own id for a configured source, the
+    /// relaying entry's for a hub a source added at run time (`SourceHubFactory`).
+    public let origin: String
     public let registry: VariableRegistry
     /// How many events the hub keeps for consumers that fall behind.
     public static let eventCapacity = 1024
@@ -31,9 +34,12 @@ public final class SourceHub: Sendable {
     private let processing: Mutex<ProcessorChain>
     private let hasProcessors: Bool
 
-    public init(id: String, typeName: String, registry: VariableRegistry, processors: sending [AttachedProcessor] = []) {
+    public init(
+        id: String, typeName: String, registry: VariableRegistry, origin: String? = nil, processors: sending [AttachedProcessor] = []
+    ) {
         self.id = id
         self.typeName = typeName
+        self.origin = origin ?? id
         self.registry = registry
         hasProcessors = !processors.isEmpty
         processing = Mutex(ProcessorChain(processors))

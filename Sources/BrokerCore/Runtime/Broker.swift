@@ -10,7 +10,9 @@ import ServiceLifecycle
 public final class Broker: Sendable {
     public let config: BrokerConfig
     public let registry: VariableRegistry
-    public let hubs: [SourceHub]
+    /// Every source hub: the configured sources' and those sources add while running.
+    public let directory: HubDirectory
+    public var hubs: [SourceHub] { directory.hubs }
     private let sourceRunners: [(SourceHub, SourceRunner)]
     private let sinkRunners: [(BrokerConfig.SinkEntry, SinkRunner, SinkInput)]
     private let logger: Logger
@@ -23,28 +25,31 @@ public final class Broker: Sendable {
         self.logger = logger
         self.clock = clock
         let directory = Self.directory(of: config.file)
-        var hubs: [SourceHub] = []
+        let hubs = HubDirectory()
         var sources: [(SourceHub, SourceRunner)] = []
         for entry in config.sources where entry.enabled {
             let hub = SourceHub(
                 id: entry.id, typeName: entry.plugin.typeName, registry: registry,
                 processors: try Self.processors(attachedTo: entry.id, config: config, logger: logger, registry: registry, clock: clock))
+            hubs.add(hub)
             var pluginLogger = logger
             pluginLogger[metadataKey: "source"] = "\(entry.id)"
-            let context = PluginContext(logger: pluginLogger, registry: registry, clock: clock, configDirectory: directory)
+            let factory = SourceHubFactory(origin: entry.id, typeName: entry.plugin.typeName, registry: registry, directory: hubs) { _ in
+                // Relayed sources get the processors attached to the entry that relays them.
+                try Self.processors(attachedTo: entry.id, config: config, logger: logger, registry: registry, clock: clock)
+            }
+            let context = PluginContext(logger: pluginLogger, registry: registry, clock: clock, configDirectory: directory, hubFactory: factory)
             sources.append((hub, try entry.makeRunner(context: context)))
-            hubs.append(hub)
         }
         var sinks: [(BrokerConfig.SinkEntry, SinkRunner, SinkInput)] = []
         for entry in config.sinks where entry.enabled {
             var pluginLogger = logger
             pluginLogger[metadataKey: "sink"] = "\(entry.id)"
             let context = PluginContext(logger: pluginLogger, registry: registry, clock: clock, configDirectory: directory)
-            let feeding = entry.sourceIDs.map { ids in hubs.filter { ids.contains($0.id) } } ?? hubs
-            let input = SinkInput(sinkID: entry.id, sources: feeding, rate: entry.rate, clock: clock)
+            let input = SinkInput(sinkID: entry.id, directory: hubs, sourceIDs: entry.sourceIDs, rate: entry.rate, clock: clock)
             sinks.append((entry, try entry.makeRunner(context: context), input))
         }
-        self.hubs = hubs
+        self.directory = hubs
         sourceRunners = sources
         sinkRunners = sinks
     }

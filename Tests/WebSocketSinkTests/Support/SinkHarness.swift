@@ -10,6 +10,8 @@ import Testing
 struct SinkHarness {
     let registry: VariableRegistry
     let hubs: [SourceHub]
+    /// The sink's sources; a test adds one while the sink runs with a `SourceHubFactory` on it.
+    let directory: HubDirectory
     let sink: WebSocketSink
     let task: Task<Void, any Error>
     let port: Int
@@ -46,7 +48,8 @@ struct SinkHarness {
         defaultLogger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let context = PluginContext(logger: logger ?? defaultLogger, registry: registry)
         let sink = try WebSocketSink(id: id, config: config, context: context)
-        let input = SinkInput(sinkID: id, sources: hubs, rate: rate, clock: clock)
+        let directory = HubDirectory(hubs)
+        let input = SinkInput(sinkID: id, directory: directory, rate: rate, clock: clock)
         let failure = Mutex<(any Error)?>(nil)
         let task = Task {
             do {
@@ -65,7 +68,7 @@ struct SinkHarness {
             }
             try await Task.sleep(for: .milliseconds(5))
         }
-        return SinkHarness(registry: registry, hubs: hubs, sink: sink, task: task, port: sink.address?.port ?? 0)
+        return SinkHarness(registry: registry, hubs: hubs, directory: directory, sink: sink, task: task, port: sink.address?.port ?? 0)
     }
 
     /// Cancels the sink and waits for `run` to return; returns how long that took.
