@@ -109,6 +109,13 @@ import Testing
         #expect(MQTTTopics.levelProblem("a/b") != nil)
         #expect(MQTTTopics.levelProblem("#") != nil)
         #expect(MQTTTopics.levelProblem("") != nil)
+        // A relayed source's id spans levels; wildcards and empty levels are still refused.
+        #expect(MQTTTopics.sourceIDProblem("car12/mock") == nil)
+        #expect(MQTTTopics.sourceIDProblem("a+b") != nil)
+        #expect(MQTTTopics.sourceIDProblem("car12/") != nil)
+        #expect(MQTTTopics.sourceIDProblem("/mock") != nil)
+        #expect(MQTTTopics.sourceIDProblem("a//b") != nil)
+        #expect(MQTTTopics.sourceIDProblem("") != nil)
     }
 }
 

@@ -332,4 +332,34 @@ struct MQTTSinkMosquittoTests {
         second.stop()
         _ = await run.stop()
     }
+
+    @Test func aSourceAddedWhileRunningGetsItsOwnSessionAndTopics() async throws {
+        let mosquitto = try Mosquitto()
+        let subscriber = try await mosquitto.subscribe("telemetry/#")
+        let registry = VariableRegistry()
+        let relay = SourceHub(id: "relay", typeName: "mqtt", registry: registry)
+        let directory = HubDirectory([relay])
+        relay.setConnected(true)
+        let clientID = uniqueClientID("grow")
+        let run = try SinkRun(
+            config: testConfig(port: mosquitto.port, clientID: clientID), input: SinkInput(sinkID: "mqtt", directory: directory, rate: 10),
+            registry: registry)
+        #expect(try await run.waitForStats { $0.connectedSessions == 1 })
+
+        let factory = SourceHubFactory(origin: "relay", typeName: "mqtt", registry: registry, directory: directory)
+        let car = DrivenHub(hub: try factory.hub(id: "car12/mock"))
+        car.start()
+        let received = try await subscriber.waitUntil(timeout: 10) { messages in
+            messages.contains { $0.topic == "telemetry/car12/mock/telemetry" } && messages.contains { $0.topic == "telemetry/car12/mock/declarations" }
+        }
+        #expect(received.contains { $0.topic == "telemetry/car12/mock/telemetry" }, "\(received)")
+        let status = try #require(received.first { $0.topic == "telemetry/car12/mock/status" }?.object)
+        #expect(((status["sources"] as? [String: Any])?["car12/mock"] as? [String: Any])?["connected"] as? Bool == true)
+        #expect(received.contains { $0.topic == "telemetry/relay/status" }, "the sources there at the start keep theirs")
+        #expect(try await run.waitForStats { $0.connectedSessions == 2 })
+        #expect(mosquitto.log.contains("as \(clientID)-car12/mock"), "a source added later gets its own client id")
+        #expect(run.logs.messages(exactly: .info).contains { $0.contains("new source 'car12/mock'") })
+        car.stop()
+        _ = await run.stop()
+    }
 }

@@ -92,6 +92,18 @@ public enum MQTTTopics {
         return nil
     }
 
+    /// Why a source id cannot name a source in topics (`<prefix>/<id>/telemetry`), or nil when it
+    /// can. A relayed source's id may hold `/` (`car12/mock`): it then spans several levels.
+    public static func sourceIDProblem(_ id: String) -> String? {
+        if id.isEmpty { return "it is empty" }
+        if id.contains("+") || id.contains("#") { return "it contains a wildcard ('+' or '#')" }
+        if id.contains("\u{0}") { return "it contains NUL" }
+        if id.split(separator: "/", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
+            return "it has an empty topic level ('/' at its start or end, or '//')"
+        }
+        return nil
+    }
+
     /// Why `level` cannot be one level of a topic name, or nil when it can.
     public static func levelProblem(_ level: String) -> String? {
         if level.isEmpty { return "it is empty" }
