@@ -116,6 +116,15 @@ let package = Package(
             name: "F1Source", dependencies: ["BrokerCore", "UDPSupport", .product(name: "Logging", package: "swift-log")],
             path: "Plugins/Sources/F1", exclude: ["README.md"]),
         .target(
+            name: "MQTTSource",
+            dependencies: [
+                "BrokerCore", "MQTTClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/Sources/MQTT", exclude: ["README.md"]),
+        .target(
             name: "OutGaugeSource", dependencies: ["BrokerCore", "OutGaugeProtocol", "UDPSupport"], path: "Plugins/Sources/OutGauge",
             exclude: ["README.md"]),
 
@@ -161,7 +170,7 @@ let package = Package(
             name: "BuiltinPlugins",
             dependencies: [
                 "BrokerCore", "MockSource", "IRacingSource", "InSimSource", "ReplaySource", "StdoutSink", "UDPSink", "MQTTSink",
-                "WebSocketSink", "RaceProcessor", "WebSocketSource", "ForzaSource", "ACCSource", "F1Source", "OutGaugeSource",
+                "WebSocketSink", "RaceProcessor", "WebSocketSource", "ForzaSource", "ACCSource", "F1Source", "OutGaugeSource", "MQTTSource",
             ]),
 
         // The command line.
@@ -257,6 +266,13 @@ let package = Package(
                 "MQTTSink", "MQTTClient", "MockSource", "BrokerTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "MQTTSourceTests",
+            dependencies: [
+                "MQTTSource", "MQTTClient", "MQTTSink", "MockSource", "BrokerTestSupport",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "WebSocketSourceTests",
