@@ -64,6 +64,18 @@ let package = Package(
             ],
             path: "Plugins/Shared/UDPSupport"),
         .target(name: "OutGaugeProtocol", dependencies: ["BrokerCore"], path: "Plugins/Shared/OutGauge"),
+        // The MQTT 3.1.1 client (codec, connection over TCP or TLS, reconnects) of the MQTT sink and source.
+        .target(
+            name: "MQTTClient",
+            dependencies: [
+                "BrokerCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ],
+            path: "Plugins/Shared/MQTTClient"),
 
         // The Win32 functions the iRacing source's Windows code calls, so it type-checks (and runs
         // against a test's fake) on Linux and macOS.
@@ -117,6 +129,15 @@ let package = Package(
             name: "F1Source", dependencies: ["BrokerCore", "UDPSupport", .product(name: "Logging", package: "swift-log")],
             path: "Plugins/Sources/F1", exclude: ["README.md"], resources: [.embedInCode("sample.yaml")]),
         .target(
+            name: "MQTTSource",
+            dependencies: [
+                "BrokerCore", "MQTTClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/Sources/MQTT", exclude: ["README.md"], resources: [.embedInCode("sample.yaml")]),
+        .target(
             name: "OutGaugeSource", dependencies: ["BrokerCore", "OutGaugeProtocol", "UDPSupport"], path: "Plugins/Sources/OutGauge",
             exclude: ["README.md"], resources: [.embedInCode("sample.yaml")]),
 
@@ -154,7 +175,7 @@ let package = Package(
         .target(
             name: "MQTTSink",
             dependencies: [
-                "BrokerCore", .product(name: "CoreMetrics", package: "swift-metrics"),
+                "BrokerCore", "MQTTClient", .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -170,7 +191,7 @@ let package = Package(
             name: "BuiltinPlugins",
             dependencies: [
                 "BrokerCore", "MockSource", "IRacingSource", "InSimSource", "ReplaySource", "StdoutSink", "UDPSink", "MQTTSink",
-                "WebSocketSink", "RaceProcessor", "WebSocketSource", "ForzaSource", "ACCSource", "F1Source", "OutGaugeSource",
+                "WebSocketSink", "RaceProcessor", "WebSocketSource", "ForzaSource", "ACCSource", "F1Source", "OutGaugeSource", "MQTTSource",
             ]),
 
         // The command line.
@@ -261,11 +282,24 @@ let package = Package(
             path: "Tests/WebSocketSinkTests",
             exclude: ["interop"]),
         .testTarget(
+            name: "MQTTClientTests",
+            dependencies: [
+                "MQTTClient", "BrokerTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
+        .testTarget(
             name: "MQTTSinkTests",
             dependencies: [
-                "MQTTSink", "MockSource", "BrokerTestSupport",
+                "MQTTSink", "MQTTClient", "MockSource", "BrokerTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "MQTTSourceTests",
+            dependencies: [
+                "MQTTSource", "MQTTClient", "MQTTSink", "MockSource", "BrokerTestSupport",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "WebSocketSourceTests",

@@ -6,6 +6,7 @@ import IRacingSource
 import InSimSource
 import MockSource
 import MQTTSink
+import MQTTSource
 import RaceProcessor
 import OutGaugeSource
 import ReplaySource
@@ -28,6 +29,7 @@ public enum BuiltinPlugins {
             SourcePlugin(ACCSource.self),
             SourcePlugin(F1Source.self),
             SourcePlugin(OutGaugeSource.self),
+            SourcePlugin(MQTTSource.self),
         ],
         sinks: [
             SinkPlugin(StdoutSink.self),

@@ -2,13 +2,47 @@ import Foundation
 import Synchronization
 
 /// A real Mosquitto MQTT server for tests: started on a free loopback port with a config file the
-/// test writes (listener on 127.0.0.1 only, anonymous or a password file), stopped by its own PID.
+/// test writes (listener on 127.0.0.1 only, anonymous or a password file, optionally a second TLS
+/// listener with the test's certificates), stopped by its own PID.
 ///
 /// Debian's `mosquitto` and `mosquitto-clients` packages provide the programs. Without them the
 /// tests that need them are skipped (`.enabled(if: Mosquitto.isAvailable)`), except under CI
 /// (`CI=true`), where they run and fail with a message naming the packages.
 public final class Mosquitto: @unchecked Sendable {
+    /// A TLS listener's files (paths to PEM files, e.g. from `TestCertificates`).
+    public struct TLSListener: Sendable {
+        /// The CA that client certificates must chain to (`cafile`).
+        public var caFile: String
+        public var certFile: String
+        public var keyFile: String
+        /// Refuse clients without a certificate signed by `caFile`.
+        public var requireCertificate: Bool
+
+        public init(caFile: String, certFile: String, keyFile: String, requireCertificate: Bool = false) {
+            self.caFile = caFile
+            self.certFile = certFile
+            self.keyFile = keyFile
+            self.requireCertificate = requireCertificate
+        }
+    }
+
+    /// The client side of a TLS subscription: the CA to trust, and a client certificate if needed.
+    public struct TLSClient: Sendable {
+        public var caFile: String
+        public var certFile: String?
+        public var keyFile: String?
+
+        public init(caFile: String, certFile: String? = nil, keyFile: String? = nil) {
+            self.caFile = caFile
+            self.certFile = certFile
+            self.keyFile = keyFile
+        }
+    }
+
+    /// The plain listener.
     public let port: Int
+    /// The TLS listener, when the server was started with one.
+    public let tlsPort: Int?
     public let directory: URL
     public var logPath: String { directory.appendingPathComponent("mosquitto.log").path }
     private let configPath: String
@@ -30,19 +64,33 @@ public final class Mosquitto: @unchecked Sendable {
 
     static func require(_ name: String) throws -> String {
         guard let path = program(name) else {
-            throw MosquittoError("\(name) is not installed (apt-get install -y \(packages))")
+            throw TestSetupError("\(name) is not installed (apt-get install -y \(packages))")
         }
         return path
     }
 
-    /// Writes the config (and a password file when `users` is given) and starts the server.
-    public init(users: [String: String]? = nil) throws {
+    /// Writes the config (and a password file when `users` is given) and starts the server, with a
+    /// second listener speaking TLS when `tls` is given.
+    public init(users: [String: String]? = nil, tls: TLSListener? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = try freeLoopbackPort()
         configPath = directory.appendingPathComponent("mosquitto.conf").path
-        var lines = [
-            "listener \(port) 127.0.0.1",
+        var lines = ["listener \(port) 127.0.0.1"]
+        if let tls {
+            let tlsPort = try freeLoopbackPort()
+            self.tlsPort = tlsPort
+            lines += [
+                "listener \(tlsPort) 127.0.0.1",
+                "cafile \(tls.caFile)",
+                "certfile \(tls.certFile)",
+                "keyfile \(tls.keyFile)",
+                "require_certificate \(tls.requireCertificate)",
+            ]
+        } else {
+            tlsPort = nil
+        }
+        lines += [
             "persistence false",
             "log_dest file \(directory.appendingPathComponent("mosquitto.log").path)",
             "log_type all",
@@ -57,7 +105,7 @@ public final class Mosquitto: @unchecked Sendable {
                 while tool.isRunning && Date() < deadline { usleep(5_000) }
                 guard tool.exitStatus == 0 else {
                     tool.terminate()
-                    throw MosquittoError("mosquitto_passwd failed for user \(name)")
+                    throw TestSetupError("mosquitto_passwd failed for user \(name)")
                 }
             }
             lines += ["allow_anonymous false", "password_file \(passwordFile)"]
@@ -79,12 +127,12 @@ public final class Mosquitto: @unchecked Sendable {
         process.withLock { $0 = server }
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            if !server.isRunning { throw MosquittoError("mosquitto exited at start:\n\(log)") }
-            if Self.accepts(port: port) { return }
+            if !server.isRunning { throw TestSetupError("mosquitto exited at start:\n\(log)") }
+            if Self.accepts(port: port) && tlsPort.map(Self.accepts(port:)) != false { return }
             usleep(20_000)
         }
         stop()
-        throw MosquittoError("mosquitto did not listen on port \(port) within 10 s:\n\(log)")
+        throw TestSetupError("mosquitto did not listen on port \(port) within 10 s:\n\(log)")
     }
 
     /// Stops the server this object started (SIGTERM, then SIGKILL after 5 s), by its PID.
@@ -99,13 +147,22 @@ public final class Mosquitto: @unchecked Sendable {
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Starts `mosquitto_sub` on `topic` (an MQTT filter) and returns once the server has
-    /// acknowledged the subscription, so nothing published afterwards can be missed.
-    public func subscribe(_ topic: String, qos: Int = 0, username: String? = nil, password: String? = nil) async throws -> MQTTSubscriber {
+    /// acknowledged the subscription, so nothing published afterwards can be missed. With `tls`, it
+    /// connects to the TLS listener and verifies the server against the CA given.
+    public func subscribe(
+        _ topic: String, qos: Int = 0, username: String? = nil, password: String? = nil, tls: TLSClient? = nil
+    ) async throws -> MQTTSubscriber {
         let clientID = "sub-\(UUID().uuidString.prefix(8))"
-        let subscriber = try MQTTSubscriber(port: port, topic: topic, qos: qos, clientID: clientID, username: username, password: password)
+        var connection = ["-p", String(port)]
+        if let tls {
+            guard let tlsPort else { throw TestSetupError("this mosquitto has no TLS listener") }
+            connection = ["-p", String(tlsPort), "--cafile", tls.caFile]
+            if let certFile = tls.certFile, let keyFile = tls.keyFile { connection += ["--cert", certFile, "--key", keyFile] }
+        }
+        let subscriber = try MQTTSubscriber(connection: connection, topic: topic, qos: qos, clientID: clientID, username: username, password: password)
         let deadline = Date().addingTimeInterval(5)
         while !log.contains("Sending SUBACK to \(clientID)") {
-            guard Date() < deadline else { throw MosquittoError("mosquitto_sub \(clientID) did not subscribe within 5 s:\n\(log)") }
+            guard Date() < deadline else { throw TestSetupError("mosquitto_sub \(clientID) did not subscribe within 5 s:\n\(log)") }
             try await Task.sleep(for: .milliseconds(10))
         }
         return subscriber
@@ -156,9 +213,9 @@ public final class MQTTSubscriber: @unchecked Sendable {
     private let process: ChildProcess
     private let outputPath: String
 
-    init(port: Int, topic: String, qos: Int, clientID: String, username: String?, password: String?) throws {
+    init(connection: [String], topic: String, qos: Int, clientID: String, username: String?, password: String?) throws {
         outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-sub-\(UUID().uuidString).txt").path
-        var arguments = ["-h", "127.0.0.1", "-p", String(port), "-i", clientID, "-t", topic, "-q", String(qos), "-F", "%U\t%t\t%r\t%q\t%p"]
+        var arguments = ["-h", "127.0.0.1"] + connection + ["-i", clientID, "-t", topic, "-q", String(qos), "-F", "%U\t%t\t%r\t%q\t%p"]
         if let username { arguments += ["-u", username] }
         if let password { arguments += ["-P", password] }
         process = ChildProcess([try Mosquitto.require("mosquitto_sub")] + arguments, output: outputPath)
@@ -198,8 +255,8 @@ public final class MQTTSubscriber: @unchecked Sendable {
     }
 }
 
-/// A test set-up problem with Mosquitto, as one line.
-public struct MosquittoError: Error, CustomStringConvertible {
+/// A test set-up problem (a program missing or failing, a server that will not start), as one line.
+public struct TestSetupError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }

@@ -83,7 +83,8 @@ public enum PluginCompliance {
         #expect(types.contains(typeName), "the sample config of \(typeName) does not use it")
     }
 
-    /// Starts the source from its fixture; expects connected status and frames; stops it.
+    /// Starts the source from its fixture; expects connected status and frames (on its own hub, or
+    /// on hubs it added through its `hubFactory`); stops it.
     public static func checkSource(_ fixture: SourceFixture, catalog: PluginCatalog, timeout: Double = 20) async throws {
         let prepared: (entry: String, tearDown: @Sendable () async -> Void)
         do {
@@ -106,20 +107,25 @@ public enum PluginCompliance {
         let source = try #require(config.sources.first)
         let registry = VariableRegistry()
         let hub = SourceHub(id: source.id, typeName: source.plugin.typeName, registry: registry)
-        let context = PluginContext(logger: Logger(label: "compliance"), registry: registry)
+        // A source that relays others (mqtt) adds hubs of its own: its frames may be on those.
+        let directory = HubDirectory([hub])
+        let factory = SourceHubFactory(origin: source.id, typeName: source.plugin.typeName, registry: registry, directory: directory)
+        let context = PluginContext(logger: Logger(label: "compliance"), registry: registry, hubFactory: factory)
         let runner = try source.makeRunner(context: context)
         let task = Task { try await runner.run(hub) }
 
-        await waitUntil(timeout: timeout) { hub.status.connected && (hub.latestFrame?.seq ?? 0) >= 2 }
+        func emitting() -> SourceHub? { directory.hubs.first { ($0.latestFrame?.seq ?? 0) >= 2 } }
+        await waitUntil(timeout: timeout) { hub.status.connected && emitting() != nil }
         #expect(hub.status.connected, "\(fixture.typeName) never reported connected")
-        let frame = try #require(hub.latestFrame, "\(fixture.typeName) published no frame within \(timeout) s")
+        let output = emitting() ?? hub
+        let frame = try #require(output.latestFrame, "\(fixture.typeName) published no frame within \(timeout) s")
         #expect(frame.seq >= 2, "\(fixture.typeName) published only one frame")
         #expect(!frame.layout.fields.isEmpty, "\(fixture.typeName) declared no variables")
         for field in frame.layout.fields {
             #expect(registry.id(named: field.name) == field.variable, "\(field.name) is not registered under its id")
         }
         let message = BrokerMessages.telemetry(
-            sourceID: hub.id, frame: frame, selection: VariableSelection.all.resolve(sourceID: hub.id, layout: frame.layout, registry: registry))
+            sourceID: output.id, frame: frame, selection: VariableSelection.all.resolve(sourceID: output.id, layout: frame.layout, registry: registry))
         #expect((try? JSONSerialization.jsonObject(with: Data(message))) != nil, "\(fixture.typeName) frame does not encode to valid JSON")
 
         try await expectPromptStop(task, name: fixture.typeName)

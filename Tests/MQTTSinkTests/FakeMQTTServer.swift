@@ -1,8 +1,7 @@
+import MQTTClient
 import NIOCore
 import NIOPosix
 import Synchronization
-
-@testable import MQTTSink
 
 /// A scripted MQTT server on loopback for what a real one will not do on demand: withhold
 /// PUBACKs, ignore PINGREQs, answer with malformed bytes.

@@ -1,5 +1,7 @@
 import BrokerCore
+import BrokerTestSupport
 import MockSource
+import MQTTClient
 import Testing
 
 @testable import MQTTSink
@@ -66,10 +68,11 @@ import Testing
         #expect(config.maxInFlight == 4 && config.reconnect == MQTTReconnectPolicy(minimumSeconds: 0.5, maximumSeconds: 8))
     }
 
-    @Test func tlsIsRefusedClearly() {
-        let found = errors("url: mqtts://mqtt.example.org:8883")
-        #expect(found.count == 1)
-        #expect(found.first?.hasPrefix("test.yaml:5:10: TLS not supported yet") == true, "\(found)")
+    @Test func mqttsSelectsTLSOnPort8883ByDefault() throws {
+        let (config, _) = try load("url: mqtts://mqtt.example.org")
+        #expect(config.server == MQTTServerAddress(host: "mqtt.example.org", port: 8883, usesTLS: true))
+        #expect(config.server.description == "mqtts://mqtt.example.org:8883")
+        #expect(config.tls == nil, "no tls key: the system's trust roots, verification on")
     }
 
     @Test(arguments: [
@@ -101,10 +104,87 @@ import Testing
     }
 
     @Test func sourceIDsThatCannotBeTopicLevelsAreRefused() {
-        #expect(MQTTSink.topicLevelProblem("iracing") == nil)
-        #expect(MQTTSink.topicLevelProblem("a+b") != nil)
-        #expect(MQTTSink.topicLevelProblem("a/b") != nil)
-        #expect(MQTTSink.topicLevelProblem("#") != nil)
-        #expect(MQTTSink.topicLevelProblem("") != nil)
+        #expect(MQTTTopics.levelProblem("iracing") == nil)
+        #expect(MQTTTopics.levelProblem("a+b") != nil)
+        #expect(MQTTTopics.levelProblem("a/b") != nil)
+        #expect(MQTTTopics.levelProblem("#") != nil)
+        #expect(MQTTTopics.levelProblem("") != nil)
+        // A relayed source's id spans levels; wildcards and empty levels are still refused.
+        #expect(MQTTTopics.sourceIDProblem("car12/mock") == nil)
+        #expect(MQTTTopics.sourceIDProblem("a+b") != nil)
+        #expect(MQTTTopics.sourceIDProblem("car12/") != nil)
+        #expect(MQTTTopics.sourceIDProblem("/mock") != nil)
+        #expect(MQTTTopics.sourceIDProblem("a//b") != nil)
+        #expect(MQTTTopics.sourceIDProblem("") != nil)
+    }
+}
+
+/// `tls:` files are checked when the config loads, relative to the config's folder, and each
+/// problem is reported at its key.
+@Suite(.enabled(if: TestCertificates.opensslAvailable, "needs openssl"))
+struct MQTTTLSConfigTests {
+    /// Loads a config file written into the certificates' folder; returns the config or the errors.
+    func load(_ sinkKeys: String, in certificates: TestCertificates) throws -> (MQTTConfig?, [String]) {
+        let path = certificates.path("config.yaml")
+        let text = "sources:\n  - type: mock\nsinks:\n  - type: mqtt\n" + sinkKeys.split(separator: "\n").map { "    \($0)\n" }.joined()
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            let loaded = try ConfigLoader(catalog: MQTTConfigTests.catalog).load(file: path)
+            return (loaded.sinks.first?.config as? MQTTConfig, [])
+        } catch let errors as ConfigErrors {
+            return (nil, errors.errors.map(\.description))
+        }
+    }
+
+    @Test func relativePathsAreReadFromTheConfigsFolder() async throws {
+        let certificates = try await TestCertificates()
+        defer { certificates.remove() }
+        try await certificates.issue("client")
+        let (config, errors) = try load(
+            "url: mqtts://127.0.0.1:8883\ntls: {ca: ca.pem, cert: client.pem, key: client.key, insecure_skip_verify: false}", in: certificates)
+        #expect(errors.isEmpty, "\(errors)")
+        let tls = try #require(config?.tls)
+        #expect(tls == MQTTTLSOptions(ca: "ca.pem", cert: "client.pem", key: "client.key"))
+        // At run time the same paths resolve against the context's config folder.
+        let context = PluginContext(logger: LogCapture().logger, registry: VariableRegistry(), configDirectory: certificates.folder.path)
+        #expect(try MQTTSink(id: "mqtt", config: try #require(config), context: context).tls != nil)
+    }
+
+    @Test func everyFileProblemIsReportedAtItsKey() async throws {
+        let certificates = try await TestCertificates()
+        defer { certificates.remove() }
+        let client = try await certificates.issue("client")
+        let other = try await certificates.issue("other")
+        try "not a certificate\n".write(toFile: certificates.path("junk.pem"), atomically: true, encoding: .utf8)
+        let config = certificates.path("config.yaml")
+
+        var (_, errors) = try load("url: mqtts://h\ntls:\n  ca: missing.pem", in: certificates)
+        #expect(errors == ["\(config):7:11: TLS CA file \(certificates.path("missing.pem")) does not exist"])
+
+        (_, errors) = try load("url: mqtts://h\ntls:\n  ca: junk.pem", in: certificates)
+        #expect(errors == ["\(config):7:11: TLS CA file \(certificates.path("junk.pem")) holds no PEM certificate"])
+
+        (_, errors) = try load("url: mqtts://h\ntls:\n  cert: client.pem", in: certificates)
+        #expect(errors == ["\(config):7:13: cert needs key (the client certificate's private key file)"])
+
+        (_, errors) = try load("url: mqtts://h\ntls:\n  cert: client.pem\n  key: junk.pem", in: certificates)
+        #expect(errors.count == 1 && errors.first?.hasPrefix("\(config):8:12: TLS key file \(certificates.path("junk.pem")) holds no readable PEM private key") == true, "\(errors)")
+
+        (_, errors) = try load("url: mqtts://h\ntls:\n  cert: \(client.cert)\n  key: \(other.key)", in: certificates)
+        #expect(errors.count == 1 && errors.first?.hasPrefix("\(config):8:12: TLS key file \(other.key) does not match the client certificate") == true, "\(errors)")
+
+        (_, errors) = try load("url: mqtt://h\ntls: {ca: ca.pem}", in: certificates)
+        #expect(errors == ["\(config):6:10: tls applies to mqtts:// urls only (the url is mqtt://h:1883)"])
+    }
+
+    @Test func aFileGoneByStartIsOneLineNamingIt() throws {
+        let config = MQTTConfig(server: MQTTServerAddress(host: "h", port: 8883, usesTLS: true), tls: MQTTTLSOptions(ca: "/nonexistent/ca.pem"))
+        let context = PluginContext(logger: LogCapture().logger, registry: VariableRegistry())
+        #expect(throws: PluginError.self) { try MQTTSink(id: "up", config: config, context: context) }
+        do {
+            _ = try MQTTSink(id: "up", config: config, context: context)
+        } catch {
+            #expect("\(error)" == "mqtt sink 'up': TLS CA file /nonexistent/ca.pem does not exist")
+        }
     }
 }

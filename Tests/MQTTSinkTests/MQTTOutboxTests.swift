@@ -1,5 +1,6 @@
 import BrokerCore
 import BrokerTestSupport
+import MQTTClient
 import Testing
 
 @testable import MQTTSink

@@ -2,6 +2,7 @@ import BrokerCore
 import BrokerTestSupport
 import Foundation
 import MockSource
+import MQTTClient
 import Testing
 
 @testable import MQTTSink
@@ -15,7 +16,7 @@ struct MQTTSinkMosquittoTests {
         let subscriber = try await mosquitto.subscribe("telemetry/#")
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = SinkRun(
+        let run = try SinkRun(
             config: testConfig(port: mosquitto.port, clientID: uniqueClientID("rate")) { $0.variables = .names(["Speed", "Gear"]) },
             hubs: [car.hub], registry: registry, rate: MQTTSink.defaultRate ?? 0)
         car.start()
@@ -63,7 +64,7 @@ struct MQTTSinkMosquittoTests {
         let mosquitto = try Mosquitto()
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = SinkRun(config: testConfig(port: mosquitto.port, clientID: uniqueClientID("retain")), hubs: [car.hub], registry: registry)
+        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: uniqueClientID("retain")), hubs: [car.hub], registry: registry)
         car.start()
         #expect(try await run.waitForStats { $0.published >= 5 })
 
@@ -93,7 +94,7 @@ struct MQTTSinkMosquittoTests {
         let mosquitto = try Mosquitto()
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = SinkRun(config: testConfig(port: mosquitto.port, clientID: uniqueClientID("restart")), hubs: [car.hub], registry: registry)
+        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: uniqueClientID("restart")), hubs: [car.hub], registry: registry)
         car.start()
         #expect(try await run.waitForStats { $0.connected && $0.published >= 3 })
 
@@ -122,7 +123,7 @@ struct MQTTSinkMosquittoTests {
         let mosquitto = try Mosquitto(users: ["league": "right"])
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = SinkRun(
+        let run = try SinkRun(
             config: testConfig(port: mosquitto.port, clientID: uniqueClientID("creds")) {
                 $0.username = "league"
                 $0.password = "wrong"
@@ -165,7 +166,7 @@ struct MQTTSinkMosquittoTests {
         let subscriber = try await mosquitto.subscribe("telemetry/car/telemetry", username: "league", password: "pa ss:word")
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = SinkRun(config: config, hubs: [car.hub], registry: registry)
+        let run = try SinkRun(config: config, hubs: [car.hub], registry: registry)
         car.start()
         let received = try await subscriber.waitUntil { $0.count >= 3 }
         #expect(received.count >= 3, "no telemetry with credentials from the environment")
@@ -178,7 +179,7 @@ struct MQTTSinkMosquittoTests {
         let mosquitto = try Mosquitto()
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = SinkRun(config: testConfig(port: mosquitto.port, clientID: uniqueClientID("will")), hubs: [car.hub], registry: registry)
+        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: uniqueClientID("will")), hubs: [car.hub], registry: registry)
         car.start()
         #expect(try await run.waitForStats { $0.connected && $0.published >= 3 })
         let subscriber = try await mosquitto.subscribe("telemetry/car/status")
@@ -243,7 +244,7 @@ struct MQTTSinkMosquittoTests {
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
         let clientID = uniqueClientID("qos1")
-        let run = SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID) { $0.qos = .atLeastOnce }, hubs: [car.hub], registry: registry)
+        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID) { $0.qos = .atLeastOnce }, hubs: [car.hub], registry: registry)
         car.start()
         let received = try await subscriber.waitUntil { $0.filter { $0.topic.hasSuffix("/telemetry") }.count >= 10 }
         car.stop()
@@ -264,7 +265,7 @@ struct MQTTSinkMosquittoTests {
         let registry = VariableRegistry()
         let idle = SourceHub(id: "idle", typeName: "test", registry: registry)
         let clientID = uniqueClientID("ping")
-        let run = SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID) { $0.keepAliveSeconds = 1 }, hubs: [idle], registry: registry)
+        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID) { $0.keepAliveSeconds = 1 }, hubs: [idle], registry: registry)
         #expect(try await run.waitForStats { $0.connected })
         // Mosquitto drops a client silent for 1.5 keep-alives; PINGREQs every 0.5 s keep it.
         let started = Date()
@@ -282,7 +283,7 @@ struct MQTTSinkMosquittoTests {
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
         let clientID = uniqueClientID("bye")
-        let run = SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID), hubs: [car.hub], registry: registry)
+        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID), hubs: [car.hub], registry: registry)
         car.start()
         #expect(try await run.waitForStats { $0.published >= 3 })
         let subscriber = try await mosquitto.subscribe("telemetry/car/status")
@@ -303,7 +304,7 @@ struct MQTTSinkMosquittoTests {
         let subscriber = try await mosquitto.subscribe("telemetry/car/vars/+")
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = SinkRun(
+        let run = try SinkRun(
             config: testConfig(port: mosquitto.port, clientID: uniqueClientID("vars")) {
                 $0.perVariable = true
                 $0.variables = .names(["Gear", "RPM"])
@@ -323,7 +324,7 @@ struct MQTTSinkMosquittoTests {
         let first = DrivenHub(id: "iracing", registry: registry)
         let second = DrivenHub(id: "lfs", registry: registry)
         let clientID = uniqueClientID("multi")
-        let run = SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID), hubs: [first.hub, second.hub], registry: registry)
+        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID), hubs: [first.hub, second.hub], registry: registry)
         first.start()
         second.start()
         #expect(try await run.waitForStats { $0.connectedSessions == 2 })
@@ -333,6 +334,36 @@ struct MQTTSinkMosquittoTests {
         #expect(mosquitto.log.contains("as \(clientID)-iracing") && mosquitto.log.contains("as \(clientID)-lfs"))
         first.stop()
         second.stop()
+        _ = await run.stop()
+    }
+
+    @Test func aSourceAddedWhileRunningGetsItsOwnSessionAndTopics() async throws {
+        let mosquitto = try Mosquitto()
+        let subscriber = try await mosquitto.subscribe("telemetry/#")
+        let registry = VariableRegistry()
+        let relay = SourceHub(id: "relay", typeName: "mqtt", registry: registry)
+        let directory = HubDirectory([relay])
+        relay.setConnected(true)
+        let clientID = uniqueClientID("grow")
+        let run = try SinkRun(
+            config: testConfig(port: mosquitto.port, clientID: clientID), input: SinkInput(sinkID: "mqtt", directory: directory, rate: 10),
+            registry: registry)
+        #expect(try await run.waitForStats { $0.connectedSessions == 1 })
+
+        let factory = SourceHubFactory(origin: "relay", typeName: "mqtt", registry: registry, directory: directory)
+        let car = DrivenHub(hub: try factory.hub(id: "car12/mock"))
+        car.start()
+        let received = try await subscriber.waitUntil(timeout: 10) { messages in
+            messages.contains { $0.topic == "telemetry/car12/mock/telemetry" } && messages.contains { $0.topic == "telemetry/car12/mock/declarations" }
+        }
+        #expect(received.contains { $0.topic == "telemetry/car12/mock/telemetry" }, "\(received)")
+        let status = try #require(received.first { $0.topic == "telemetry/car12/mock/status" }?.object)
+        #expect(((status["sources"] as? [String: Any])?["car12/mock"] as? [String: Any])?["connected"] as? Bool == true)
+        #expect(received.contains { $0.topic == "telemetry/relay/status" }, "the sources there at the start keep theirs")
+        #expect(try await run.waitForStats { $0.connectedSessions == 2 })
+        #expect(mosquitto.log.contains("as \(clientID)-car12/mock"), "a source added later gets its own client id")
+        #expect(run.logs.messages(exactly: .info).contains { $0.contains("new source 'car12/mock'") })
+        car.stop()
         _ = await run.stop()
     }
 }

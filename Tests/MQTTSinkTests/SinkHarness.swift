@@ -2,6 +2,7 @@ import BrokerCore
 import BrokerTestSupport
 import Foundation
 import Logging
+import MQTTClient
 import Synchronization
 import Testing
 
@@ -13,8 +14,13 @@ final class DrivenHub: Sendable {
     let layout: FrameLayout
     private let driver = Mutex<Task<Void, Never>?>(nil)
 
-    init(id: String = "car", registry: VariableRegistry) {
-        hub = SourceHub(id: id, typeName: "test", registry: registry)
+    convenience init(id: String = "car", registry: VariableRegistry) {
+        self.init(hub: SourceHub(id: id, typeName: "test", registry: registry))
+    }
+
+    /// Drives a hub made elsewhere (one a source added at run time).
+    init(hub: SourceHub) {
+        self.hub = hub
         layout = hub.declare(["Speed", "RPM", "Gear"].compactMap { name in
             VariableCatalogue.all.first { $0.name == name }.map { VariableDeclaration($0) }
         })
@@ -55,13 +61,17 @@ final class SinkRun: Sendable {
     private let task: Task<Void, any Error>
     private let sessionsByID = SessionDirectory()
 
-    init(config: MQTTConfig, hubs: [SourceHub], registry: VariableRegistry, rate: Double = 10) {
+    convenience init(config: MQTTConfig, hubs: [SourceHub], registry: VariableRegistry, rate: Double = 10) throws {
+        try self.init(config: config, input: SinkInput(sinkID: "mqtt", sources: hubs, rate: rate), registry: registry)
+    }
+
+    /// A sink fed by `input`, e.g. one following a `HubDirectory` that grows while it runs.
+    init(config: MQTTConfig, input: SinkInput, registry: VariableRegistry) throws {
         let context = PluginContext(logger: logs.logger(level: .debug), registry: registry, metrics: metrics)
-        let sink = MQTTSink(id: "mqtt", config: config, context: context)
+        let sink = try MQTTSink(id: "mqtt", config: config, context: context)
         self.sink = sink
-        let input = SinkInput(sinkID: "mqtt", sources: hubs, rate: rate)
         let sessions = sessionsByID
-        task = Task { try await sink.run(input: input) { started in sessions.set(started) } }
+        task = Task { try await sink.run(input: input) { started in sessions.add(started) } }
     }
 
     deinit { task.cancel() }
@@ -118,6 +128,6 @@ func uniqueClientID(_ name: String) -> String {
 /// The sessions a running sink created, by source id.
 final class SessionDirectory: Sendable {
     private let sessions = Mutex<[String: MQTTSession]>([:])
-    func set(_ started: [String: MQTTSession]) { sessions.withLock { $0 = started } }
+    func add(_ started: MQTTSession) { sessions.withLock { $0[started.hub.id] = started } }
     func session(_ sourceID: String) -> MQTTSession? { sessions.withLock { $0[sourceID] } }
 }

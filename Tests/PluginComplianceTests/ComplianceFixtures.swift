@@ -12,6 +12,7 @@ enum ComplianceFixtures {
         accFixture,
         f1Fixture,
         outgaugeFixture,
+        mqttSourceFixture,
     ]
 
     static let sinks: [PluginCompliance.SinkFixture] = [

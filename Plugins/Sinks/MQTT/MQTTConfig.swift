@@ -1,10 +1,12 @@
 import BrokerCore
-import Foundation
+import MQTTClient
 
 /// The MQTT sink's settings (issue 10; keys and defaults in the plugin's README).
 public struct MQTTConfig: PluginConfig {
-    /// Where the MQTT server is, from `url` (`mqtt://host:1883`).
+    /// Where the MQTT server is, from `url` (`mqtt://host:1883`, `mqtts://host:8883`).
     public var server: MQTTServerAddress
+    /// CAs, client certificate and verification for an `mqtts://` server.
+    public var tls: MQTTTLSOptions?
     /// Sent as-is with one source; with several, each source's session adds `-<source id>`.
     public var clientID: String
     public var username: String?
@@ -24,8 +26,7 @@ public struct MQTTConfig: PluginConfig {
     public var reconnect: MQTTReconnectPolicy
 
     enum CodingKeys: String, CodingKey {
-        case url, username, password, qos, variables, reconnect
-        case clientID = "client_id"
+        case qos, variables, reconnect
         case topicPrefix = "topic_prefix"
         case keepAliveSeconds = "keepalive_s"
         case retainStatus = "retain_status"
@@ -34,21 +35,16 @@ public struct MQTTConfig: PluginConfig {
     }
 
     /// `broker-<host name>`, so several brokers on one MQTT server get distinct identifiers.
-    public static var defaultClientID: String {
-        var name = [CChar](repeating: 0, count: 256)
-        guard gethostname(&name, name.count - 1) == 0 else { return "broker-unknown" }
-        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let short = host.split(separator: ".").first.map(String.init) ?? ""
-        return "broker-" + (short.isEmpty ? "unknown" : short)
-    }
+    public static var defaultClientID: String { MQTTConnectionOptions.hostClientID }
 
     public init(
-        server: MQTTServerAddress = MQTTServerAddress(host: "127.0.0.1", port: 1883), clientID: String = MQTTConfig.defaultClientID,
+        server: MQTTServerAddress = MQTTServerAddress(host: "127.0.0.1", port: 1883), tls: MQTTTLSOptions? = nil, clientID: String = MQTTConfig.defaultClientID,
         username: String? = nil, password: String? = nil, topicPrefix: String = "telemetry", qos: MQTTQoS = .atMostOnce,
         variables: VariableSelection = .all, keepAliveSeconds: Int = 30, retainStatus: Bool = true, perVariable: Bool = false,
         maxInFlight: Int = 20, reconnect: MQTTReconnectPolicy = MQTTReconnectPolicy()
     ) {
         self.server = server
+        self.tls = tls
         self.clientID = clientID
         self.username = username
         self.password = password
@@ -63,27 +59,15 @@ public struct MQTTConfig: PluginConfig {
     }
 
     public init(from decoder: any Decoder) throws {
+        let connection = try MQTTConnectionOptions(from: decoder, defaultClientID: Self.defaultClientID)
+        server = connection.server
+        tls = connection.tls
+        clientID = connection.clientID
+        username = connection.username
+        password = connection.password
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let url = try c.decode(String.self, forKey: .url)
-        do {
-            server = try MQTTServerAddress(url: url)
-        } catch {
-            server = MQTTServerAddress(host: "127.0.0.1", port: 1883)
-            try c.reportOrThrow("\(error)", key: .url)
-        }
-        clientID = try c.value(.clientID, default: Self.defaultClientID)
-        if clientID.isEmpty || clientID.utf8.count > 0xFFFF {
-            try c.reportOrThrow("client_id must be 1 to 65535 bytes long", key: .clientID)
-        }
-        username = try c.decodeIfPresent(String.self, forKey: .username)
-        password = try c.decodeIfPresent(String.self, forKey: .password)
-        if let username, username.utf8.count > 0xFFFF { try c.reportOrThrow("username must be at most 65535 bytes long", key: .username) }
-        if let password, password.utf8.count > 0xFFFF { try c.reportOrThrow("password must be at most 65535 bytes long", key: .password) }
-        if password != nil && username == nil {
-            try c.reportOrThrow("password needs a username (MQTT 3.1.1 sends no password without one)", key: .password)
-        }
         topicPrefix = try c.value(.topicPrefix, default: "telemetry")
-        if let problem = Self.problem(withTopicPrefix: topicPrefix) { try c.reportOrThrow(problem, key: .topicPrefix) }
+        if let problem = MQTTTopics.problem(withTopicPrefix: topicPrefix) { try c.reportOrThrow(problem, key: .topicPrefix) }
         switch try c.value(.qos, default: 0) {
         case 0: qos = .atMostOnce
         case 1: qos = .atLeastOnce
@@ -102,82 +86,6 @@ public struct MQTTConfig: PluginConfig {
         reconnect = try c.value(.reconnect, default: MQTTReconnectPolicy())
     }
 
-    /// Why `prefix` cannot start an MQTT topic name, or nil when it can.
-    static func problem(withTopicPrefix prefix: String) -> String? {
-        if prefix.isEmpty { return "topic_prefix must not be empty" }
-        if prefix.contains("+") || prefix.contains("#") { return "topic_prefix must not contain the wildcards '+' or '#'" }
-        if prefix.contains("\u{0}") { return "topic_prefix must not contain NUL" }
-        if prefix.hasPrefix("$") { return "topic_prefix must not start with '$' (reserved for the server's own topics)" }
-        if prefix.hasPrefix("/") || prefix.hasSuffix("/") { return "topic_prefix must not start or end with '/'" }
-        return nil
-    }
-}
-
-/// Host and port of an MQTT server, parsed from `mqtt://host:port`.
-public struct MQTTServerAddress: Sendable, Equatable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
-
-    /// Accepts `mqtt://host`, `mqtt://host:port`, `mqtt://[v6-address]:port` (also `tcp://`).
-    public init(url: String) throws {
-        guard let schemeEnd = url.range(of: "://") else {
-            throw PluginError("url must look like mqtt://host:1883, found '\(url)'")
-        }
-        let scheme = url[..<schemeEnd.lowerBound].lowercased()
-        switch scheme {
-        case "mqtt", "tcp":
-            break
-        case "mqtts", "ssl", "tls":
-            throw PluginError("TLS not supported yet: use mqtt:// (plain TCP), e.g. through a local TLS tunnel or a bridge on the MQTT server")
-        case "ws", "wss":
-            throw PluginError("MQTT over WebSocket is not supported: use mqtt://host:1883")
-        default:
-            throw PluginError("unknown scheme '\(scheme)' in url (expected mqtt://host:1883)")
-        }
-        var rest = url[schemeEnd.upperBound...]
-        if rest.hasSuffix("/") { rest = rest.dropLast() }
-        guard !rest.contains("/"), !rest.contains("?"), !rest.contains("#") else {
-            throw PluginError("url must be mqtt://host:port with no path, found '\(url)'")
-        }
-        guard !rest.contains("@") else {
-            throw PluginError("put credentials in username and password, not in the url")
-        }
-        var host: Substring
-        var portText: Substring?
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { throw PluginError("unclosed '[' in url '\(url)'") }
-            host = rest[rest.index(after: rest.startIndex)..<close]
-            let after = rest[rest.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw PluginError("expected ':port' after ']' in url '\(url)'") }
-                portText = after.dropFirst()
-            }
-        } else if let colon = rest.firstIndex(of: ":") {
-            host = rest[..<colon]
-            portText = rest[rest.index(after: colon)...]
-        } else {
-            host = rest
-        }
-        guard !host.isEmpty else { throw PluginError("url '\(url)' has no host") }
-        var port = 1883
-        if let portText {
-            guard let value = Int(portText), (1...65535).contains(value) else {
-                throw PluginError("port in url must be a number from 1 to 65535, found '\(portText)'")
-            }
-            port = value
-        }
-        self.host = String(host)
-        self.port = port
-    }
-
-    public var description: String {
-        host.contains(":") ? "mqtt://[\(host)]:\(port)" : "mqtt://\(host):\(port)"
-    }
 }
 
 /// How long to wait between connection attempts: from `min_s`, doubling per failure up to `max_s`.

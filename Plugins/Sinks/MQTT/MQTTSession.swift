@@ -1,5 +1,6 @@
 import BrokerCore
 import Logging
+import MQTTClient
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -13,6 +14,7 @@ final class MQTTSession: Sendable {
     /// What the session needs to know besides its source.
     struct Settings: Sendable {
         var server: MQTTServerAddress
+        var tls: MQTTTLSClient?
         var clientID: String
         var username: String?
         var password: String?
@@ -22,18 +24,6 @@ final class MQTTSession: Sendable {
         var maxInFlight: Int
         var reconnect: MQTTReconnectPolicy
         var sinkID: String
-    }
-
-    /// How one connection ended.
-    enum Outcome: Sendable, Equatable {
-        /// The task was cancelled; the session said goodbye.
-        case stopped
-        /// No TCP connection, or no CONNACK.
-        case unreachable(String)
-        /// The server answered CONNACK with a refusal.
-        case refused(MQTTConnectReturnCode)
-        /// An accepted connection ended.
-        case lost(String, connectedFor: Double)
     }
 
     let hub: SourceHub
@@ -52,14 +42,7 @@ final class MQTTSession: Sendable {
     /// Topics on which a message was too large for MQTT, each reported once.
     private let reportedOversized = Mutex<Set<String>>([])
     /// The current connection, so tests can cut it as a crash would.
-    private let current = Mutex<MQTTConnection?>(nil)
-
-    /// How often a connection's task wakes to check keep-alive and handshake deadlines.
-    static let tick = TimeAmount.milliseconds(250)
-    /// How long the server has to answer CONNECT.
-    static let handshakeTimeout = 10.0
-    /// A connection that lasted this long resets the backoff to `min_s`.
-    static let stableAfterSeconds = 10.0
+    private let current = Mutex<MQTTConnection<OutboundMessage>?>(nil)
 
     init(
         hub: SourceHub, settings: Settings, topicPrefix: String, statistics: MQTTStatistics, logger: Logger, clock: any BrokerClock,
@@ -107,66 +90,38 @@ final class MQTTSession: Sendable {
     /// Connects, publishes and reconnects with backoff until the task is cancelled; then sends
     /// the final status and DISCONNECT and returns.
     func run() async {
-        var delay = settings.reconnect.minimumSeconds
-        var hasConnected = false
-        var failedAttempts = 0
-        /// The problem last logged, so a repeating one is logged once.
-        var reported: String?
         statistics.update { $0.sessions += 1 }
         defer { statistics.update { $0.sessions -= 1 } }
-
-        while !Task.isCancelled {
-            let outcome = await connectAndServe(isReconnect: hasConnected, failedAttempts: failedAttempts)
-            switch outcome {
-            case .stopped:
-                return
-            case let .unreachable(reason):
-                failedAttempts += 1
-                if reported != reason {
-                    reported = reason
-                    logger.warning("mqtt sink '\(settings.sinkID)': cannot connect to \(settings.server): \(reason); retrying with backoff")
-                } else {
-                    logger.debug("mqtt sink '\(settings.sinkID)': attempt \(failedAttempts) to reach \(settings.server) failed: \(reason)")
-                }
-            case let .refused(code):
-                failedAttempts += 1
-                let message = "the server refused the connection: \(code.meaning) (CONNACK return code \(code.rawValue))"
-                if reported != message {
-                    reported = message
-                    logger.error("mqtt sink '\(settings.sinkID)': \(settings.server) as '\(settings.clientID)': \(message)")
-                }
-            case let .lost(reason, connectedFor):
-                hasConnected = true
-                failedAttempts = 0
-                reported = nil
-                if connectedFor >= Self.stableAfterSeconds { delay = settings.reconnect.minimumSeconds }
-                logger.warning("mqtt sink '\(settings.sinkID)': lost connection to \(settings.server): \(reason); reconnecting")
-                logger.debug("mqtt sink '\(settings.sinkID)': \(statistics.snapshot)")
-            }
-            // Full jitter on the upper half, so brokers cut off together do not return together.
-            let pause = delay * Double.random(in: 0.5...1.0)
-            delay = min(delay * 2, settings.reconnect.maximumSeconds)
-            do {
-                try await clock.sleep(until: clock.now() + pause)
-            } catch {
-                return
-            }
+        let reconnector = MQTTReconnector(
+            label: "mqtt sink '\(settings.sinkID)'", server: settings.server, clientID: settings.clientID,
+            minimumSeconds: settings.reconnect.minimumSeconds, maximumSeconds: settings.reconnect.maximumSeconds, logger: logger, clock: clock,
+            skipsVerification: settings.tls?.skipsVerification ?? false)
+        await reconnector.run { attempt in
+            let outcome = await connectAndServe(attempt, reconnector: reconnector)
+            if case .lost = outcome { logger.debug("mqtt sink '\(settings.sinkID)': \(statistics.snapshot)") }
+            return outcome
         }
     }
 
     /// One connection from TCP connect to its end.
-    func connectAndServe(isReconnect: Bool, failedAttempts: Int) async -> Outcome {
+    func connectAndServe(_ attempt: MQTTReconnector.Attempt, reconnector: MQTTReconnector) async -> MQTTConnectionOutcome {
         let (events, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let state = MQTTConnectionState(wake: wake, statistics: statistics)
-        let connection: MQTTConnection
+        let statistics = self.statistics
+        let state = MQTTConnectionState<OutboundMessage>(wake: wake) { _ in
+            statistics.update {
+                $0.published += 1
+                $0.inFlight -= 1
+            }
+        }
+        let connection: MQTTConnection<OutboundMessage>
         do {
-            connection = try await MQTTConnection.open(to: settings.server, state: state, group: group)
+            connection = try await MQTTConnection.open(to: settings.server, tls: settings.tls, state: state, group: group, maximumPublishLength: 0)
         } catch is CancellationError {
             return .stopped
         } catch {
             return .unreachable(describeConnectionError(error))
         }
-        let ticker = connection.channel.eventLoop.scheduleRepeatedTask(initialDelay: Self.tick, delay: Self.tick) { _ in wake.yield() }
+        let ticker = connection.channel.eventLoop.scheduleRepeatedTask(initialDelay: MQTTConnectionDefaults.tick, delay: MQTTConnectionDefaults.tick) { _ in wake.yield() }
         current.withLock { $0 = connection }
         defer {
             ticker.cancel()
@@ -175,33 +130,22 @@ final class MQTTSession: Sendable {
             connection.abort()
         }
         var iterator = events.makeAsyncIterator()
-
-        // Handshake: CONNECT, then wait for CONNACK (or a close, a timeout, a cancellation).
-        connection.send([.connect(connectPacket())])
-        let handshakeDeadline = clock.now() + Self.handshakeTimeout
-        while state.handshake == .waiting {
-            if let failure = state.failure { return .unreachable(failure) }
-            if clock.now() >= handshakeDeadline { return .unreachable("no CONNACK within \(Int(Self.handshakeTimeout)) s") }
-            if await iterator.next() == nil { return .stopped }
+        if let refusal = await connection.handshake(connectPacket(), events: &iterator, clock: clock, timeout: MQTTConnectionDefaults.handshakeTimeout) {
+            return refusal
         }
-        if case let .refused(code) = state.handshake { return .refused(code) }
 
         let connectedAt = clock.now()
         statistics.update {
             $0.connectedSessions += 1
-            if isReconnect { $0.reconnects += 1 }
+            if attempt.isReconnect { $0.reconnects += 1 }
         }
         defer { statistics.update { $0.connectedSessions -= 1 } }
-        if isReconnect || failedAttempts > 0 {
-            logger.info("mqtt sink '\(settings.sinkID)': connected to \(settings.server) as '\(settings.clientID)' after \(failedAttempts + 1) attempts")
-        } else {
-            logger.info("mqtt sink '\(settings.sinkID)': connected to \(settings.server) as '\(settings.clientID)'")
-        }
+        reconnector.reportConnected(attempt)
         republishRetained()
         waker.withLock { $0 = wake }
 
-        let keepAlive = Double(settings.keepAliveSeconds)
-        var lastPingAt = connectedAt
+        var keepAlive = MQTTKeepAlive(seconds: settings.keepAliveSeconds, connectedAt: connectedAt)
+        let countWritten: @Sendable (UInt64) -> Void = { count in statistics.update { $0.published += count } }
         while true {
             if Task.isCancelled {
                 await sayGoodbye(on: connection, state: state)
@@ -209,39 +153,35 @@ final class MQTTSession: Sendable {
             }
             if let failure = state.failure {
                 let unacknowledged = state.takeInFlight()
+                statistics.update { $0.inFlight -= unacknowledged.count }
                 let discarded = outbox.withLock { $0.putBack(unacknowledged) }
                 if discarded > 0 { statistics.update { $0.dropped += UInt64(discarded) } }
                 return .lost(failure, connectedFor: clock.now() - connectedAt)
             }
             var packets: [MQTTClientPacket] = []
-            let now = clock.now()
-            if keepAlive > 0 {
-                if let sentAt = state.pingSentAt {
-                    if now - sentAt > keepAlive {
-                        state.end("no PINGRESP within \(settings.keepAliveSeconds) s")
-                        continue
-                    }
-                } else if now - lastPingAt >= keepAlive / 2 {
-                    state.pingSent(at: now)
-                    lastPingAt = now
-                    packets.append(.pingreq)
-                }
+            switch keepAlive.step(now: clock.now(), state: state) {
+            case .timedOut: continue
+            case .ping: packets.append(.pingreq)
+            case .nothing: break
             }
             packets += takePublishable(state: state, writable: connection.channel.isWritable)
-            connection.send(packets, statistics: statistics)
+            connection.send(packets, whenWritten: countWritten)
             if await iterator.next() == nil { continue }
         }
     }
 
     /// PUBLISH packets for the waiting messages, as many as the in-flight window and the socket's
     /// buffer allow.
-    private func takePublishable(state: MQTTConnectionState, writable: Bool) -> [MQTTClientPacket] {
+    private func takePublishable(state: MQTTConnectionState<OutboundMessage>, writable: Bool) -> [MQTTClientPacket] {
         guard writable else { return [] }
         var packets: [MQTTClientPacket] = []
         var budget = settings.qos == .atLeastOnce ? settings.maxInFlight - state.inFlightCount : Int.max
         while budget > 0, let message = outbox.withLock({ $0.takeNext() }) {
             var publish = MQTTPublish(topic: message.topic, payload: message.payload, qos: settings.qos, retain: message.retain)
-            if settings.qos == .atLeastOnce { publish.packetID = state.registerInFlight(message) }
+            if settings.qos == .atLeastOnce {
+                publish.packetID = state.registerInFlight(message)
+                statistics.update { $0.inFlight += 1 }
+            }
             packets.append(.publish(publish))
             budget -= 1
         }
@@ -249,13 +189,15 @@ final class MQTTSession: Sendable {
     }
 
     /// Publishes the offline status (a clean DISCONNECT suppresses the will) and disconnects.
-    private func sayGoodbye(on connection: MQTTConnection, state: MQTTConnectionState) async {
+    private func sayGoodbye(on connection: MQTTConnection<OutboundMessage>, state: MQTTConnectionState<OutboundMessage>) async {
         var goodbye = MQTTPublish(topic: statusTopic, payload: offlineStatus(reason: "broker stopped"), qos: settings.qos, retain: settings.retainStatus)
         if settings.qos == .atLeastOnce {
             goodbye.packetID = state.registerInFlight(OutboundMessage(topic: goodbye.topic, payload: goodbye.payload, retain: goodbye.retain, kind: .latest))
+            statistics.update { $0.inFlight += 1 }
         }
         await connection.sendAndClose([.publish(goodbye), .disconnect], grace: .milliseconds(500))
-        _ = state.takeInFlight()
+        let unacknowledged = state.takeInFlight().count
+        statistics.update { $0.inFlight -= unacknowledged }
         logger.debug("mqtt sink '\(settings.sinkID)': disconnected from \(settings.server); \(statistics.snapshot)")
     }
 

@@ -1,5 +1,6 @@
 import BrokerCore
 import Logging
+import MQTTClient
 
 /// Publishes telemetry, status, events and session info to an MQTT server (Mosquitto, EMQX,
 /// HiveMQ, VerneMQ...), so any number of screens across a network or the internet can subscribe.
@@ -18,13 +19,21 @@ public struct MQTTSink: Sink {
     let id: String
     let config: MQTTConfig
     let context: PluginContext
+    /// The TLS context for an `mqtts://` server, made (and its files checked) when the sink is.
+    let tls: MQTTTLSClient?
     private let statistics: MQTTStatistics
 
-    public init(id: String, config: MQTTConfig, context: PluginContext) {
+    /// Throws a one-line `PluginError` naming the file when a TLS file cannot be used.
+    public init(id: String, config: MQTTConfig, context: PluginContext) throws {
         self.id = id
         self.config = config
         self.context = context
         statistics = MQTTStatistics(sinkID: id, metrics: context.metrics)
+        do {
+            tls = try MQTTTLSClient.make(for: config.server, options: config.tls, context: context)
+        } catch {
+            throw PluginError("mqtt sink '\(id)': \(error.description)")
+        }
     }
 
     /// The sink's counters now, summed over its sessions.
@@ -34,30 +43,53 @@ public struct MQTTSink: Sink {
         try await run(input: input) { _ in }
     }
 
-    /// `run`, handing the sessions to `started` once they exist (tests use it to cut a connection).
-    func run(input: SinkInput, started: @Sendable ([String: MQTTSession]) -> Void) async throws {
-        for hub in input.sources {
-            if let problem = Self.topicLevelProblem(hub.id) {
-                throw PluginError("mqtt sink '\(id)': source id '\(hub.id)' cannot be an MQTT topic level: \(problem)")
+    /// `run`, handing each session to `started` once it exists (tests use it to cut a connection).
+    ///
+    /// The sources there at the start get their sessions at once; a source added later (relayed by
+    /// an `mqtt` or `websocket` source) gets one when its first message comes through the feed.
+    func run(input: SinkInput, started: @escaping @Sendable (MQTTSession) -> Void) async throws {
+        let initial = input.sources
+        for hub in initial {
+            if let problem = MQTTTopics.sourceIDProblem(hub.id) {
+                throw PluginError("mqtt sink '\(id)': source id '\(hub.id)' cannot be used in MQTT topics: \(problem)")
             }
         }
-        let sessions = input.sources.map { hub in
-            MQTTSession(hub: hub, settings: settings(for: hub, sourceCount: input.sources.count), topicPrefix: config.topicPrefix,
-                        statistics: statistics, logger: context.logger, clock: context.clock)
-        }
-        let byID = Dictionary(uniqueKeysWithValues: sessions.map { ($0.hub.id, $0) })
-        started(byID)
-        if sessions.isEmpty { context.logger.warning("mqtt sink '\(id)' has no sources to publish") }
+        if initial.isEmpty { context.logger.warning("mqtt sink '\(id)' has no sources to publish yet") }
 
         await withTaskGroup(of: Void.self) { group in
-            for session in sessions { group.addTask { await session.run() } }
+            var sessions: [String: MQTTSession] = [:]
+            /// Hubs added later whose id cannot be used in topics, each reported once.
+            var refused = Set<String>()
+            func open(_ hub: SourceHub, _ clientID: String) {
+                let session = MQTTSession(
+                    hub: hub, settings: settings(clientID: clientID), topicPrefix: config.topicPrefix, statistics: statistics,
+                    logger: context.logger, clock: context.clock)
+                sessions[hub.id] = session
+                started(session)
+                group.addTask { await session.run() }
+            }
+            for hub in initial { open(hub, initial.count > 1 ? "\(config.clientID)-\(hub.id)" : config.clientID) }
+            /// The session of `hub`, opened on its first message when the hub was added later.
+            func session(for hub: SourceHub) -> MQTTSession? {
+                if let session = sessions[hub.id] { return session }
+                guard !refused.contains(hub.id) else { return nil }
+                if let problem = MQTTTopics.sourceIDProblem(hub.id) {
+                    refused.insert(hub.id)
+                    context.logger.error("mqtt sink '\(id)': source '\(hub.id)' is not published: its id cannot be used in MQTT topics (\(problem))")
+                    return nil
+                }
+                context.logger.info("mqtt sink '\(id)': new source '\(hub.id)', publishing it too")
+                open(hub, "\(config.clientID)-\(hub.id)")
+                return sessions[hub.id]
+            }
+
             group.addTask { await logStatistics() }
             var routes: [String: FrameRoute] = [:]
             var reportedNames = Set<String>()
             for await message in input.messages() {
                 switch message {
                 case let .frame(hub, frame):
-                    guard let session = byID[hub.id] else { continue }
+                    guard let session = session(for: hub) else { continue }
                     let route: FrameRoute
                     if let cached = routes[hub.id], cached.selection.layout === frame.layout {
                         route = cached
@@ -78,14 +110,14 @@ public struct MQTTSink: Sink {
                     }
                 case let .status(hub, _):
                     let payload = BrokerMessages.status(of: [hub])
-                    byID[hub.id]?.enqueue(
+                    session(for: hub)?.enqueue(
                         OutboundMessage(topic: topic(hub, "status"), payload: payload, retain: config.retainStatus, kind: .latest), remember: true)
                 case let .event(hub, event):
                     let payload = BrokerMessages.event(sourceID: hub.id, event: event)
-                    byID[hub.id]?.enqueue(OutboundMessage(topic: topic(hub, "event"), payload: payload, retain: false, kind: .event))
+                    session(for: hub)?.enqueue(OutboundMessage(topic: topic(hub, "event"), payload: payload, retain: false, kind: .event))
                 case let .sessionInfo(hub, info):
                     let payload = BrokerMessages.sessionInfo(sourceID: hub.id, info: info)
-                    byID[hub.id]?.enqueue(
+                    session(for: hub)?.enqueue(
                         OutboundMessage(topic: topic(hub, "sessionInfo"), payload: payload, retain: true, kind: .latest), remember: true)
                 case let .eventsMissed(hub, count):
                     context.logger.warning("mqtt sink '\(id)' fell behind and missed \(count) events of source '\(hub.id)'")
@@ -124,7 +156,7 @@ public struct MQTTSink: Sink {
                 guard let field = entry.field else { continue }
                 let name = layout.fields[field].name
                 let topic = topic(hub, "vars/\(name)")
-                if let problem = Self.topicLevelProblem(name) {
+                if let problem = MQTTTopics.levelProblem(name) {
                     if reportedNames.insert(name).inserted {
                         context.logger.warning("mqtt sink '\(id)': variable '\(name)' gets no per-variable topic: \(problem)")
                     }
@@ -140,9 +172,9 @@ public struct MQTTSink: Sink {
         "\(config.topicPrefix)/\(hub.id)/\(leaf)"
     }
 
-    private func settings(for hub: SourceHub, sourceCount: Int) -> MQTTSession.Settings {
+    private func settings(clientID: String) -> MQTTSession.Settings {
         MQTTSession.Settings(
-            server: config.server, clientID: sourceCount > 1 ? "\(config.clientID)-\(hub.id)" : config.clientID,
+            server: config.server, tls: tls, clientID: clientID,
             username: config.username, password: config.password, qos: config.qos, keepAliveSeconds: config.keepAliveSeconds,
             retainStatus: config.retainStatus, maxInFlight: config.maxInFlight, reconnect: config.reconnect, sinkID: id)
     }
@@ -160,14 +192,5 @@ public struct MQTTSink: Sink {
             if now != last { context.logger.debug("mqtt sink '\(id)': \(now)") }
             last = now
         }
-    }
-
-    /// Why `level` cannot be one level of a topic name, or nil when it can.
-    static func topicLevelProblem(_ level: String) -> String? {
-        if level.isEmpty { return "it is empty" }
-        if level.contains("+") || level.contains("#") { return "it contains a wildcard ('+' or '#')" }
-        if level.contains("/") { return "it contains '/'" }
-        if level.contains("\u{0}") { return "it contains NUL" }
-        return nil
     }
 }

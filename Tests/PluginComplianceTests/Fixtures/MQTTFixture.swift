@@ -13,7 +13,7 @@ let mqttFixture = PluginCompliance.SinkFixture(typeName: "mqtt") {
         entry: "type: mqtt\nurl: mqtt://127.0.0.1:\(mosquitto.port)\nclient_id: compliance-\(UUID().uuidString.prefix(8))\ntopic_prefix: compliance\nrate: 30",
         receiveTelemetry: {
             let received = try await subscriber.waitUntil(timeout: 10) { !$0.isEmpty }
-            guard let first = received.first else { throw MosquittoError("no telemetry reached mosquitto_sub within 10 s:\n\(mosquitto.log)") }
+            guard let first = received.first else { throw TestSetupError("no telemetry reached mosquitto_sub within 10 s:\n\(mosquitto.log)") }
             return first.payload
         },
         tearDown: {

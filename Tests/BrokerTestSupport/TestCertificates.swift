@@ -1,23 +1,23 @@
-import BrokerTestSupport
 import Foundation
 
-/// A certificate authority and server certificates made at run time with the openssl command, in
-/// a temporary folder removed by `remove()`, so no key is ever committed. Server certificates are
-/// for 127.0.0.1 and localhost, EC P-256, signed by the CA.
-struct TestCertificates {
-    struct Pair {
-        let cert: String
-        let key: String
+/// A certificate authority and certificates made at run time with the openssl command, in a
+/// temporary folder removed by `remove()`, so no key is ever committed. Certificates are EC P-256,
+/// signed by the CA, for 127.0.0.1 and localhost unless told otherwise; they serve as server
+/// certificates (the WebSocket sink, Mosquitto) and as client certificates alike.
+public struct TestCertificates: Sendable {
+    public struct Pair: Sendable {
+        public let cert: String
+        public let key: String
     }
 
-    let folder: URL
-    let ca: Pair
+    public let folder: URL
+    public let ca: Pair
 
     /// openssl is on the machine; under CI (`CI=true`) tests always run, so a missing one fails.
-    static var opensslAvailable: Bool { Fixture.isCI || Fixture.program("openssl") != nil }
+    public static var opensslAvailable: Bool { Fixture.isCI || Fixture.program("openssl") != nil }
 
     /// A new CA named `name` in a new temporary folder.
-    init(caName: String = "Broker Test CA") async throws {
+    public init(caName: String = "Broker Test CA") async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("tls-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let cert = folder.appendingPathComponent("ca.pem").path
@@ -29,10 +29,11 @@ struct TestCertificates {
         ca = Pair(cert: cert, key: key)
     }
 
-    /// A server certificate named `name` (files `name.pem`, `name.key`), valid for `days` from now
-    /// (negative: already expired), with the CA's certificate after it in the PEM file (a chain).
+    /// A certificate named `name` (files `name.pem`, `name.key`), valid for `days` from now
+    /// (negative: already expired), for the `subjectAltName` entries given, with the CA's
+    /// certificate after it in the PEM file (a chain) unless `chain` is false.
     @discardableResult
-    func issue(_ name: String, days: Int = 30, chain: Bool = true) async throws -> Pair {
+    public func issue(_ name: String, days: Int = 30, chain: Bool = true, subjectAltName: String = "IP:127.0.0.1,DNS:localhost") async throws -> Pair {
         let key = folder.appendingPathComponent("\(name).key").path
         let request = folder.appendingPathComponent("\(name).csr").path
         let leaf = folder.appendingPathComponent("\(name).leaf.pem").path
@@ -41,7 +42,7 @@ struct TestCertificates {
         try await Self.openssl([
             "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", request, "-subj", "/CN=\(name)",
         ])
-        try "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nauthorityKeyIdentifier=keyid,issuer\n"
+        try "basicConstraints=CA:FALSE\nsubjectAltName=\(subjectAltName)\nauthorityKeyIdentifier=keyid,issuer\n"
             .write(toFile: extensions, atomically: true, encoding: .utf8)
         try await Self.openssl([
             "x509", "-req", "-in", request, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-days", "\(days)", "-extfile", extensions,
@@ -53,7 +54,7 @@ struct TestCertificates {
     }
 
     /// The SHA-256 of `pair`'s server certificate (DER), as the Python client reports it.
-    func fingerprint(_ pair: Pair) async throws -> String {
+    public func fingerprint(_ pair: Pair) async throws -> String {
         let leaf = pair.cert.replacingOccurrences(of: ".pem", with: ".leaf.pem")
         let result = try await ChildProcess.run(["openssl", "x509", "-in", leaf, "-noout", "-fingerprint", "-sha256"], timeout: 20)
         let hex = result.output.split(separator: "=").last.map { $0.replacingOccurrences(of: ":", with: "") } ?? ""
@@ -62,22 +63,22 @@ struct TestCertificates {
 
     /// The base64 SHA-256 of `pair`'s server public key (SPKI), for Chromium's
     /// `--ignore-certificate-errors-spki-list` (Chromium has no flag to trust a CA file).
-    func spkiHash(_ pair: Pair) async throws -> String {
+    public func spkiHash(_ pair: Pair) async throws -> String {
         let leaf = pair.cert.replacingOccurrences(of: ".pem", with: ".leaf.pem")
         let command = "openssl x509 -in '\(leaf)' -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64"
         let result = try await ChildProcess.run(["sh", "-c", command], timeout: 20)
-        guard result.status == 0 else { throw HarnessError("SPKI hash failed: \(result.errors)") }
+        guard result.status == 0 else { throw TestSetupError("SPKI hash failed: \(result.errors)") }
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
-    func remove() {
+    public func remove() {
         try? FileManager.default.removeItem(at: folder)
     }
 
     private static func openssl(_ arguments: [String]) async throws {
         let result = try await ChildProcess.run(["openssl"] + arguments, timeout: 30)
-        guard result.status == 0 else { throw HarnessError("openssl \(arguments.first ?? "") failed: \(result.errors)") }
+        guard result.status == 0 else { throw TestSetupError("openssl \(arguments.first ?? "") failed: \(result.errors)") }
     }
 }

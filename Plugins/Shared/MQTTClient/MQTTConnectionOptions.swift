@@ -1,0 +1,63 @@
+import BrokerCore
+import Foundation
+
+/// The keys every MQTT plugin has for reaching its server: `url`, `client_id`, `username`,
+/// `password` and `tls`, decoded and checked the same way for the sink and the source.
+public struct MQTTConnectionOptions: Sendable, Equatable {
+    public var server: MQTTServerAddress
+    public var clientID: String
+    public var username: String?
+    public var password: String?
+    /// Only with an `mqtts://` url.
+    public var tls: MQTTTLSOptions?
+
+    enum CodingKeys: String, CodingKey {
+        case url, username, password, tls
+        case clientID = "client_id"
+    }
+
+    public init(server: MQTTServerAddress, clientID: String, username: String? = nil, password: String? = nil, tls: MQTTTLSOptions? = nil) {
+        self.server = server
+        self.clientID = clientID
+        self.username = username
+        self.password = password
+        self.tls = tls
+    }
+
+    /// Decodes the keys from a plugin's mapping (beside the plugin's own keys), reporting every
+    /// problem at its key; `client_id` defaults to `defaultClientID`.
+    public init(from decoder: any Decoder, defaultClientID: String) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let url = try c.decode(String.self, forKey: .url)
+        do {
+            server = try MQTTServerAddress(url: url)
+        } catch {
+            server = MQTTServerAddress(host: "127.0.0.1", port: 1883)
+            try c.reportOrThrow("\(error)", key: .url)
+        }
+        clientID = try c.value(.clientID, default: defaultClientID)
+        if clientID.isEmpty || clientID.utf8.count > 0xFFFF {
+            try c.reportOrThrow("client_id must be 1 to 65535 bytes long", key: .clientID)
+        }
+        username = try c.decodeIfPresent(String.self, forKey: .username)
+        password = try c.decodeIfPresent(String.self, forKey: .password)
+        if let username, username.utf8.count > 0xFFFF { try c.reportOrThrow("username must be at most 65535 bytes long", key: .username) }
+        if let password, password.utf8.count > 0xFFFF { try c.reportOrThrow("password must be at most 65535 bytes long", key: .password) }
+        if password != nil && username == nil {
+            try c.reportOrThrow("password needs a username (MQTT 3.1.1 sends no password without one)", key: .password)
+        }
+        tls = try c.decodeIfPresent(MQTTTLSOptions.self, forKey: .tls)
+        if tls != nil && !server.usesTLS {
+            try c.reportOrThrow("tls applies to mqtts:// urls only (the url is \(server))", key: .tls)
+        }
+    }
+
+    /// `broker-<host name>`, so several brokers on one MQTT server get distinct identifiers.
+    public static var hostClientID: String {
+        var name = [CChar](repeating: 0, count: 256)
+        guard gethostname(&name, name.count - 1) == 0 else { return "broker-unknown" }
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let short = host.split(separator: ".").first.map(String.init) ?? ""
+        return "broker-" + (short.isEmpty ? "unknown" : short)
+    }
+}

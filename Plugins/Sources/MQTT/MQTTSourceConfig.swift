@@ -1,0 +1,128 @@
+import BrokerCore
+import MQTTClient
+
+/// The `mqtt` source's keys (issue 20; defaults and meaning in the plugin's README).
+public struct MQTTSourceConfig: PluginConfig, Equatable {
+    /// `url`, `tls`, `username`, `password`, `client_id` (nil: `broker-<host name>-<entry id>`).
+    public var server: MQTTServerAddress
+    public var tls: MQTTTLSOptions?
+    public var clientID: String?
+    public var username: String?
+    public var password: String?
+    /// The remote sinks' `topic_prefix`: topics are `<prefix>/<remote id>/<kind>`.
+    public var topicPrefix: String
+    /// Remote source ids to bring in; `+` takes every one under the prefix.
+    public var sources: [String]
+    /// Put before each remote id to make the id here (`car12/` turns `mock` into `car12/mock`).
+    public var idPrefix: String
+    public var qos: MQTTQoS
+    public var reconnect: ReconnectDelay
+    /// Remote sources beyond this many are ignored (counted, one warning).
+    public var maxSources: Int
+    /// Keep-alive told to the MQTT server; a PINGREQ goes out every half of it.
+    public var keepAliveSeconds: Int
+    /// A remote source that says it is connected yet sends nothing for this long is marked
+    /// disconnected here, until it is heard again.
+    public var silenceSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case sources, qos, reconnect
+        case clientID = "client_id"
+        case topicPrefix = "topic_prefix"
+        case idPrefix = "id_prefix"
+        case maxSources = "max_sources"
+        case keepAliveSeconds = "keepalive_s"
+        case silenceSeconds = "silence_s"
+    }
+
+    /// The wildcard in `sources`.
+    public static let everySource = "+"
+
+    public init(
+        server: MQTTServerAddress, tls: MQTTTLSOptions? = nil, clientID: String? = nil, username: String? = nil, password: String? = nil,
+        topicPrefix: String = "telemetry", sources: [String] = [everySource], idPrefix: String = "", qos: MQTTQoS = .atMostOnce,
+        reconnect: ReconnectDelay = ReconnectDelay(), maxSources: Int = 64, keepAliveSeconds: Int = 30, silenceSeconds: Double = 10
+    ) {
+        self.server = server
+        self.tls = tls
+        self.clientID = clientID
+        self.username = username
+        self.password = password
+        self.topicPrefix = topicPrefix
+        self.sources = sources
+        self.idPrefix = idPrefix
+        self.qos = qos
+        self.reconnect = reconnect
+        self.maxSources = maxSources
+        self.keepAliveSeconds = keepAliveSeconds
+        self.silenceSeconds = silenceSeconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let connection = try MQTTConnectionOptions(from: decoder, defaultClientID: MQTTConnectionOptions.hostClientID)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        server = connection.server
+        tls = connection.tls
+        clientID = c.contains(.clientID) ? connection.clientID : nil
+        username = connection.username
+        password = connection.password
+        topicPrefix = try c.value(.topicPrefix, default: "telemetry")
+        if let problem = MQTTTopics.problem(withTopicPrefix: topicPrefix) { try c.reportOrThrow(problem, key: .topicPrefix) }
+        sources = try c.value(.sources, default: [Self.everySource])
+        if sources.isEmpty { try c.reportOrThrow("sources must name at least one remote source id, or '+' for all", key: .sources) }
+        for source in sources where source != Self.everySource {
+            if let problem = MQTTTopics.sourceIDProblem(source) {
+                try c.reportOrThrow("'\(source)' cannot be a remote source id (\(problem)); '+' alone takes every source", key: .sources)
+            }
+        }
+        idPrefix = try c.value(.idPrefix, default: "")
+        if idPrefix.contains("+") || idPrefix.contains("#") || idPrefix.contains("\u{0}") || idPrefix.contains(",") || idPrefix.hasPrefix("/") {
+            try c.reportOrThrow("id_prefix must not contain '+', '#', ',' or NUL, nor start with '/' (e.g. 'car12/' or 'pit-')", key: .idPrefix)
+        }
+        switch try c.value(.qos, default: 0) {
+        case 0: qos = .atMostOnce
+        case 1: qos = .atLeastOnce
+        case let level:
+            qos = .atMostOnce
+            try c.reportOrThrow("qos must be 0 or 1, found \(level)", key: .qos)
+        }
+        reconnect = try c.value(.reconnect, default: ReconnectDelay())
+        maxSources = try c.value(.maxSources, default: 64, in: 1...10_000)
+        keepAliveSeconds = try c.value(.keepAliveSeconds, default: 30, in: 0...65535)
+        silenceSeconds = try c.value(.silenceSeconds, default: 10, in: 0.5...3600)
+    }
+
+    /// Whether every remote source under the prefix is taken.
+    var takesEverySource: Bool { sources.contains(Self.everySource) }
+
+    /// The topic filters to subscribe: per remote id (or `+`), each kind of message the sink
+    /// publishes, declarations first so their retained copies arrive before the first frames.
+    var topicFilters: [String] {
+        let ids = takesEverySource ? [Self.everySource] : sources
+        return ids.flatMap { id in RemoteTopic.Kind.allCases.map { "\(topicPrefix)/\(id)/\($0.rawValue)" } }
+    }
+}
+
+/// A topic the sink publishes on, split into the remote source id and the kind of message.
+struct RemoteTopic: Equatable {
+    /// The last topic level, as the sink names it.
+    enum Kind: String, CaseIterable {
+        case declarations, status, sessionInfo, telemetry, event
+    }
+
+    var remoteID: String
+    var kind: Kind
+}
+
+extension RemoteTopic {
+    /// Parses `<prefix>/<remote id>/<kind>` (the id may span levels); nil for anything else.
+    init?(_ topic: String, prefix: String) {
+        guard topic.hasPrefix(prefix + "/") else { return nil }
+        let rest = topic.dropFirst(prefix.count + 1)
+        guard let slash = rest.lastIndex(of: "/"), let kind = Kind(rawValue: String(rest[rest.index(after: slash)...])) else { return nil }
+        let id = String(rest[..<slash])
+        guard MQTTTopics.sourceIDProblem(id) == nil else { return nil }
+        remoteID = id
+        self.kind = kind
+    }
+}
