@@ -1,35 +1,46 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 
-// WebSocket load generator (issue 7, SPEC 9). Loopback only.
+// WebSocket load generator (SPEC 9, BENCHMARKS.md "Fan-out"). Loopback only.
 //
-//   swift build -c release --product ws-load && .build/release/ws-load --broker .build/release/broker
-//   ws-load --port 8765 --broker-pid PID            (a broker you started yourself)
+//   ws-load --broker PATH [--floor PATH] [--tls-cert PEM --tls-key PEM --tls-ca PEM] [--clients 200,1000]
+//   ws-load --port 8765 --broker-pid PID [--tls-ca PEM | --tls-insecure]     (a broker you started)
 //
-// For each client count in --clients (default 1,10,100,500,1000,2000) it opens that many raw
-// WebSocket connections to 127.0.0.1, sends each `sub` with 20 variables, lets them settle for
-// --warmup seconds, records for --duration seconds, closes them, and prints one table row:
-//   rate min/p5/median   telemetry messages per second of each client over the window
+// For each client count in --clients (default 1,10,100,500,1000,2000) and each target it opens that
+// many raw WebSocket connections to 127.0.0.1, sends each `sub` with 20 variables, lets them settle
+// for --warmup seconds, records for --duration seconds, closes them, and prints one table row.
+// Targets, in this order for each client count:
+//   plain   the broker over ws:// (started fresh for the step with --broker: mock source at 60 Hz,
+//           one WebSocket sink on 127.0.0.1:--port, no mDNS, no dashboard)
+//   tls     the same broker with `tls: {cert, key}` over wss:// (with --tls-cert and --tls-key;
+//           the clients trust --tls-ca, or skip verification with --tls-insecure)
+//   floor   ../shared/tools/wsfloor (with --floor): one prebuilt frame to every client per tick,
+//           one send() each, at 60 Hz and the mean message size the plain step just measured
+// --targets picks a subset (e.g. `plain,floor`). Columns:
+//   rate min/p5/median   messages per second of each client over the window
 //   gap p99              the 99th percentile of the gaps between one client's messages (all clients)
-//   e2e p50/p99          arrival time minus the frame's scheduled time, above the fastest message
-//                        of the run (see below)
+//   e2e p50/p99          arrival minus the frame's scheduled time, above the fastest message of the
+//                        step: for the broker, arrival - SessionTime (the mock publishes frame k at
+//                        start + k/60 on an absolute schedule and SessionTime is k/60); for the
+//                        floor, arrival against its 60 Hz tick grid (the phase found from the
+//                        arrivals). Either way: timer lateness + server + kernel + this client.
 //   spread p99           per frame, from the first client's arrival to the last client's
-//   fanout p99           the broker's own figure: from the frame's arrival in the source hub to
-//                        the last client write of it (GET /metrics, fanout_latency_ms)
-//   loop p50             the broker's pass over all clients for one frame (loop_time_ms)
-//   CPU                  the broker's utime+stime over the window (/proc/PID/stat), % of one core
-//   RSS                  the broker's VmRSS at the end of the window, and its peak VmHWM
+//   fanout p99           the broker's own figure: from the frame's arrival in the source hub to the
+//                        last client write of it (GET /metrics, fanout_latency)
+//   loop p50             the broker's pass over all clients for one frame (loop_time)
+//   CPU %                the server's utime+stime over the window (/proc/PID/stat), % of one core
+//   CPU us/msg           that CPU time divided by the messages the clients received in the window
+//   msg B                mean payload bytes of a delivered message
+//   RSS                  the server's VmRSS at the end of the window, and its peak VmHWM
 //   ws-load CPU          this generator's own CPU over the window (it shares the machine)
-//
-// e2e: the mock source publishes frame k at start + k/rate on an absolute schedule and its
-// `SessionTime` is k/rate, so arrival - SessionTime is constant plus the delay; the smallest
-// value of the run stands for zero delay. What is left is how late a message arrived compared to
-// the best case (source timer lateness + broker + kernel + this client), an upper bound on the
-// broker's share.
-//
-// With --broker PATH it starts the broker itself (mock source at 60 Hz, one WebSocket sink on
-// 127.0.0.1:--port, no mDNS) and stops it at the end.
+// Then, per client count, the ratios SPEC 9 asks for: plain/floor and tls/floor for CPU per message
+// and e2e p99, and tls/plain for CPU per message (the cost of TLS).
+
+enum Target: String {
+    case plain, tls, floor
+}
 
 struct Options {
     var host = "127.0.0.1"
@@ -41,12 +52,25 @@ struct Options {
     var threads = 2
     var brokerPID: Int32?
     var brokerPath: String?
+    var floorPath: String?
+    var floorSize: Int?
+    var tlsCert: String?
+    var tlsKey: String?
+    var tlsCA: String?
+    var tlsInsecure = false
+    var targets: [Target]?
     var distinct = false
     var variables = [
         "SessionTime", "SessionTick", "Speed", "RPM", "Gear", "Throttle", "Brake", "Clutch", "SteeringWheelAngle",
         "LapDistPct", "Lap", "LapCompleted", "LapCurrentLapTime", "FuelLevel", "FuelLevelPct", "OilTemp", "WaterTemp",
         "LatAccel", "LongAccel", "SessionFlags",
     ]
+
+    static let usage = """
+        usage: ws-load [--broker PATH | --broker-pid PID] [--floor PATH] [--floor-size BYTES]
+                       [--tls-cert PEM --tls-key PEM] [--tls-ca PEM | --tls-insecure] [--targets plain,tls,floor]
+                       [--port 8765] [--clients 1,10,100] [--warmup 3] [--duration 10] [--threads 2] [--distinct] [--variables A,B]
+        """
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -66,18 +90,51 @@ struct Options {
             case "--threads": options.threads = required(Int(value()), "--threads: a number")
             case "--broker-pid": options.brokerPID = required(Int32(value()), "--broker-pid: a pid")
             case "--broker": options.brokerPath = value()
+            case "--floor": options.floorPath = value()
+            case "--floor-size": options.floorSize = required(Int(value()), "--floor-size: bytes")
+            case "--tls-cert": options.tlsCert = value()
+            case "--tls-key": options.tlsKey = value()
+            case "--tls-ca": options.tlsCA = value()
+            case "--tls-insecure": options.tlsInsecure = true
+            case "--targets":
+                options.targets = value().split(separator: ",").map { required(Target(rawValue: String($0)), "--targets: plain, tls or floor") }
             case "--distinct": options.distinct = true
             case "--variables": options.variables = value().split(separator: ",").map(String.init)
             case "--help", "-h":
-                print("usage: ws-load [--broker PATH | --broker-pid PID] [--port 8765] [--clients 1,10,100] [--warmup 3] [--duration 10] [--threads 2] [--distinct] [--variables A,B]")
+                print(usage)
                 exit(0)
-            default: fail("unknown option \(arguments[index])")
+            default: fail("unknown option \(arguments[index])\n\(usage)")
             }
             index += 1
         }
-        guard options.clientCounts.allSatisfy({ (1...20000).contains($0) }) else { fail("--clients: 1...20000 each") }
+        guard options.clientCounts.allSatisfy({ (1...8000).contains($0) }) else { fail("--clients: 1...8000 each") }
         guard options.duration > 0, options.duration <= 600, options.warmup >= 0, options.warmup <= 60 else { fail("--duration/--warmup out of range") }
+        guard (options.tlsCert == nil) == (options.tlsKey == nil) else { fail("--tls-cert and --tls-key go together") }
+        guard options.floorSize.map({ (2...65535).contains($0) }) ?? true else { fail("--floor-size: 2...65535 bytes") }
         return options
+    }
+
+    /// The targets to run for each client count: --targets, else what the other options make possible.
+    var chosenTargets: [Target] {
+        if let targets { return targets }
+        if brokerPath == nil { return [tlsCA != nil || tlsInsecure ? .tls : .plain] }
+        return [.plain] + (tlsCert != nil ? [.tls] : []) + (floorPath != nil ? [.floor] : [])
+    }
+
+    func validate() {
+        for target in chosenTargets {
+            switch target {
+            case .plain: break
+            case .tls:
+                guard tlsCA != nil || tlsInsecure else { fail("the tls target needs --tls-ca PEM or --tls-insecure") }
+                guard brokerPath == nil || tlsCert != nil else { fail("the tls target with --broker needs --tls-cert and --tls-key") }
+            case .floor:
+                guard floorPath != nil else { fail("the floor target needs --floor PATH (cc -O2 -o wsfloor wsfloor.c -lcrypto)") }
+            }
+        }
+        guard brokerPath != nil || brokerPID != nil || !chosenTargets.contains(where: { $0 != .floor }) else {
+            fail("give --broker PATH (ws-load starts it) or --broker-pid PID (a broker already on --port)")
+        }
     }
 }
 
@@ -92,7 +149,7 @@ func required<T>(_ value: T?, _ message: String) -> T {
     return value
 }
 
-// MARK: - The broker process
+// MARK: - The server processes
 
 struct ProcessSample {
     let cpuSeconds: Double
@@ -118,7 +175,20 @@ func sampleProcess(_ pid: Int32) -> ProcessSample? {
     return ProcessSample(cpuSeconds: (utime + stime) / ticks, rssKB: kilobytes("VmRSS:"), peakRSSKB: kilobytes("VmHWM:"))
 }
 
-func startBroker(path: String, port: Int) -> Process {
+/// A server this run started (the broker or the floor); stopped by its own PID only.
+struct StartedServer {
+    let process: Process
+    let configPath: String?
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        if let configPath { try? FileManager.default.removeItem(atPath: configPath) }
+    }
+}
+
+func startBroker(path: String, port: Int, tls: (cert: String, key: String)?) -> StartedServer {
+    let tlsLines = tls.map { "\n    tls:\n      cert: \($0.cert)\n      key: \($0.key)" } ?? ""
     let config = """
         broker:
           rate: 60
@@ -138,35 +208,67 @@ func startBroker(path: String, port: Int) -> Process {
             max_clients_per_address: 100000
             mdns:
               enabled: false
-            dashboard: false
+            dashboard: false\(tlsLines)
         """
     let configPath = NSTemporaryDirectory() + "ws-load-\(getpid()).yaml"
-    FileManager.default.createFile(atPath: configPath, contents: Data(config.utf8))
+    guard FileManager.default.createFile(atPath: configPath, contents: Data(config.utf8)) else { fail("cannot write \(configPath)") }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = ["--config", configPath]
     do { try process.run() } catch { fail("cannot start \(path): \(error)") }
+    let server = StartedServer(process: process, configPath: configPath)
     // Wait (bounded) for the port to answer.
     for _ in 0..<100 {
         guard process.isRunning else { fail("the broker exited (status \(process.terminationStatus)); is port \(port) taken?") }
-        if httpGet(port: port, path: "/healthz") != nil { return process }
+        if portAccepts(port) { return server }
         usleep(100_000)
     }
-    process.terminate()
+    server.stop()
     fail("the broker did not answer on 127.0.0.1:\(port) within 10 s")
 }
 
-/// A blocking HTTP/1.0 GET on loopback; the body, or nil.
+func startFloor(path: String, port: Int, size: Int) -> StartedServer {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = ["\(port)", "60", "\(size)"]
+    do { try process.run() } catch { fail("cannot start \(path): \(error)") }
+    let server = StartedServer(process: process, configPath: nil)
+    for _ in 0..<50 {
+        guard process.isRunning else { fail("wsfloor exited (status \(process.terminationStatus)); is port \(port) taken?") }
+        if portAccepts(port) { return server }
+        usleep(100_000)
+    }
+    server.stop()
+    fail("wsfloor did not listen on 127.0.0.1:\(port) within 5 s")
+}
+
+/// Whether a TCP connection to 127.0.0.1:`port` is accepted.
+func portAccepts(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = loopbackAddress(port)
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
+}
+
+func loopbackAddress(_ port: Int) -> sockaddr_in {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return address
+}
+
+/// A blocking HTTP/1.0 GET on loopback (plain HTTP only); the body, or nil.
 func httpGet(port: Int, path: String) -> String? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
     var timeout = timeval(tv_sec: 5, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var address = loopbackAddress(port)
     let connected = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
@@ -185,10 +287,14 @@ func httpGet(port: Int, path: String) -> String? {
     return String(text[split.upperBound...])
 }
 
-/// `broker_websocket_NAME{sink="ws",quantile="Q"} V` from the Prometheus text.
-func prometheusQuantile(_ text: String, name: String, quantile: String) -> Double? {
-    for line in text.split(separator: "\n") where line.hasPrefix("broker_websocket_\(name){") && line.contains("quantile=\"\(quantile)\"") {
-        return line.split(separator: " ").last.flatMap { Double($0) }
+/// A quantile of the sink's summary `broker_websocket_<name>_ms` or `_seconds` from the Prometheus
+/// text, in milliseconds.
+func prometheusQuantileMS(_ text: String, name: String, quantile: String) -> Double? {
+    for line in text.split(separator: "\n") where line.hasPrefix("broker_websocket_\(name)") && line.contains("quantile=\"\(quantile)\"") {
+        guard let value = line.split(separator: " ").last.flatMap({ Double($0) }) else { continue }
+        let metric = line.prefix { $0 != "{" && $0 != " " }
+        if metric.hasSuffix("_seconds") { return value * 1000 }
+        if metric.hasSuffix("_ms") { return value }
     }
     return nil
 }
@@ -201,10 +307,37 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
     return sorted[min(max(rank, 1), sorted.count) - 1]
 }
 
+/// For messages sent on a fixed tick grid of `period` seconds with an unknown phase: each
+/// arrival's delay after its tick, and the tick it belongs to. The phase is where the arrivals'
+/// times modulo the period start again after the widest empty stretch of the period, so it holds
+/// while every delay is shorter than the period less that stretch; nil when no stretch of at
+/// least a tenth of the period is empty (the arrivals fill the period, the grid cannot be seen).
+func tickDelays(_ arrivals: [Double], period: Double) -> (delays: [Double], ticks: [Int])? {
+    guard !arrivals.isEmpty else { return nil }
+    let origin = arrivals.min()!
+    let phases = arrivals.map { ($0 - origin).truncatingRemainder(dividingBy: period) }.sorted()
+    var widest = (gap: phases[0] + period - phases[phases.count - 1], start: phases[0])
+    for i in 1..<phases.count where phases[i] - phases[i - 1] > widest.gap {
+        widest = (phases[i] - phases[i - 1], phases[i])
+    }
+    guard widest.gap >= period / 10 else { return nil }
+    let grid = origin + widest.start  // a tick's earliest arrival
+    var delays: [Double] = []
+    var ticks: [Int] = []
+    for arrival in arrivals {
+        var offset = (arrival - grid).truncatingRemainder(dividingBy: period)
+        if offset < 0 { offset += period }
+        delays.append(offset)
+        ticks.append(Int(((arrival - offset - grid) / period).rounded()))
+    }
+    return (delays, ticks)
+}
+
 // MARK: - One step
 
 struct StepResult {
     let clients: Int
+    let target: Target
     let connected: Int
     let rates: (min: Double, p5: Double, median: Double)
     let gapP99: Double
@@ -213,35 +346,50 @@ struct StepResult {
     let fanoutP99: Double?
     let loopP50: Double?
     let cpuPercent: Double?
+    let cpuPerMessageMicroseconds: Double?
+    let meanMessageBytes: Double
     let generatorCPUPercent: Double?
     let rss: ProcessSample?
     let errors: [String]
 }
 
-func runStep(clients count: Int, options: Options, group: MultiThreadedEventLoopGroup, brokerPID: Int32?) -> StepResult {
+/// What a step connects to: the TLS context when the target speaks wss://, the server's PID.
+struct StepSetup {
+    let target: Target
+    let tls: NIOSSLContext?
+    let serverPID: Int32?
+    /// Whether the server is the broker (its /metrics is scraped over plain HTTP, its telemetry parsed).
+    var isBroker: Bool { target != .floor }
+}
+
+func runStep(clients count: Int, setup: StepSetup, options: Options, group: MultiThreadedEventLoopGroup) -> StepResult {
     var records: [ClientRecord] = []
     var channels: [Channel] = []
     var loops: [EventLoop] = []  // records[i] is only touched on loops[i]
     var errors: [String] = []
-    // Connect in slices of 100 so the broker's accept queue never overflows.
+    // Connect in slices of 100 so the server's accept queue never overflows.
     var next = 0
     while next < count {
         let slice = next..<min(next + 100, count)
         var upgrades: [EventLoopFuture<Void>] = []
         var connects: [EventLoopFuture<Channel>] = []
         for index in slice {
-            let record = ClientRecord()
+            let record = ClientRecord(everyMessageCounts: !setup.isBroker)
             var variables = options.variables
             if options.distinct { variables = Array(variables[(index % variables.count)...] + variables[..<(index % variables.count)]) }
             let command = "sub " + variables.joined(separator: ",")
             let loop = group.next()
             let promise = loop.makePromise(of: Void.self)
+            let tls = setup.tls
             let bootstrap = ClientBootstrap(group: loop)
                 .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
-                    channel.pipeline.addHandler(
-                        LoadClientHandler(record: record, host: options.host, path: options.path, command: command, upgraded: promise))
+                    channel.eventLoop.makeCompletedFuture {
+                        if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil)) }
+                        try channel.pipeline.syncOperations.addHandler(
+                            LoadClientHandler(record: record, host: options.host, path: options.path, command: command, upgraded: promise))
+                    }
                 }
             let connect = bootstrap.connect(host: options.host, port: options.port)
             connect.whenFailure { promise.fail($0) }
@@ -265,27 +413,29 @@ func runStep(clients count: Int, options: Options, group: MultiThreadedEventLoop
     // Start recording on each client's own loop, then take the window's start.
     let starts = records.indices.map { index in loops[index].submit { records[index].recording = true } }
     for start in starts { try? start.wait() }
-    _ = httpGet(port: options.port, path: "/metrics")
+    if setup.isBroker { _ = httpGet(port: options.port, path: "/metrics") }
     let windowStart = monotonicNow()
-    let before = brokerPID.flatMap(sampleProcess)
+    let before = setup.serverPID.flatMap(sampleProcess)
     let selfBefore = sampleProcess(getpid())
     Thread.sleep(forTimeInterval: options.duration)
     let stops = records.indices.map { index in loops[index].submit { records[index].recording = false } }
     for stop in stops { try? stop.wait() }
-    let after = brokerPID.flatMap(sampleProcess)
+    let after = setup.serverPID.flatMap(sampleProcess)
     let selfAfter = sampleProcess(getpid())
     let windowEnd = monotonicNow()
-    let metrics = httpGet(port: options.port, path: "/metrics") ?? ""
-    // Stop recording and close.
+    // The broker's summaries are over its last 3,600 frames: with a broker started for this step,
+    // that is this step's warm-up and window. The TLS sink has no plain-HTTP /metrics to scrape.
+    let metrics = setup.target == .plain ? httpGet(port: options.port, path: "/metrics") ?? "" : ""
     let closes = channels.map { $0.close() }
     for close in closes { try? close.wait() }
     let window = windowEnd - windowStart
 
     var rates: [Double] = []
     var gaps: [Double] = []
-    var offsets: [Double] = []
-    var firstArrival: [UInt64: Double] = [:]
-    var lastArrival: [UInt64: Double] = [:]
+    var arrivals: [Double] = []  // every recorded arrival in the window, with its frame's seq and SessionTime
+    var seqs: [UInt64] = []
+    var sessionTimes: [Double] = []
+    var bytes = 0
     for record in records {
         var received = 0
         var previous: Double?
@@ -293,64 +443,144 @@ func runStep(clients count: Int, options: Options, group: MultiThreadedEventLoop
             received += 1
             if let previous { gaps.append(arrival - previous) }
             previous = arrival
-            let seq = record.seqs[i]
-            if let t = firstArrival[seq] { firstArrival[seq] = min(t, arrival) } else { firstArrival[seq] = arrival }
-            lastArrival[seq] = max(lastArrival[seq] ?? arrival, arrival)
-            let sessionTime = record.sessionTimes[i]
-            if sessionTime.isFinite { offsets.append(arrival - sessionTime) }
+            arrivals.append(arrival)
+            seqs.append(record.seqs[i])
+            sessionTimes.append(record.sessionTimes[i])
         }
+        bytes += record.payloadBytes
         rates.append(Double(received) / window)
         errors += record.errors.prefix(2)
     }
+    let delivered = arrivals.count
+    let recordedMessages = records.reduce(0) { $0 + $1.arrivals.count }
     rates.sort()
     gaps.sort()
-    offsets.sort()
-    let base = offsets.first ?? 0
-    let delays = offsets.map { $0 - base }
-    let spreads = firstArrival.compactMap { seq, first in lastArrival[seq].map { $0 - first } }.sorted()
-    let cpu = before.flatMap { before in after.map { ($0.cpuSeconds - before.cpuSeconds) / window * 100 } }
+
+    // Delay above the best case, and the frame each arrival belongs to.
+    var delays: [Double] = []
+    var frameArrivals: [(frame: Int, arrival: Double)] = []
+    if setup.isBroker {
+        let offsets = zip(arrivals, sessionTimes).map { $0 - $1 }
+        let base = offsets.filter(\.isFinite).min() ?? 0
+        for index in offsets.indices where offsets[index].isFinite {
+            delays.append(offsets[index] - base)
+            frameArrivals.append((Int(seqs[index]), arrivals[index]))
+        }
+    } else if let grid = tickDelays(arrivals, period: 1.0 / 60) {
+        let base = grid.delays.min() ?? 0
+        delays = grid.delays.map { $0 - base }
+        frameArrivals = Array(zip(grid.ticks, arrivals))
+    }
+    var firstArrival: [Int: Double] = [:]
+    var lastArrival: [Int: Double] = [:]
+    for (frame, arrival) in frameArrivals {
+        firstArrival[frame] = min(firstArrival[frame] ?? arrival, arrival)
+        lastArrival[frame] = max(lastArrival[frame] ?? arrival, arrival)
+    }
+    let spreads = firstArrival.compactMap { frame, first in lastArrival[frame].map { $0 - first } }.sorted()
+    delays.sort()
+
+    let cpuSeconds = before.flatMap { before in after.map { $0.cpuSeconds - before.cpuSeconds } }
     let generatorCPU = selfBefore.flatMap { before in selfAfter.map { ($0.cpuSeconds - before.cpuSeconds) / window * 100 } }
     return StepResult(
-        clients: count, connected: connected, rates: (percentile(rates, 0), percentile(rates, 0.05), percentile(rates, 0.5)),
-        gapP99: percentile(gaps, 0.99), e2e: (percentile(delays, 0.5), percentile(delays, 0.99)), spreadP99: percentile(spreads, 0.99),
-        fanoutP99: prometheusQuantile(metrics, name: "fanout_latency_ms", quantile: "0.99"),
-        loopP50: prometheusQuantile(metrics, name: "loop_time_ms", quantile: "0.5"), cpuPercent: cpu, generatorCPUPercent: generatorCPU, rss: after,
-        errors: Array(Set(errors)).sorted().prefix(3).map { $0 })
+        clients: count, target: setup.target, connected: connected,
+        rates: (percentile(rates, 0), percentile(rates, 0.05), percentile(rates, 0.5)), gapP99: percentile(gaps, 0.99),
+        e2e: (percentile(delays, 0.5), percentile(delays, 0.99)), spreadP99: percentile(spreads, 0.99),
+        fanoutP99: prometheusQuantileMS(metrics, name: "fanout_latency", quantile: "0.99"),
+        loopP50: prometheusQuantileMS(metrics, name: "loop_time", quantile: "0.5"),
+        cpuPercent: cpuSeconds.map { $0 / window * 100 },
+        cpuPerMessageMicroseconds: cpuSeconds.flatMap { delivered > 0 ? $0 / Double(delivered) * 1e6 : nil },
+        meanMessageBytes: recordedMessages > 0 ? Double(bytes) / Double(recordedMessages) : .nan,
+        generatorCPUPercent: generatorCPU, rss: after, errors: Array(Set(errors)).sorted().prefix(3).map { $0 })
 }
 
 // MARK: - Main
 
-var options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+options.validate()
 signal(SIGPIPE, SIG_IGN)
 var limit = rlimit()
 getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
 limit.rlim_cur = limit.rlim_max
 setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
 
-var broker: Process?
-var brokerPID = options.brokerPID
-if let path = options.brokerPath {
-    broker = startBroker(path: path, port: options.port)
-    brokerPID = broker?.processIdentifier
-}
+let clientTLS: NIOSSLContext? = {
+    guard options.chosenTargets.contains(.tls) else { return nil }
+    var configuration = TLSConfiguration.makeClientConfiguration()
+    if let ca = options.tlsCA {
+        configuration.trustRoots = .file(ca)
+    } else {
+        configuration.certificateVerification = .none
+    }
+    do { return try NIOSSLContext(configuration: configuration) } catch { fail("cannot load --tls-ca \(options.tlsCA ?? ""): \(error)") }
+}()
 let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
 
 func ms(_ seconds: Double) -> String { seconds.isFinite ? String(format: "%.2f", seconds * 1000) : "-" }
-print("ws-load: 127.0.0.1:\(options.port), \(options.variables.count) variables per client\(options.distinct ? " (a distinct order per client)" : ""), warm-up \(options.warmup) s, window \(options.duration) s, \(options.threads) client threads, broker pid \(brokerPID.map(String.init) ?? "unknown")")
-print("| clients | connected | rate min | rate p5 | rate median | gap p99 ms | e2e p50 ms | e2e p99 ms | spread p99 ms | fanout p99 ms | loop p50 ms | broker CPU % | RSS MB | peak RSS MB | ws-load CPU % |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+func formatted(_ value: Double?, _ format: String) -> String { value.flatMap { $0.isFinite ? String(format: format, $0) : nil } ?? "-" }
+
+print(
+    "ws-load: 127.0.0.1:\(options.port), targets \(options.chosenTargets.map(\.rawValue).joined(separator: ",")), \(options.variables.count) variables per client"
+        + "\(options.distinct ? " (a distinct order per client)" : ""), warm-up \(options.warmup) s, window \(options.duration) s, \(options.threads) client threads"
+        + (options.brokerPID.map { ", broker pid \($0)" } ?? ""))
+print(
+    "| clients | target | connected | rate min | rate p5 | rate median | gap p99 ms | e2e p50 ms | e2e p99 ms | spread p99 ms | fanout p99 ms | loop p50 ms | CPU % | CPU us/msg | msg B | RSS MB | peak RSS MB | ws-load CPU % |"
+)
+print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+var results: [StepResult] = []
 for count in options.clientCounts {
-    let result = runStep(clients: count, options: options, group: group, brokerPID: brokerPID)
-    func opt(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "-" }
-    print(
-        "| \(result.clients) | \(result.connected) | \(String(format: "%.1f", result.rates.min)) | \(String(format: "%.1f", result.rates.p5)) | \(String(format: "%.1f", result.rates.median)) | \(ms(result.gapP99)) | \(ms(result.e2e.p50)) | \(ms(result.e2e.p99)) | \(ms(result.spreadP99)) | \(opt(result.fanoutP99, "%.2f")) | \(opt(result.loopP50, "%.3f")) | \(opt(result.cpuPercent, "%.1f")) | \(opt(result.rss.map { Double($0.rssKB) / 1024 }, "%.1f")) | \(opt(result.rss.map { Double($0.peakRSSKB) / 1024 }, "%.1f")) | \(opt(result.generatorCPUPercent, "%.1f")) |"
-    )
-    for error in result.errors { print("    error: \(error)") }
-    fflush(stdout)
-    Thread.sleep(forTimeInterval: 1)
+    for target in options.chosenTargets {
+        var server: StartedServer?
+        var pid = options.brokerPID
+        switch target {
+        case .plain, .tls:
+            if let path = options.brokerPath {
+                server = startBroker(
+                    path: path, port: options.port, tls: target == .tls ? (options.tlsCert!, options.tlsKey!) : nil)
+            }
+        case .floor:
+            // The size of the broker's messages at this client count, else of any step so far.
+            let measured = results.last { $0.clients == count && $0.target != .floor && $0.meanMessageBytes.isFinite }
+                ?? results.last { $0.target != .floor && $0.meanMessageBytes.isFinite }
+            let size = options.floorSize ?? measured.map { Int($0.meanMessageBytes.rounded()) } ?? 435
+            server = startFloor(path: options.floorPath!, port: options.port, size: size)
+        }
+        if let server { pid = server.process.processIdentifier }
+        let result = runStep(
+            clients: count, setup: StepSetup(target: target, tls: target == .tls ? clientTLS : nil, serverPID: pid), options: options,
+            group: group)
+        server?.stop()
+        results.append(result)
+        print(
+            "| \(result.clients) | \(target.rawValue) | \(result.connected) | \(String(format: "%.1f", result.rates.min)) | \(String(format: "%.1f", result.rates.p5)) | \(String(format: "%.1f", result.rates.median)) | \(ms(result.gapP99)) | \(ms(result.e2e.p50)) | \(ms(result.e2e.p99)) | \(ms(result.spreadP99)) | \(formatted(result.fanoutP99, "%.2f")) | \(formatted(result.loopP50, "%.3f")) | \(formatted(result.cpuPercent, "%.1f")) | \(formatted(result.cpuPerMessageMicroseconds, "%.2f")) | \(formatted(result.meanMessageBytes, "%.0f")) | \(formatted(result.rss.map { Double($0.rssKB) / 1024 }, "%.1f")) | \(formatted(result.rss.map { Double($0.peakRSSKB) / 1024 }, "%.1f")) | \(formatted(result.generatorCPUPercent, "%.1f")) |"
+        )
+        for error in result.errors { print("    error: \(error)") }
+        fflush(stdout)
+        Thread.sleep(forTimeInterval: 1)
+    }
+}
+
+// The ratios, where both sides of one ran at the same client count.
+func ratio(_ numerator: Double?, _ denominator: Double?) -> String {
+    guard let numerator, let denominator, numerator.isFinite, denominator.isFinite, denominator > 0 else { return "-" }
+    return String(format: "%.2f", numerator / denominator)
+}
+let pairs: [(Target, Target)] = [(.plain, .floor), (.tls, .floor), (.tls, .plain)].filter { pair in
+    options.chosenTargets.contains(pair.0) && options.chosenTargets.contains(pair.1)
+}
+if !pairs.isEmpty {
+    print("\nRatios (SPEC 9: broker/floor within 1.3 for CPU per message and e2e p99):\n")
+    print("| clients | ratio | CPU us/msg | e2e p99 | spread p99 |")
+    print("|---:|---|---:|---:|---:|")
+    for count in options.clientCounts {
+        for (numerator, denominator) in pairs {
+            guard let top = results.first(where: { $0.clients == count && $0.target == numerator }),
+                let bottom = results.first(where: { $0.clients == count && $0.target == denominator })
+            else { continue }
+            print(
+                "| \(count) | \(numerator.rawValue)/\(denominator.rawValue) | \(ratio(top.cpuPerMessageMicroseconds, bottom.cpuPerMessageMicroseconds)) | \(ratio(top.e2e.p99, bottom.e2e.p99)) | \(ratio(top.spreadP99, bottom.spreadP99)) |"
+            )
+        }
+    }
 }
 try? group.syncShutdownGracefully()
-if let broker {
-    broker.terminate()
-    broker.waitUntilExit()
-}
