@@ -66,12 +66,10 @@ check-install:
 # p90 of each metric per benchmark in Benchmarks/Thresholds/<Swift version>/, checked with the
 # tolerances in the benchmarks' code.
 BENCH_PACKAGES := libssl-dev openssl
-BENCH_BUILD := $(SWIFT) build -c release --scratch-path .build-release
 BENCHMARK := cd Benchmarks && $(SWIFT) package --disable-sandbox
 SWIFT_VERSION = $(shell $(SWIFT) --version 2>/dev/null | sed -n 's/.*Swift version \([0-9]*\.[0-9]*\).*/\1/p' | head -1)
-bench: setup
+bench: setup build
 	@scripts/install-packages.sh $(BENCH_PACKAGES)
-	$(BENCH_BUILD) --product broker
 	$(SWIFT) build -c release --package-path Benchmarks --product ws-load
 	$(BENCHMARK) benchmark --no-progress
 	scripts/fanout-bench.sh

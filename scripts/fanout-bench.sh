@@ -6,15 +6,16 @@
 #
 #   scripts/fanout-bench.sh [ws-load options]      default: --clients 200,1000 --duration 8
 #
-# Expects the release broker at .build-release/release/broker and ws-load at
-# Benchmarks/.build/release/ws-load (`make bench` builds both); builds wsfloor into .build-release/
-# with cc. Loopback only; ws-load starts each server itself and stops it by its PID.
+# Expects the release broker at .build/release/broker (`make build`) and ws-load at
+# Benchmarks/.build/release/ws-load (`make bench` builds both; BROKER and WS_LOAD override the
+# paths); builds wsfloor into Benchmarks/.build/ with cc. Loopback only; ws-load starts each server
+# itself and stops it by its PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-broker=${BROKER:-.build-release/release/broker}
+broker=${BROKER:-.build/release/broker}
 ws_load=${WS_LOAD:-Benchmarks/.build/release/ws-load}
 floor_source=../shared/tools/wsfloor/wsfloor.c
-floor=.build-release/wsfloor
+floor=Benchmarks/.build/wsfloor
 for binary in "$broker" "$ws_load"; do
     [ -x "$binary" ] || { echo "fanout-bench: $binary is missing: run 'make bench' (or build it) first" >&2; exit 2; }
 done

@@ -17,7 +17,7 @@ import NIOSSL
 //   tls     the same broker with `tls: {cert, key}` over wss:// (with --tls-cert and --tls-key;
 //           the clients trust --tls-ca, or skip verification with --tls-insecure)
 //   floor   ../shared/tools/wsfloor (with --floor): one prebuilt frame to every client per tick,
-//           one send() each, at 60 Hz and the mean message size the plain step just measured
+//           one send() each, at 60 Hz and the mean message size the broker's step just measured
 // --targets picks a subset (e.g. `plain,floor`). Columns:
 //   rate min/p5/median   messages per second of each client over the window
 //   gap p99              the 99th percentile of the gaps between one client's messages (all clients)
@@ -25,7 +25,8 @@ import NIOSSL
 //                        step: for the broker, arrival - SessionTime (the mock publishes frame k at
 //                        start + k/60 on an absolute schedule and SessionTime is k/60); for the
 //                        floor, arrival against its 60 Hz tick grid (the phase found from the
-//                        arrivals). Either way: timer lateness + server + kernel + this client.
+//                        arrivals, see tickGrid and tickDelays). Either way: timer lateness +
+//                        server + kernel + this client.
 //   spread p99           per frame, from the first client's arrival to the last client's
 //   fanout p99           the broker's own figure: from the frame's arrival in the source hub to the
 //                        last client write of it (GET /metrics, fanout_latency)
@@ -307,28 +308,44 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
     return sorted[min(max(rank, 1), sorted.count) - 1]
 }
 
-/// For messages sent on a fixed tick grid of `period` seconds with an unknown phase: each
-/// arrival's delay after its tick, and the tick it belongs to. The phase is where the arrivals'
-/// times modulo the period start again after the widest empty stretch of the period, so it holds
-/// while every delay is shorter than the period less that stretch; nil when no stretch of at
-/// least a tenth of the period is empty (the arrivals fill the period, the grid cannot be seen).
-func tickDelays(_ arrivals: [Double], period: Double) -> (delays: [Double], ticks: [Int])? {
-    guard !arrivals.isEmpty else { return nil }
-    let origin = arrivals.min()!
-    let phases = arrivals.map { ($0 - origin).truncatingRemainder(dividingBy: period) }.sorted()
-    var widest = (gap: phases[0] + period - phases[phases.count - 1], start: phases[0])
-    for i in 1..<phases.count where phases[i] - phases[i - 1] > widest.gap {
-        widest = (phases[i] - phases[i - 1], phases[i])
+/// For messages sent on a fixed tick grid of `period` seconds with an unknown phase: the time of
+/// one tick, taken where the arrivals' delays after their ticks are smallest on the whole (least
+/// sum over their times modulo the period, in 1,000 bins), so just before each tick's burst,
+/// whatever stragglers land elsewhere in the period.
+func tickGrid(_ arrivals: [Double], period: Double) -> Double? {
+    guard let origin = arrivals.min() else { return nil }
+    let bins = 1000
+    var counts = [Double](repeating: 0, count: bins)
+    for arrival in arrivals {
+        let phase = (arrival - origin).truncatingRemainder(dividingBy: period) / period
+        counts[min(bins - 1, Int(phase * Double(bins)))] += 1
     }
-    guard widest.gap >= period / 10 else { return nil }
-    let grid = origin + widest.start  // a tick's earliest arrival
+    var best = (sum: Double.infinity, bin: 0)
+    for candidate in 0..<bins {
+        var sum = 0.0
+        for bin in 0..<bins where counts[bin] > 0 { sum += counts[bin] * Double((bin - candidate + bins) % bins) }
+        if sum < best.sum { best = (sum, candidate) }
+    }
+    return origin + Double(best.bin) / Double(bins) * period
+}
+
+/// Each arrival's delay after its tick and the tick it belongs to, for clients of a server that
+/// sends one message per client per tick: a client's i-th message in the window is its first
+/// tick's plus i (TCP keeps the order), and its first tick is where its least late message puts
+/// it. Delays are not folded into one period, so a message held up by more than a period counts
+/// as that late.
+func tickDelays(perClient: [[Double]], period: Double) -> (delays: [Double], ticks: [Int])? {
+    guard let grid = tickGrid(perClient.flatMap { $0 }, period: period) else { return nil }
     var delays: [Double] = []
     var ticks: [Int] = []
-    for arrival in arrivals {
-        var offset = (arrival - grid).truncatingRemainder(dividingBy: period)
-        if offset < 0 { offset += period }
-        delays.append(offset)
-        ticks.append(Int(((arrival - offset - grid) / period).rounded()))
+    for arrivals in perClient where !arrivals.isEmpty {
+        let earliest = arrivals.indices.map { arrivals[$0] - Double($0) * period }.min()!
+        // earliest = grid + first tick * period + the client's smallest delay (0 up to a bin early).
+        let first = Int(((earliest - grid) / period + 0.05).rounded(.down))
+        for (index, arrival) in arrivals.enumerated() {
+            ticks.append(first + index)
+            delays.append(arrival - (grid + Double(first + index) * period))
+        }
     }
     return (delays, ticks)
 }
@@ -435,20 +452,20 @@ func runStep(clients count: Int, setup: StepSetup, options: Options, group: Mult
     var arrivals: [Double] = []  // every recorded arrival in the window, with its frame's seq and SessionTime
     var seqs: [UInt64] = []
     var sessionTimes: [Double] = []
+    var perClient: [[Double]] = []
     var bytes = 0
     for record in records {
-        var received = 0
-        var previous: Double?
+        var received: [Double] = []
         for (i, arrival) in record.arrivals.enumerated() where arrival >= windowStart && arrival <= windowEnd {
-            received += 1
-            if let previous { gaps.append(arrival - previous) }
-            previous = arrival
+            if let previous = received.last { gaps.append(arrival - previous) }
+            received.append(arrival)
             arrivals.append(arrival)
             seqs.append(record.seqs[i])
             sessionTimes.append(record.sessionTimes[i])
         }
+        perClient.append(received)
         bytes += record.payloadBytes
-        rates.append(Double(received) / window)
+        rates.append(Double(received.count) / window)
         errors += record.errors.prefix(2)
     }
     let delivered = arrivals.count
@@ -466,7 +483,7 @@ func runStep(clients count: Int, setup: StepSetup, options: Options, group: Mult
             delays.append(offsets[index] - base)
             frameArrivals.append((Int(seqs[index]), arrivals[index]))
         }
-    } else if let grid = tickDelays(arrivals, period: 1.0 / 60) {
+    } else if let grid = tickDelays(perClient: perClient, period: 1.0 / 60) {
         let base = grid.delays.min() ?? 0
         delays = grid.delays.map { $0 - base }
         frameArrivals = Array(zip(grid.ticks, arrivals))
