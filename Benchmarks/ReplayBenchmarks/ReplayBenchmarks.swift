@@ -37,9 +37,16 @@ let benchmarks: @Sendable () -> Void = {
     let errorMedian = BenchmarkMetric.custom("timing error median (us)", useScalingFactor: false)
     let errorP99 = BenchmarkMetric.custom("timing error p99 (us)", useScalingFactor: false)
     let errorWorst = BenchmarkMetric.custom("timing error worst (us)", useScalingFactor: false)
+    // Real time on a shared machine: a check fails only when the errors grow by more than the
+    // 5 ms budget (the median by more than 1 ms), not on the scheduler's noise.
+    let timingTolerances: [BenchmarkMetric: BenchmarkThresholds] = [
+        errorMedian: .init(absolute: [.p90: 1_000]), errorP99: .init(absolute: [.p90: 5_000]), errorWorst: .init(absolute: [.p90: 5_000]),
+    ]
     Benchmark(
         "replay-speed1-timing",
-        configuration: .init(metrics: [errorMedian, errorP99, errorWorst], warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 1)
+        configuration: .init(
+            metrics: [errorMedian, errorP99, errorWorst], warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 1,
+            thresholds: timingTolerances)
     ) { benchmark in
         let errors = try await timingErrors(seconds: 5)
         benchmark.measurement(errorMedian, Int(errors[errors.count / 2] * 1e6))
