@@ -13,7 +13,7 @@ BUILD_PACKAGES := libyaml-dev libavahi-compat-libdnssd-dev liblz4-dev pkg-config
 TEST_PACKAGES := iproute2 dbus avahi-daemon avahi-utils mosquitto mosquitto-clients chromium python3 python3-pip openssl systemd nodejs
 PYTHON_PACKAGES := websockets prometheus-client
 
-.PHONY: run build setup setup-test test test-only check-web soak check-install install bench fuzz clean
+.PHONY: run build setup setup-test test test-only check-web soak check-install install bench bench-check bench-thresholds fuzz clean
 SOAK_SECONDS ?= 60
 
 run: setup build
@@ -44,7 +44,8 @@ test-only:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 
-# The release broker under 200 clients of every kind for 60 s (scripts/soak.sh; 600 s by default).
+# The release broker under 200 clients of every kind for 60 s, then 20 s more over TLS (scripts/soak.sh;
+# 600 s by default).
 soak: build
 	scripts/soak.sh $(SOAK_SECONDS)
 
@@ -66,16 +67,28 @@ install: build
 check-install:
 	scripts/check-install.sh
 
-# Benchmarks (BENCHMARKS.md): release builds in their own scratch path, then each benchmark in turn.
-BENCH_BUILD := $(SWIFT) build -c release --scratch-path .build-release
-bench: setup
-	$(BENCH_BUILD) --product broker
-	$(BENCH_BUILD) --product decode-benchmarks
-	$(BENCH_BUILD) --product ws-load
-	$(BENCH_BUILD) --product replay-benchmark
-	.build-release/release/decode-benchmarks
-	.build-release/release/replay-benchmark
-	.build-release/release/ws-load --broker .build-release/release/broker --port 23917
+# Benchmarks (BENCHMARKS.md). The micro-benchmarks are the Benchmarks/ package on ordo-one/benchmark
+# (wall time, allocations, instructions where the machine has counters); the fan-out run is ws-load
+# (also in that package) against the release broker over ws:// and wss:// and against the floor
+# server in ../shared/tools/wsfloor (built with cc; libssl-dev for its handshake). Thresholds: the
+# p90 of each metric per benchmark in Benchmarks/Thresholds/<Swift version>/, checked with the
+# tolerances in the benchmarks' code.
+BENCH_PACKAGES := libssl-dev openssl
+BENCHMARK := cd Benchmarks && $(SWIFT) package --disable-sandbox
+SWIFT_VERSION = $(shell $(SWIFT) --version 2>/dev/null | sed -n 's/.*Swift version \([0-9]*\.[0-9]*\).*/\1/p' | head -1)
+bench: setup build
+	@scripts/install-packages.sh $(BENCH_PACKAGES)
+	$(SWIFT) build -c release --package-path Benchmarks --product ws-load
+	$(BENCHMARK) benchmark --no-progress
+	scripts/fanout-bench.sh
+
+# Runs the micro-benchmarks and compares their p90s with the committed thresholds (exit 2: a regression).
+bench-check: setup
+	$(BENCHMARK) benchmark thresholds check --path Thresholds/$(SWIFT_VERSION) --no-progress
+
+# Runs the micro-benchmarks and writes their p90s as the new thresholds (commit them with the change).
+bench-thresholds: setup
+	$(BENCHMARK) --allow-writing-to-package-directory benchmark thresholds update --path Thresholds/$(SWIFT_VERSION) --no-progress
 
 # Fuzzing (libFuzzer + AddressSanitizer), FUZZ_SECONDS per target; not part of `make test`: its
 # own build takes about 18 minutes on two cores the first time. Exits non-zero on a finding.

@@ -10,11 +10,19 @@ let package = Package(
     products: [
         .executable(name: "broker", targets: ["broker"]),
         .library(name: "BrokerCore", targets: ["BrokerCore"]),
-        // For the fuzz package in Fuzz/, which builds these with sanitizer flags of its own.
+        // For the fuzz package in Fuzz/ (which builds these with sanitizer flags of its own) and the
+        // benchmark package in Benchmarks/.
         .library(name: "IRacingSource", targets: ["IRacingSource"]),
         .library(name: "InSimSource", targets: ["InSimSource"]),
         .library(name: "WebSocketSink", targets: ["WebSocketSink"]),
         .library(name: "BuiltinPlugins", targets: ["BuiltinPlugins"]),
+        .library(name: "MockSource", targets: ["MockSource"]),
+        .library(name: "ReplaySource", targets: ["ReplaySource"]),
+        .library(name: "StdoutSink", targets: ["StdoutSink"]),
+        .library(name: "ForzaSource", targets: ["ForzaSource"]),
+        .library(name: "ACCSource", targets: ["ACCSource"]),
+        .library(name: "F1Source", targets: ["F1Source"]),
+        .library(name: "RaceProcessor", targets: ["RaceProcessor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -203,23 +211,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]),
-
-        // Benchmarks (`swift run -c release <name>`).
-        .executableTarget(
-            name: "replay-benchmark", dependencies: ["BrokerCore", "ReplaySource", "MockSource", "StdoutSink"],
-            path: "Benchmarks/ReplayBenchmark"),
-        .executableTarget(
-            name: "decode-benchmarks",
-            dependencies: [
-                "BrokerCore", "IRacingSource", "InSimSource", "MockSource", "RaceProcessor", "ForzaSource", "ACCSource", "F1Source", "CLZ4",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/DecodeBenchmarks"),
-        .executableTarget(
-            name: "ws-load",
-            dependencies: ["BrokerCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
-            path: "Benchmarks/LoadGenerator",
-            swiftSettings: [.swiftLanguageMode(.v5)]),
 
         // Tests.
         .target(

@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # End-to-end mDNS check of the WebSocket sink, isolated from the host's network and services.
 #
-#   scripts/mdns-test.sh BROKER_BINARY
+#   scripts/mdns-test.sh BROKER_BINARY [tls]
 #
 # Creates a network namespace of its own (only `lo`, multicast on) and, inside it and under a
 # private /run, starts a private D-Bus system bus and avahi-daemon (allow-interfaces=lo), then runs
-# the broker with a mock source and a WebSocket sink. Checks that `avahi-browse -rpt` finds the
-# service with the sink's port and TXT (path, version, sources), stops the broker with SIGTERM and
-# checks that the service is withdrawn. avahi never sees the host's interfaces and the host's own
-# D-Bus/avahi (if any) are never touched; only processes this script started are signalled, by PID.
+# the broker with a mock source and a WebSocket sink (with `tls`: serving wss:// with a certificate
+# made for the run by scripts/make-test-certificates.sh). Prints the service `avahi-browse -rpt`
+# finds (port and TXT: path, version, sources, and tls=1 with TLS) as a FOUND line, stops the
+# broker with SIGTERM and checks that the service is withdrawn. avahi never sees the host's
+# interfaces and the host's own D-Bus/avahi (if any) are never touched; only processes this script
+# started are signalled, by PID.
 #
 # Needs root (for `ip netns`) and: ip (iproute2), dbus-daemon (dbus), avahi-daemon, avahi-browse
 # (avahi-utils). Exit status: 0 passed, 1 failed, 77 prerequisites missing (never under CI=true:
 # then a missing prerequisite is a failure).
 set -euo pipefail
 
-broker=${1:?usage: $0 BROKER_BINARY}
+broker=${1:?usage: $0 BROKER_BINARY [tls]}
+tls=${2:-}
+[ -z "$tls" ] || [ "$tls" = tls ] || { echo "usage: $0 BROKER_BINARY [tls]" >&2; exit 2; }
 unavailable() {
     echo "mdns-test: $*" >&2
     if [ "${CI:-}" = "true" ]; then exit 1; fi
@@ -23,7 +27,7 @@ unavailable() {
 }
 [ -x "$broker" ] || unavailable "no broker executable at $broker"
 [ "$(id -u)" = 0 ] || unavailable "needs root for 'ip netns'"
-for tool in ip dbus-daemon avahi-daemon avahi-browse; do
+for tool in ip dbus-daemon avahi-daemon avahi-browse ${tls:+openssl}; do
     command -v "$tool" >/dev/null || unavailable "'$tool' is missing (apt install iproute2 dbus avahi-daemon avahi-utils)"
 done
 
@@ -43,6 +47,11 @@ ip -n "$namespace" link set lo up
 ip -n "$namespace" link set lo multicast on
 
 service_name="broker-mdns-test-$$"
+tls_lines=""
+if [ -n "$tls" ]; then
+    "$(dirname "$0")/make-test-certificates.sh" "$work/tls"
+    tls_lines=$(printf '    tls:\n      cert: %s\n      key: %s' "$work/tls/server.pem" "$work/tls/server.key")
+fi
 cat >"$work/config.yaml" <<EOF
 sources:
   - type: mock
@@ -53,6 +62,7 @@ sinks:
     path: /telemetry
     mdns:
       name: $service_name
+$tls_lines
 EOF
 
 # Everything below runs inside the namespace, in a mount namespace of its own (ip netns exec makes

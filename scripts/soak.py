@@ -14,17 +14,23 @@ Started by scripts/soak.sh, which picks the broker binary. This script:
       garbage      random bytes, bad HTTP, binary frames, unknown commands, invalid UTF-8, oversize
                    messages, huge length headers, unmasked frames, reserved opcodes, command floods
       flood        (2 of the garbage share) open upgrades from one address well past max_connects_per_s
+  - with --tls-dir, the sink serves wss:// only (certificates from scripts/make-test-certificates.sh)
+    and every client, raw ones included, speaks TLS trusting the run's CA; one more garbage action
+    sends a plain ws:// upgrade to the TLS port;
   - samples the broker's resident memory from /proc every 2 s;
   - ends with SIGTERM to the broker while the clients are still connected, and checks it exits 0
     within 2 s.
 It prints a report (and writes it as JSON with --json) and exits 1 when a check fails:
   - the broker died, or did not exit 0 within 2 s of SIGTERM;
-  - its RSS grew faster than --rss-slope-limit MB/min over the samples after warm-up (the first 20 %);
+  - its RSS grew faster than --rss-slope-limit MB/min over the samples after warm-up (the first 20 %),
+    in runs of 60 s or more (a shorter run is all warm-up, a TLS one most of all); or its RSS ever
+    went over --rss-ceiling MB (150, SPEC 9's bound at 1,000 clients);
   - a normal client got under 80 % of the frames owed to it in a 10 s window after warm-up (the
     frames the source published then, times its share by rate);
   - the broker logged more than 100 lines at warning level or above (a log flood);
   - an unmasked frame (with the upgrade request, right after the 101, or mid-session) was not
-    answered with a close frame 1002 (RFC 6455 5.1), or no such client ran.
+    answered with a close frame 1002 (RFC 6455 5.1), or no such client ran;
+  - with TLS: a plain upgrade on the TLS port was not answered with HTTP 400, or none was sent.
 Only the broker process this script started is ever signalled, by its PID.
 """
 
@@ -36,6 +42,7 @@ import os
 import random
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -111,9 +118,11 @@ class Stats:
 
 # --- raw WebSocket pieces, for what a client library refuses to send ---------------------------
 
-async def raw_open(port, local, timeout=5):
+async def raw_open(port, local, timeout=5, ssl=None):
+    """A TCP connection from `local` (over TLS with `ssl`), for what a client library refuses to send."""
     return await asyncio.wait_for(
-        asyncio.open_connection("127.0.0.1", port, local_addr=(local, 0)), timeout)
+        asyncio.open_connection("127.0.0.1", port, local_addr=(local, 0), ssl=ssl,
+                                server_hostname="127.0.0.1" if ssl else None), timeout)
 
 
 def upgrade_request(port, path="/"):
@@ -184,9 +193,10 @@ def close_writer(writer, abort=False):
 # --- the clients ----------------------------------------------------------------------------------
 
 class Soak:
-    def __init__(self, port, seconds, clients, variables, seed):
+    def __init__(self, port, seconds, clients, variables, seed, ssl_context=None):
         self.port = port
-        self.uri = f"ws://127.0.0.1:{port}/"
+        self.ssl = ssl_context  # wss:// and TLS raw connections when set
+        self.uri = f"{'wss' if ssl_context else 'ws'}://127.0.0.1:{port}/"
         self.seconds = seconds
         self.clients = clients
         self.variables = variables
@@ -205,6 +215,8 @@ class Soak:
         return not self.stopping and time.monotonic() < self.end
 
     def options(self, local, **extra):
+        if self.ssl:
+            extra["ssl"] = self.ssl
         return dict(proxy=None, compression=None, open_timeout=10, close_timeout=2, ping_interval=None,
                     local_addr=(local, 0), **extra)
 
@@ -337,7 +349,7 @@ class Soak:
             self.garbage_random_bytes, self.garbage_bad_http, self.garbage_commands, self.garbage_binary,
             self.garbage_oversize, self.garbage_invalid_utf8, self.garbage_huge_length, self.garbage_unmasked,
             self.garbage_reserved_opcode, self.garbage_command_flood, self.garbage_partial_head,
-        ]
+        ] + ([self.garbage_plain_on_tls] if self.ssl else [])
         while self.running():
             action = rng.choice(actions)
             name = action.__name__.replace("garbage_", "")
@@ -351,7 +363,7 @@ class Soak:
             await asyncio.sleep(rng.uniform(0.1, 0.4))
 
     async def garbage_random_bytes(self, local, rng):
-        reader, writer = await raw_open(self.port, local)
+        reader, writer = await raw_open(self.port, local, ssl=self.ssl)
         writer.write(rng.randbytes(rng.randint(1, 8192)))
         await writer.drain()
         try:
@@ -363,7 +375,7 @@ class Soak:
             close_writer(writer)
 
     async def garbage_bad_http(self, local, rng):
-        reader, writer = await raw_open(self.port, local)
+        reader, writer = await raw_open(self.port, local, ssl=self.ssl)
         choice = rng.randrange(3)
         if choice == 0:
             kind, request = "100 kB header", b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n"
@@ -412,7 +424,7 @@ class Soak:
                 return f"closed {closed.rcvd.code if closed.rcvd else 'without a close frame'}"
 
     async def raw_upgraded(self, local):
-        reader, writer = await raw_open(self.port, local)
+        reader, writer = await raw_open(self.port, local, ssl=self.ssl)
         writer.write(upgrade_request(self.port))
         await writer.drain()
         status = await read_status(reader)
@@ -442,15 +454,24 @@ class Soak:
         once the session has begun. Every one must be answered with a close frame 1002."""
         frame = client_frame(0x1, b"ping", masked=False)
         when = rng.choice(("pipelined", "after the 101", "mid-session"))
-        if when == "after the 101":
-            return self.unmasked_outcome(when, await self.raw_frame_then_close_code(local, frame))
-        reader, writer = await raw_open(self.port, local)
+        # A connection that fails before the frame is sent says nothing about how frames are answered.
         try:
-            writer.write(upgrade_request(self.port) + (frame if when == "pipelined" else b""))
-            await writer.drain()
-            status = await read_status(reader)
-            if status != 101:
-                return f"{when}: upgrade answered {status}"
+            if when == "after the 101":
+                reader, writer = await self.raw_upgraded(local)
+            else:
+                reader, writer = await raw_open(self.port, local, ssl=self.ssl)
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError) as error:
+            return f"{when}: could not connect ({type(error).__name__})"
+        try:
+            if when != "after the 101":
+                writer.write(upgrade_request(self.port) + (frame if when == "pipelined" else b""))
+                await writer.drain()
+                status = await read_status(reader)
+                if status != 101:
+                    return f"{when}: upgrade answered {status}"
+            else:
+                writer.write(frame)
+                await writer.drain()
             if when == "mid-session":
                 await asyncio.sleep(rng.uniform(0, 0.3))
                 writer.write(frame)
@@ -480,8 +501,20 @@ class Soak:
                 refused += '"too many commands' in message
             return "some refused (max_commands_per_s)" if refused else "none refused"
 
-    async def garbage_partial_head(self, local, rng):
+    async def garbage_plain_on_tls(self, local, rng):
+        """A plain ws:// upgrade on the TLS port: it must get a plain-text HTTP 400, not garbage."""
         reader, writer = await raw_open(self.port, local)
+        try:
+            writer.write(upgrade_request(self.port))
+            await writer.drain()
+            return f"HTTP {await read_status(reader)}"
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError, IndexError):
+            return "no HTTP answer"
+        finally:
+            close_writer(writer)
+
+    async def garbage_partial_head(self, local, rng):
+        reader, writer = await raw_open(self.port, local, ssl=self.ssl)
         try:
             for piece in (b"GET / HT", b"TP/1.1\r\nUpgr", b"ade: websocket\r\n"):
                 writer.write(piece)
@@ -499,7 +532,7 @@ class Soak:
 
             async def attempt():
                 try:
-                    reader, writer = await raw_open(self.port, local)
+                    reader, writer = await raw_open(self.port, local, ssl=self.ssl)
                 except (OSError, asyncio.TimeoutError):
                     return "connect failed"
                 try:
@@ -584,9 +617,10 @@ def starvation(soak, warm_up_s, measured_until):
     return windows, worst, starved
 
 
-def prometheus_counters(port):
+def prometheus_counters(port, ssl_context=None):
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        with urllib.request.urlopen(f"{'https' if ssl_context else 'http'}://127.0.0.1:{port}/metrics", timeout=5,
+                                    context=ssl_context) as response:
             text = response.read().decode()
     except OSError as error:
         return {"error": str(error)}
@@ -603,13 +637,23 @@ def main():
     parser.add_argument("--broker", required=True)
     parser.add_argument("--seconds", type=float, default=600)
     parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--rss-ceiling", type=float, default=150, help="MB the broker's RSS may never exceed")
     parser.add_argument("--rss-slope-limit", type=float, default=None,
-                        help="MB/min; default 1 for runs of 5 min or more, 5 for shorter ones (see BENCHMARKS.md)")
+                        help="MB/min; default 1 for runs of 5 min or more, 5 from 60 s, none under 60 s (the ceiling only)")
     parser.add_argument("--json", help="write the report here too")
+    parser.add_argument("--tls-dir", help="serve wss:// with FOLDER/server.pem and server.key, clients trusting "
+                                          "FOLDER/ca.pem (scripts/make-test-certificates.sh makes them)")
     args = parser.parse_args()
-    slope_limit = args.rss_slope_limit if args.rss_slope_limit is not None else (1.0 if args.seconds >= 300 else 5.0)
+    slope_limit = args.rss_slope_limit if args.rss_slope_limit is not None else (
+        1.0 if args.seconds >= 300 else 5.0 if args.seconds >= 60 else None)
 
     work = tempfile.mkdtemp(prefix="broker-soak-")
+    ssl_context = None
+    tls_lines = ""
+    if args.tls_dir:
+        ssl_context = ssl.create_default_context(cafile=os.path.join(args.tls_dir, "ca.pem"))
+        tls_lines = (f"\n    tls:\n      cert: {os.path.join(args.tls_dir, 'server.pem')}"
+                     f"\n      key: {os.path.join(args.tls_dir, 'server.key')}")
     port = free_port()
     config_path = os.path.join(work, "soak.yaml")
     with open(config_path, "w") as config:
@@ -626,21 +670,22 @@ sinks:
     port: {port}
     rate: {HZ}
     mdns:
-      enabled: false
+      enabled: false{tls_lines}
 """)
     log_path = os.path.join(work, "broker.log")
     log = open(log_path, "wb")
     broker = subprocess.Popen([args.broker, "--config", config_path], stdin=subprocess.DEVNULL,
                               stdout=subprocess.DEVNULL, stderr=log)
     failures = []
-    report = {"seconds": args.seconds, "clients": args.clients, "broker": args.broker, "port": port}
+    report = {"seconds": args.seconds, "clients": args.clients, "broker": args.broker, "port": port, "tls": bool(ssl_context)}
     try:
         variables = None
         for _ in range(300):
             if broker.poll() is not None:
                 break
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/vars", timeout=2) as response:
+                with urllib.request.urlopen(f"{'https' if ssl_context else 'http'}://127.0.0.1:{port}/vars", timeout=2,
+                                            context=ssl_context) as response:
                     catalogue = json.load(response)
                 variables = [v["name"] for v in catalogue if "mock" in v.get("sources", [])]
                 if variables:
@@ -651,7 +696,7 @@ sinks:
         if not variables:
             raise RuntimeError(f"the broker did not start serving (exit status {broker.poll()}); log: {log_path}")
 
-        soak = Soak(port, args.seconds, args.clients, variables, seed=42)
+        soak = Soak(port, args.seconds, args.clients, variables, seed=42, ssl_context=ssl_context)
         rss = []
         cpu = []
 
@@ -664,7 +709,7 @@ sinks:
 
         async def run_all():
             groups, tasks = await soak.run(on_tick)
-            counters = prometheus_counters(port)
+            counters = prometheus_counters(port, ssl_context)
             # SIGTERM while every client is still connected: the shutdown path under load.
             soak.stopping = True
             terminated = time.monotonic()
@@ -722,8 +767,12 @@ sinks:
             (round(t1), round((c1 - c0) / (t1 - t0), 2)) for (t0, c0), (t1, c1) in zip(cpu, cpu[1:]) if t1 > t0]
         if len(after) < 3:
             failures.append("too few RSS samples after warm-up")
-        elif slope > slope_limit:
+        elif slope_limit is not None and slope > slope_limit:
             failures.append(f"RSS grew {slope:.2f} MB/min after warm-up (limit {slope_limit})")
+        peak = max((v for _, v in rss), default=0)
+        report["rss_mb"]["ceiling"] = args.rss_ceiling
+        if peak > args.rss_ceiling:
+            failures.append(f"RSS reached {peak:.1f} MB (ceiling {args.rss_ceiling:.0f} MB)")
 
         windows, worst, starved = starvation(soak, warm_up, measured_until)
         report["starvation"] = {
@@ -772,13 +821,22 @@ sinks:
         # (a refused upgrade is not a WebSocket connection, and is not counted).
         unmasked = {key: n for key, n in soak.stats.counts.items() if key.startswith("garbage unmasked:")}
         left_open = {key: n for key, n in unmasked.items()
-                     if not key.endswith("closed 1002") and "upgrade answered" not in key and not key.endswith("at shutdown")}
+                     if not key.endswith("closed 1002") and "upgrade answered" not in key and "could not connect" not in key
+                     and not key.endswith("at shutdown")}
         report["unmasked_frames"] = {"outcomes": unmasked, "not_closed_with_1002": sum(left_open.values())}
         if not unmasked:
             failures.append("no unmasked-frame client ran")
         if left_open:
             failures.append(f"{sum(left_open.values())} unmasked-frame connections were not closed with 1002: {left_open}")
 
+        # With TLS: every plain upgrade on the TLS port must have had its clear 400 (and one ran).
+        if ssl_context:
+            plain = {key: n for key, n in soak.stats.counts.items() if key.startswith("garbage plain_on_tls:")}
+            report["plain_on_tls"] = plain
+            if not plain:
+                failures.append("no plain-request-on-the-TLS-port client ran")
+            elif set(plain) != {"garbage plain_on_tls: HTTP 400"}:
+                failures.append(f"plain requests on the TLS port were not all refused with HTTP 400: {plain}")
         report["sink_counters"] = counters
         report["client_outcomes"] = dict(sorted(soak.stats.counts.items()))
     except Exception as error:  # a broken soak is a failure too, with its reason

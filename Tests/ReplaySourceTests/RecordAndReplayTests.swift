@@ -136,7 +136,7 @@ struct RecordingFile {
         // Timing. The schedule itself is pinned exactly by the manual-clock tests; here, on real
         // time, a debug build shares two cores with the rest of the suite, which can hold up a
         // wake-up by hundreds of milliseconds. So this checks the pace over the whole replay;
-        // `replay-benchmark` measures the per-frame error (5 ms budget) in a release build.
+        // the `replay-speed1-timing` benchmark measures the per-frame error (5 ms budget) in a release build.
         let typicalOffset = offsets.sorted()[offsets.count / 2]
         let errors = offsets.map { abs($0 - typicalOffset) }.sorted()
         let recordedSpan = frames[last - 1].time - frames[first - 1].time

@@ -18,28 +18,44 @@ struct MDNSTests {
         return getuid() == 0 && ["ip", "dbus-daemon", "avahi-daemon", "avahi-browse"].allSatisfy { Fixture.program($0) != nil }
     }
 
-    @Test(
-        "the sink is advertised through avahi with its port and TXT, and withdrawn on shutdown",
-        .enabled(if: namespaceTestPossible, "needs root and iproute2, dbus, avahi-daemon, avahi-utils"))
-    func advertisedAndWithdrawn() async throws {
+    /// Runs scripts/mdns-test.sh (with a TLS sink when `tls`), checks what every run must show (the
+    /// service on `lo` with the sink's port, one advertising line, withdrawn on shutdown) and
+    /// returns the TXT record avahi-browse printed.
+    static func advertisedTXT(tls: Bool) async throws -> String {
         let broker = BrokerProcess.executable.path
-        let result = try await ChildProcess.run([Self.script, broker], timeout: 90)
+        let result = try await ChildProcess.run([Self.script, broker] + (tls ? ["tls"] : []), timeout: 90)
         #expect(result.status == 0, "mdns-test.sh exited with \(String(describing: result.status)): \(result.output) \(result.errors)")
         let found = try #require(result.output.split(separator: "\n").first { $0.hasPrefix("FOUND ") }, "\(result.output) \(result.errors)")
         // avahi-browse -p: =;iface;proto;name;type;domain;host;address;port;txt
         let fields = found.dropFirst("FOUND ".count).split(separator: ";", omittingEmptySubsequences: false)
-        #expect(fields.count >= 10)
-        if fields.count >= 10 {
-            #expect(fields[1] == "lo")
-            #expect(fields[4] == "_iracingws._tcp")
-            #expect(fields[8] == "8765")
-            let txt = fields[9...].joined(separator: ";")
-            #expect(txt.contains("\"path=/telemetry\""))
-            #expect(txt.contains("\"version=1\""))
-            #expect(txt.contains("\"sources=mock\""))
-        }
+        try #require(fields.count >= 10, "\(found)")
+        #expect(fields[1] == "lo")
+        #expect(fields[4] == "_iracingws._tcp")
+        #expect(fields[8] == "8765")
         #expect(result.output.contains("BROKER-LOG 1 advertising line(s), 0 failure line(s)"))
         #expect(result.output.contains("\nGONE"))
+        return fields[9...].joined(separator: ";")
+    }
+
+    @Test(
+        "the sink is advertised through avahi with its port and TXT, and withdrawn on shutdown",
+        .enabled(if: namespaceTestPossible, "needs root and iproute2, dbus, avahi-daemon, avahi-utils"))
+    func advertisedAndWithdrawn() async throws {
+        let txt = try await Self.advertisedTXT(tls: false)
+        #expect(txt.contains("\"path=/telemetry\""))
+        #expect(txt.contains("\"version=1\""))
+        #expect(txt.contains("\"sources=mock\""))
+        #expect(!txt.contains("tls="), "a plain sink must not claim TLS: \(txt)")
+    }
+
+    @Test(
+        "a sink serving TLS says tls=1 in its TXT record",
+        .enabled(if: namespaceTestPossible && TestCertificates.opensslAvailable, "needs root, avahi (as above) and openssl"))
+    func advertisedWithTLS() async throws {
+        let txt = try await Self.advertisedTXT(tls: true)
+        #expect(txt.contains("\"tls=1\""), "\(txt)")
+        #expect(txt.contains("\"path=/telemetry\""))
+        #expect(txt.contains("\"sources=mock\""))
     }
 
     @Test("without an mDNS daemon the broker logs one warning and serves on")

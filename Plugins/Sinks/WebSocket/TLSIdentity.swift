@@ -140,9 +140,14 @@ final class PlainRequestRefuser: ChannelInboundHandler, RemovableChannelHandler 
         let response =
             "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: \(body.utf8.count)\r\n"
             + "connection: close\r\n\r\n" + body
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(string: response))).whenComplete { _ in
-            channel.close(promise: nil)
+        // The TLS handlers behind have seen no byte: without them the end of input reaches the
+        // HTTP upgrader as on a plain port, which then closes the connection quietly (closing it
+        // from here made hummingbird log an error for every plain request).
+        let operations = context.pipeline.syncOperations
+        if let tlsHandler = try? operations.handler(type: NIOSSLServerHandler.self) { operations.removeHandler(tlsHandler, promise: nil) }
+        if let deadline = try? operations.handler(type: TLSHandshakeDeadline.self) { operations.removeHandler(deadline, promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: response))).assumeIsolated().whenComplete { _ in
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         }
     }
 }
@@ -168,6 +173,9 @@ final class TLSHandshakeDeadline: ChannelInboundHandler, RemovableChannelHandler
         let metrics = self.metrics
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(timeout * 1000))) {
             metrics.badRequests.increment()
+            // The end of input first, so the HTTP upgrader behind ends quietly instead of logging
+            // an error about a connection closed under it.
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
             context.close(promise: nil)
         }
     }

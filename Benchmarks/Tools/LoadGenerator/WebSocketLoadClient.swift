@@ -12,7 +12,16 @@ final class ClientRecord: @unchecked Sendable {
     var arrivals: [Double] = []
     var seqs: [UInt64] = []
     var sessionTimes: [Double] = []
+    /// Payload bytes of the recorded messages (the floor server is then run at their mean size).
+    var payloadBytes = 0
     var recording = false
+    /// Counts every text message as a delivery, not only broker telemetry: the floor server sends
+    /// a fixed filler message with no `seq` or `SessionTime`.
+    let everyMessageCounts: Bool
+
+    init(everyMessageCounts: Bool) {
+        self.everyMessageCounts = everyMessageCounts
+    }
     var upgraded = false
     var telemetryBeforeRecording = 0
     var otherMessages = 0
@@ -26,8 +35,9 @@ final class ClientRecord: @unchecked Sendable {
     return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
 }
 
-/// A minimal RFC 6455 client over a raw NIO channel: one upgrade request, then it reads
-/// server frames (unmasked), answers pings, and sends its masked `sub` command once upgraded.
+/// A minimal RFC 6455 client over a raw NIO channel (behind a TLS handler for `wss://`): one
+/// upgrade request, then it reads server frames (unmasked), answers pings, and sends its masked
+/// `sub` command once upgraded.
 ///
 /// It parses only what the benchmark needs out of each telemetry message (`seq` and `SessionTime`),
 /// so one process can hold thousands of clients without spending the CPU a full JSON parse costs.
@@ -115,12 +125,19 @@ final class LoadClientHandler: ChannelInboundHandler, @unchecked Sendable {
     private func handleText(_ payload: ByteBuffer) {
         let now = monotonicNow()
         payload.withUnsafeReadableBytes { bytes in
-            guard bytes.starts(with: Self.telemetryPrefix) else {
+            guard record.everyMessageCounts || bytes.starts(with: Self.telemetryPrefix) else {
                 record.otherMessages += 1
                 return
             }
             guard record.recording else {
                 record.telemetryBeforeRecording += 1
+                return
+            }
+            record.payloadBytes += bytes.count
+            if record.everyMessageCounts {
+                record.arrivals.append(now)
+                record.seqs.append(0)
+                record.sessionTimes.append(.nan)
                 return
             }
             let seq = Self.number(after: Self.seqKey, in: bytes, from: 0)
