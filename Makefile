@@ -13,7 +13,7 @@ BUILD_PACKAGES := libyaml-dev libavahi-compat-libdnssd-dev liblz4-dev pkg-config
 TEST_PACKAGES := iproute2 dbus avahi-daemon avahi-utils mosquitto mosquitto-clients chromium python3 python3-pip openssl systemd nodejs
 PYTHON_PACKAGES := websockets prometheus-client
 
-.PHONY: run build setup setup-test test test-only check-web soak check-install install bench bench-check bench-thresholds fuzz clean
+.PHONY: run build setup setup-test test test-only check-format format check-web soak check-install install bench bench-check bench-thresholds fuzz clean
 SOAK_SECONDS ?= 60
 
 run: setup build
@@ -30,12 +30,19 @@ setup-test: setup
 	@python3 -c "import websockets, prometheus_client" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check $(PYTHON_PACKAGES) \
 		|| python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $(PYTHON_PACKAGES)
 
-test: setup-test check-web test-only soak check-install
+test: setup-test check-format check-web test-only soak check-install
 
 # The dashboard's script must parse as a browser's classic <script> parses it. Node's vm.Script
 # compiles it that way without running it; `node --check` would wrap the file as a CommonJS module
 # first, and so let through what a page cannot have (a `return` outside any function).
 DASHBOARD_SCRIPT := Plugins/Sinks/WebSocket/Dashboard/dashboard.js
+# Every Swift file as `.swift-format` says (swift format ships with the toolchain); `make format` fixes.
+check-format:
+	scripts/check-format.sh
+
+format:
+	scripts/check-format.sh --fix
+
 check-web:
 	node -e 'new (require("vm").Script)(require("fs").readFileSync(process.argv[1], "utf8"), {filename: process.argv[1]})' $(DASHBOARD_SCRIPT)
 
