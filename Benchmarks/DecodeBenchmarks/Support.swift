@@ -31,7 +31,9 @@ func sharedData(_ relative: String) -> String {
 /// The bytes of a file in ../shared/data, or an error naming it.
 func sharedBytes(_ relative: String) throws -> [UInt8] {
     let path = sharedData(relative)
-    guard let data = FileManager.default.contents(atPath: path) else { throw BenchmarkInputError("\(path) not found (../shared/data beside the checkout)") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw BenchmarkInputError("\(path) not found (../shared/data beside the checkout)")
+    }
     return [UInt8](data)
 }
 

@@ -102,7 +102,8 @@ final class Recording: Sendable {
 func replayFlatOut(_ recording: Recording) async throws {
     let registry = VariableRegistry()
     let hub = SourceHub(id: "sim", typeName: "replay", registry: registry)
-    let source = ReplaySource(id: "sim", config: ReplayConfig(path: recording.path, speed: 0), context: PluginContext(logger: logger, registry: registry))
+    let source = ReplaySource(
+        id: "sim", config: ReplayConfig(path: recording.path, speed: 0), context: PluginContext(logger: logger, registry: registry))
     try await source.run(output: hub)
     guard hub.latestFrame?.seq == UInt64(recording.frames) else {
         throw PluginError("replayed \(hub.latestFrame?.seq ?? 0) of \(recording.frames) frames")
@@ -115,7 +116,8 @@ func record(
 ) async throws {
     let registry = VariableRegistry()
     let hub = SourceHub(id: id, typeName: typeName, registry: registry)
-    let sink = StdoutSink(id: "recorder", config: StdoutConfig(variables: .all, path: path), context: PluginContext(logger: logger, registry: registry))
+    let sink = StdoutSink(
+        id: "recorder", config: StdoutConfig(variables: .all, path: path), context: PluginContext(logger: logger, registry: registry))
     let sinkTask = Task { try await sink.run(input: SinkInput(sinkID: "recorder", sources: [hub], rate: 0)) }
     let sourceTask = Task { try await run(hub, registry) }
     try await Task.sleep(for: .seconds(seconds))

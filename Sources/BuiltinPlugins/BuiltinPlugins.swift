@@ -1,14 +1,14 @@
 import ACCSource
 import BrokerCore
-import ForzaSource
 import F1Source
+import ForzaSource
 import IRacingSource
 import InSimSource
-import MockSource
 import MQTTSink
 import MQTTSource
-import RaceProcessor
+import MockSource
 import OutGaugeSource
+import RaceProcessor
 import ReplaySource
 import StdoutSink
 import UDPSink
@@ -38,7 +38,7 @@ public enum BuiltinPlugins {
             SinkPlugin(MQTTSink.self),
         ],
         processors: [
-            ProcessorPlugin(RaceProcessor.self),
+            ProcessorPlugin(RaceProcessor.self)
         ]
     )
 }

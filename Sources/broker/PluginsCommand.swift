@@ -17,7 +17,9 @@ struct PluginsCommand: AsyncParsableCommand {
             print("Sources:")
             for plugin in catalog.sources { print("  \(plugin.typeName.padding(toLength: width, withPad: " ", startingAt: 0))  \(plugin.summary)") }
             print("Processors:")
-            for plugin in catalog.processors { print("  \(plugin.typeName.padding(toLength: width, withPad: " ", startingAt: 0))  \(plugin.summary)") }
+            for plugin in catalog.processors {
+                print("  \(plugin.typeName.padding(toLength: width, withPad: " ", startingAt: 0))  \(plugin.summary)")
+            }
             print("Sinks:")
             for plugin in catalog.sinks { print("  \(plugin.typeName.padding(toLength: width, withPad: " ", startingAt: 0))  \(plugin.summary)") }
             print("\n`broker plugins TYPE` prints a sample config for TYPE.")

@@ -1,9 +1,9 @@
 import ArgumentParser
 import BrokerCore
 import BuiltinPlugins
+import CoreMetrics
 import Foundation
 import Logging
-import CoreMetrics
 
 /// `broker [run] --config FILE`: load the config and serve until SIGINT/SIGTERM.
 struct RunCommand: AsyncParsableCommand {
@@ -51,7 +51,8 @@ struct RunCommand: AsyncParsableCommand {
         let metrics = BrokerMetrics()
         MetricsSystem.bootstrap(metrics.factory)
         logger.info(
-            "broker \(BrokerVersion.current) starting from \(loaded.file): sources \(loaded.sources.filter(\.enabled).map(\.id)), sinks \(loaded.sinks.filter(\.enabled).map(\.id))")
+            "broker \(BrokerVersion.current) starting from \(loaded.file): sources \(loaded.sources.filter(\.enabled).map(\.id)), sinks \(loaded.sinks.filter(\.enabled).map(\.id))"
+        )
         do {
             let broker = try Broker(config: loaded, logger: logger, metrics: metrics)
             try await broker.run()

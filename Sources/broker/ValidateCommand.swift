@@ -11,6 +11,8 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try ConfigSource.load(path: config)
-        print("\(config): valid (\(loaded.sources.count) source\(loaded.sources.count == 1 ? "" : "s"), \(loaded.sinks.count) sink\(loaded.sinks.count == 1 ? "" : "s"))")
+        print(
+            "\(config): valid (\(loaded.sources.count) source\(loaded.sources.count == 1 ? "" : "s"), \(loaded.sinks.count) sink\(loaded.sinks.count == 1 ? "" : "s"))"
+        )
     }
 }

@@ -14,9 +14,10 @@ struct VarsCommand: AsyncParsableCommand {
     func run() async throws {
         let rows = VariableTable.rows(catalog: BuiltinPlugins.catalog)
         if json {
-            let value = JSONValue.array(rows.map { row in
-                .object(row.info.jsonFields() + BrokerMessages.rangeFields(row.info) + [("sources", .array(row.sourceTypes.map { .string($0) }))])
-            })
+            let value = JSONValue.array(
+                rows.map { row in
+                    .object(row.info.jsonFields() + BrokerMessages.rangeFields(row.info) + [("sources", .array(row.sourceTypes.map { .string($0) }))])
+                })
             print(value.jsonString)
             return
         }
@@ -51,7 +52,9 @@ enum VariableTable {
             switch plugin.providedVariables {
             case .catalogue: return (plugin.typeName, VariableCatalogue.all)
             case let .names(names):
-                return (plugin.typeName, names.map { name in VariableCatalogue.all.first { $0.name == name } ?? VariableInfo(name: name, type: .float) })
+                return (
+                    plugin.typeName, names.map { name in VariableCatalogue.all.first { $0.name == name } ?? VariableInfo(name: name, type: .float) }
+                )
             case let .variables(infos): return (plugin.typeName, infos)
             }
         }

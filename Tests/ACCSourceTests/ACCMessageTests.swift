@@ -1,6 +1,7 @@
 import BrokerTestSupport
 import Foundation
 import Testing
+
 @testable import ACCSource
 
 /// The ACC broadcasting decoder on the real captures (every field against the decode recorded
@@ -49,7 +50,8 @@ import Testing
             case let .realtimeUpdate(u):
                 #expect(capture.type == "REALTIME_UPDATE")
                 #expect(Int(u.sessionType) == Self.int(f["sessionType"]) && Int(u.phase) == Self.int(f["phase"]))
-                #expect(Double(u.sessionTimeMs) == Self.double(f["sessionTimeMs"]) && Double(u.sessionRemainingMs) == Self.double(f["sessionEndTimeMs"]))
+                #expect(
+                    Double(u.sessionTimeMs) == Self.double(f["sessionTimeMs"]) && Double(u.sessionRemainingMs) == Self.double(f["sessionEndTimeMs"]))
                 #expect(Int(u.focusedCarIndex) == Self.int(f["focusedCarIndex"]))
                 #expect(u.activeCameraSet == f["activeCameraSet"] as? String && u.activeCamera == f["activeCamera"] as? String)
                 #expect(u.currentHudPage == f["currentHudPage"] as? String)

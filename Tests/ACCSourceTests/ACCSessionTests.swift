@@ -2,6 +2,7 @@ import ACCTestSupport
 import BrokerCore
 import BrokerTestSupport
 import Testing
+
 @testable import ACCSource
 
 /// The session rules without a network: slots, the focused car's single-car values (recomputed
@@ -16,7 +17,8 @@ import Testing
         let indices = (0..<cars).map(FakeACCServer.carIndex)
         _ = session.handle(decode(ACCWire.entryList(connectionID: 5, cars: indices)), now: 0)
         for car in indices {
-            _ = session.handle(decode(ACCWire.entryListCar(car: car, team: "T\(car)", number: Int32(car), first: "A", last: "\(car)", short: "S")), now: 0)
+            _ = session.handle(
+                decode(ACCWire.entryListCar(car: car, team: "T\(car)", number: Int32(car), first: "A", last: "\(car)", short: "S")), now: 0)
         }
         return session
     }
@@ -29,7 +31,9 @@ import Testing
 
     @Test func everyCanonicalNameIsInTheCatalogue() {
         let catalogue = Set(VariableCatalogue.all.map(\.name))
-        for name in ACCVariables.canonicalPerCar + ACCVariables.canonicalFocused + ACCVariables.canonicalSession { #expect(catalogue.contains(name), "\(name)") }
+        for name in ACCVariables.canonicalPerCar + ACCVariables.canonicalFocused + ACCVariables.canonicalSession {
+            #expect(catalogue.contains(name), "\(name)")
+        }
         for info in ACCVariables.ownPerCar + ACCVariables.ownSession { #expect(!catalogue.contains(info.name), "\(info.name)") }
     }
 
@@ -47,18 +51,21 @@ import Testing
         let a = FakeACCServer.carIndex(1), b = FakeACCServer.carIndex(2)
         _ = session.handle(Self.decode(FakeACCServer.carUpdate(a, position: 0, step: 10)), now: 0)  // 102 km/h, gear raw 5
         _ = session.handle(Self.decode(FakeACCServer.carUpdate(b, position: 1, step: 10)), now: 0)  // 104 km/h, gear raw 3
-        let onA = try #require(session.handle(Self.decode(ACCWire.realtimeUpdate(focusedCar: Int32(a), sessionTimeMs: 1000, remainingMs: 5000)), now: 0).row)
+        let onA = try #require(
+            session.handle(Self.decode(ACCWire.realtimeUpdate(focusedCar: Int32(a), sessionTimeMs: 1000, remainingMs: 5000)), now: 0).row)
         #expect(Self.value(onA, "Speed") == .float(Float(102.0 / 3.6)))
         #expect(Self.value(onA, "Gear") == .int(3))
         #expect(Self.value(onA, "PlayerCarIdx") == .int(1) && Self.value(onA, "CamCarIdx") == .int(1))
         #expect(Self.value(onA, "PlayerCarPosition") == .int(1))
-        let onB = try #require(session.handle(Self.decode(ACCWire.realtimeUpdate(focusedCar: Int32(b), sessionTimeMs: 1100, remainingMs: 4900)), now: 0).row)
+        let onB = try #require(
+            session.handle(Self.decode(ACCWire.realtimeUpdate(focusedCar: Int32(b), sessionTimeMs: 1100, remainingMs: 4900)), now: 0).row)
         #expect(Self.value(onB, "Speed") == .float(Float(104.0 / 3.6)))
         #expect(Self.value(onB, "Gear") == .int(1))
         #expect(Self.value(onB, "PlayerCarPosition") == .int(2))
         // Focus on a car that has sent no update: nothing of B (or A) is shown as its own.
         let c = FakeACCServer.carIndex(0)
-        let onC = try #require(session.handle(Self.decode(ACCWire.realtimeUpdate(focusedCar: Int32(c), sessionTimeMs: 1200, remainingMs: 4800)), now: 0).row)
+        let onC = try #require(
+            session.handle(Self.decode(ACCWire.realtimeUpdate(focusedCar: Int32(c), sessionTimeMs: 1200, remainingMs: 4800)), now: 0).row)
         #expect(Self.value(onC, "Speed") == .null)
         #expect(Self.value(onC, "Gear") == .int(0))
         #expect(Self.value(onC, "PlayerCarPosition") == .int(0))
@@ -79,7 +86,8 @@ import Testing
         #expect(session.slots[newcomer] == 3)
         // Not again within a second, while the list is on its way.
         #expect(session.handle(Self.decode(FakeACCServer.carUpdate(newcomer, position: 3, step: 2)), now: 5.5).requests.isEmpty)
-        _ = session.handle(Self.decode(ACCWire.entryListCar(car: newcomer, team: "Late", number: 77, first: "New", last: "Comer", short: "NEW")), now: 5.6)
+        _ = session.handle(
+            Self.decode(ACCWire.entryListCar(car: newcomer, team: "Late", number: 77, first: "New", last: "Comer", short: "NEW")), now: 5.6)
         #expect(session.handle(Self.decode(FakeACCServer.carUpdate(newcomer, position: 3, step: 3)), now: 7).requests.isEmpty)
         guard case let .array(drivers)? = session.sessionInfo["DriverInfo"]?["Drivers"] else {
             Issue.record("no drivers")
@@ -92,11 +100,15 @@ import Testing
     @Test func broadcastingEventsNameTheirCar() {
         var session = Self.registered()
         let car = FakeACCServer.carIndex(2)
-        let events = session.handle(Self.decode(ACCWire.broadcastingEvent(type: 5, message: "01:33.695", timeMs: 904_977, car: Int32(car))), now: 0).events
+        let events = session.handle(Self.decode(ACCWire.broadcastingEvent(type: 5, message: "01:33.695", timeMs: 904_977, car: Int32(car))), now: 0)
+            .events
         #expect(events.map(\.name) == ["lap_completed"])
         #expect(events[0].data["CarIdx"] == .int(2) && events[0].data["CarNumber"] == .int(Int64(car)))
         #expect(events[0].data["UserName"] == .string("A \(car)") && events[0].data["Message"] == .string("01:33.695"))
-        #expect((1...7).map { ACCSession.eventName(UInt8($0)) } == ["green_flag", "session_over", "penalty", "accident", "lap_completed", "best_session_lap", "best_personal_lap"])
+        #expect(
+            (1...7).map { ACCSession.eventName(UInt8($0)) } == [
+                "green_flag", "session_over", "penalty", "accident", "lap_completed", "best_session_lap", "best_personal_lap",
+            ])
     }
 
     @Test func sessionInfoIsShapedLikeIRacings() {

@@ -3,6 +3,7 @@ import BrokerCore
 import BrokerTestSupport
 import Foundation
 import Testing
+
 @testable import ACCSource
 
 /// The ACC source against the fake ACC server over loopback UDP: registration accepted and refused,
@@ -43,26 +44,30 @@ import Testing
             try await withRunningSource(port: server.port) { acc in
                 #expect(await waitUntil(timeout: 10) { acc.hub.status.connected && acc.detail("cars") == .int(22) })
                 #expect(server.registrations == 1 && server.entryListRequests >= 1 && server.trackRequests == 1)
-                #expect(await waitUntil(timeout: 10) {
-                    guard case let .array(drivers)? = acc.hub.sessionInfo?.data["DriverInfo"]?["Drivers"] else { return false }
-                    return drivers.count == 22
-                })
+                #expect(
+                    await waitUntil(timeout: 10) {
+                        guard case let .array(drivers)? = acc.hub.sessionInfo?.data["DriverInfo"]?["Drivers"] else { return false }
+                        return drivers.count == 22
+                    })
                 #expect(acc.hub.sessionInfo?.data["WeekendInfo"]?["TrackName"] == .string("Red Bull Ring"))
                 #expect(await waitUntil(timeout: 10) { (acc.hub.latestFrame?.seq ?? 0) >= 5 })
                 guard case let .array(indices)? = acc.value("CarIdxACCIndex") else {
                     Issue.record("no CarIdxACCIndex")
                     return
                 }
-                #expect(indices[..<22].map { if case let .int(i) = $0 { return Int(i) } else { return -9 } } == (0..<22).map { Int(FakeACCServer.carIndex($0)) })
+                #expect(
+                    indices[..<22].map { if case let .int(i) = $0 { return Int(i) } else { return -9 } }
+                        == (0..<22).map { Int(FakeACCServer.carIndex($0)) })
                 #expect(acc.value("Speed") == .float(Float(100.0 / 3.6)))  // car 0 focused, 100 km/h
 
                 let requestsBefore = server.entryListRequests
                 server.addCar(index: 99)
                 #expect(await waitUntil(timeout: 10) { acc.detail("cars") == .int(23) && server.entryListRequests > requestsBefore })
-                #expect(await waitUntil(timeout: 10) {
-                    guard case let .array(drivers)? = acc.hub.sessionInfo?.data["DriverInfo"]?["Drivers"] else { return false }
-                    return drivers.count == 23
-                })
+                #expect(
+                    await waitUntil(timeout: 10) {
+                        guard case let .array(drivers)? = acc.hub.sessionInfo?.data["DriverInfo"]?["Drivers"] else { return false }
+                        return drivers.count == 23
+                    })
 
                 server.focus(on: 99)
                 #expect(await waitUntil(timeout: 10) { acc.value("PlayerCarIdx") == .int(22) && acc.value("Speed") == .float(Float(199.0 / 3.6)) })
@@ -102,12 +107,16 @@ import Testing
                 server.sendRaw([7, 5, 0xF4, 0x01, 0, 0])
                 server.sendRaw([3, 0, 0])
                 server.sendRaw([])
-                #expect(await waitUntil(timeout: 10) {
-                    acc.detail("dropped") == .object([("unknown message type", .int(1)), ("string length beyond the datagram", .int(1)), ("short read", .int(1))])
-                        || acc.detail("dropped") == .object([
-                            ("unknown message type", .int(1)), ("string length beyond the datagram", .int(1)), ("short read", .int(1)), ("empty datagram", .int(1)),
-                        ])
-                })
+                #expect(
+                    await waitUntil(timeout: 10) {
+                        acc.detail("dropped")
+                            == .object([("unknown message type", .int(1)), ("string length beyond the datagram", .int(1)), ("short read", .int(1))])
+                            || acc.detail("dropped")
+                                == .object([
+                                    ("unknown message type", .int(1)), ("string length beyond the datagram", .int(1)), ("short read", .int(1)),
+                                    ("empty datagram", .int(1)),
+                                ])
+                    })
                 #expect(acc.log.warnings.filter { $0.contains("dropped input") }.count >= 3)
 
                 server.setSilent(true)

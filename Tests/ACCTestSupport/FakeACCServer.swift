@@ -24,12 +24,16 @@ public enum ACCWire {
         [1] + i32(connectionID) + [success ? 1 : 0, 0] + string(error)
     }
 
-    public static func realtimeUpdate(focusedCar: Int32, sessionTimeMs: Float, remainingMs: Float, airTemp: UInt8 = 24, trackTemp: UInt8 = 31) -> [UInt8] {
+    public static func realtimeUpdate(focusedCar: Int32, sessionTimeMs: Float, remainingMs: Float, airTemp: UInt8 = 24, trackTemp: UInt8 = 31)
+        -> [UInt8]
+    {
         [2] + u16(0) + u16(0) + [10, 5] + f32(sessionTimeMs) + f32(remainingMs) + i32(focusedCar) + string("Drivable") + string("Cockpit")
             + string("Basic HUD") + [0] + f32(54_000) + [airTemp, trackTemp, 1, 0, 2] + lap(ms: 93_145, car: 0)
     }
 
-    public static func realtimeCarUpdate(car: UInt16, gearRaw: UInt8, kmh: UInt16, position: UInt16, spline: Float, laps: UInt16, lastLapMs: Int32) -> [UInt8] {
+    public static func realtimeCarUpdate(car: UInt16, gearRaw: UInt8, kmh: UInt16, position: UInt16, spline: Float, laps: UInt16, lastLapMs: Int32)
+        -> [UInt8]
+    {
         [3] + u16(car) + u16(0) + [1, gearRaw] + f32(Float(car)) + f32(-Float(car)) + f32(0.5) + [1] + u16(kmh) + u16(position) + u16(position)
             + u16(0) + f32(spline) + u16(laps) + i32(-25) + lap(ms: 93_000 + Int32(car), car: car) + lap(ms: lastLapMs, car: car)
             + lap(ms: 12_345, car: car)
@@ -188,7 +192,9 @@ public final class FakeACCServer: Sendable {
 
     private func startStreaming() {
         let interval = state.withLock { $0.interval }
-        let task = channel.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(Int64(interval * 1000)), delay: .milliseconds(Int64(interval * 1000))) {
+        let task = channel.eventLoop.scheduleRepeatedTask(
+            initialDelay: .milliseconds(Int64(interval * 1000)), delay: .milliseconds(Int64(interval * 1000))
+        ) {
             [weak self] _ in self?.tick()
         }
         state.withLock {
@@ -204,7 +210,9 @@ public final class FakeACCServer: Sendable {
             return (state.cars, state.focusedCar, state.step)
         }
         guard let snapshot else { return }
-        send(ACCWire.realtimeUpdate(focusedCar: snapshot.focus, sessionTimeMs: Float(snapshot.step * 100), remainingMs: 1_500_000 - Float(snapshot.step * 100)))
+        send(
+            ACCWire.realtimeUpdate(
+                focusedCar: snapshot.focus, sessionTimeMs: Float(snapshot.step * 100), remainingMs: 1_500_000 - Float(snapshot.step * 100)))
         for (position, car) in snapshot.cars.enumerated() {
             send(Self.carUpdate(car.index, position: position, step: snapshot.step))
         }
@@ -228,7 +236,9 @@ public final class FakeACCServer: Sendable {
         mutating func i32() -> Int32 {
             guard offset + 4 <= bytes.count else { return 0 }
             defer { offset += 4 }
-            return Int32(bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24)
+            return Int32(
+                bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+            )
         }
         mutating func string() -> String {
             let length = u16()

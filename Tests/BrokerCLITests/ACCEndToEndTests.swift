@@ -28,7 +28,9 @@ import Testing
             try await withBroker(["--config", config], environment: ["ACC_PASSWORD": "s3cret"]) { broker in
                 let deadline = Date().addingTimeInterval(15)
                 var eventSent = false
-                while Date() < deadline, !(broker.stdout.contains("\"lap_completed\"") && broker.stdout.components(separatedBy: "\"telemetry\"").count > 5) {
+                while Date() < deadline,
+                    !(broker.stdout.contains("\"lap_completed\"") && broker.stdout.components(separatedBy: "\"telemetry\"").count > 5)
+                {
                     if !eventSent, broker.stdout.contains("\"telemetry\"") {
                         server.sendEvent(type: 5, message: "01:33.695", timeMs: 904_977, car: Int32(FakeACCServer.carIndex(3)))
                         eventSent = true
@@ -43,7 +45,9 @@ import Testing
                 let objects = try broker.stdout.split(separator: "\n").map {
                     try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not a JSON object: \($0)")
                 }
-                let entries = objects.filter { $0["type"] as? String == "status" }.compactMap { ($0["sources"] as? [String: Any])?["acc"] as? [String: Any] }
+                let entries = objects.filter { $0["type"] as? String == "status" }.compactMap {
+                    ($0["sources"] as? [String: Any])?["acc"] as? [String: Any]
+                }
                 let connected = try #require(entries.last { $0["connected"] as? Bool == true }, "never connected: \(entries)")
                 #expect(connected["type"] as? String == "acc")
 

@@ -26,11 +26,12 @@ import Testing
         let failed = try await BrokerProcess.run(["validate", "--config", bad])
         #expect(failed.status == 1)
         let lines = failed.stderr.split(separator: "\n").map(String.init)
-        #expect(lines == [
-            "\(bad):3:11: expected a number, found 'fast'",
-            "\(bad):4:5: unknown key 'seeed' for source type 'mock' (did you mean 'seed'?)",
-            "\(bad):6:11: unknown sink type 'stdot' (did you mean 'stdout'?); known types: \(lines.last?.components(separatedBy: "known types: ").last ?? "")",
-        ])
+        #expect(
+            lines == [
+                "\(bad):3:11: expected a number, found 'fast'",
+                "\(bad):4:5: unknown key 'seeed' for source type 'mock' (did you mean 'seed'?)",
+                "\(bad):6:11: unknown sink type 'stdot' (did you mean 'stdout'?); known types: \(lines.last?.components(separatedBy: "known types: ").last ?? "")",
+            ])
     }
 
     @Test func pluginsListsTypesAndEverySampleValidates() async throws {
@@ -74,7 +75,8 @@ import Testing
     /// mock -> stdout at 10 Hz for 2 s: parseable NDJSON with the selected variables at the rate;
     /// SIGTERM exits 0 within 2 s.
     @Test func runsMockIntoStdoutAndStopsOnSIGTERM() async throws {
-        let config = try temporaryFile("""
+        let config = try temporaryFile(
+            """
             sources:
               - type: mock
                 id: sim
@@ -99,7 +101,9 @@ import Testing
             let objects = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "bad line \($0)") }
             let telemetry = objects.filter { $0["type"] as? String == "telemetry" }
             // At 10 Hz over the time it ran (start-up included), give or take start-up and scheduling.
-            #expect(Double(telemetry.count) <= ran * 10 + 2 && Double(telemetry.count) >= ran * 10 - 6, "\(telemetry.count) telemetry lines in \(ran) s at 10 Hz")
+            #expect(
+                Double(telemetry.count) <= ran * 10 + 2 && Double(telemetry.count) >= ran * 10 - 6,
+                "\(telemetry.count) telemetry lines in \(ran) s at 10 Hz")
             for message in telemetry {
                 #expect(message["source"] as? String == "sim")
                 #expect(Set((message["data"] as? [String: Any] ?? [:]).keys) == ["Speed", "RPM", "Gear"])
@@ -111,7 +115,8 @@ import Testing
     /// `--test` swaps the configured sources for the mock and clears sinks' source filters;
     /// `--rate` sets every sink's rate.
     @Test func testModeAndRateOverride() async throws {
-        let config = try temporaryFile("""
+        let config = try temporaryFile(
+            """
             sources:
               - type: mock
                 id: practice
@@ -242,7 +247,9 @@ struct IBTReplayEndToEndTests {
             let second = try await BrokerProcess.run(["--port", String(port)], timeout: 15, directory: FileManager.default.temporaryDirectory)
             #expect(second.status == 1)
             let errorLines = second.stderr.split(separator: "\n").filter { !$0.contains(" info ") && !$0.contains(" notice ") }
-            #expect(errorLines.count == 1 && errorLines.first?.contains("port \(port)") == true && errorLines.first?.contains("already in use") == true, "\(second.stderr)")
+            #expect(
+                errorLines.count == 1 && errorLines.first?.contains("port \(port)") == true && errorLines.first?.contains("already in use") == true,
+                "\(second.stderr)")
         }
     }
 }

@@ -41,14 +41,17 @@ import Testing
             let objects = try broker.stdout.split(separator: "\n").map {
                 try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not a JSON object: \($0)")
             }
-            let entries = objects.filter { $0["type"] as? String == "status" }.compactMap { ($0["sources"] as? [String: Any])?["fm"] as? [String: Any] }
+            let entries = objects.filter { $0["type"] as? String == "status" }.compactMap {
+                ($0["sources"] as? [String: Any])?["fm"] as? [String: Any]
+            }
             let connected = try #require(entries.first { $0["connected"] as? Bool == true }, "never connected: \(entries)")
             #expect(connected["type"] as? String == "forza")
             #expect(connected["format"] as? String == "fm2023_dash")
             #expect(connected["on_track"] as? Bool == true)
 
             // Every telemetry value is one the recording holds, in the catalogue's units.
-            let speeds = Set(packets[..<sent].map { bytes in bytes.withUnsafeBytes { Double($0.loadUnaligned(fromByteOffset: 244, as: Float.self)) } })
+            let speeds = Set(
+                packets[..<sent].map { bytes in bytes.withUnsafeBytes { Double($0.loadUnaligned(fromByteOffset: 244, as: Float.self)) } })
             let telemetry = objects.filter { $0["type"] as? String == "telemetry" && $0["source"] as? String == "fm" }
             #expect(telemetry.count >= 20)
             for message in telemetry {

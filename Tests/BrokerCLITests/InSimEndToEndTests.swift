@@ -8,7 +8,8 @@ import Testing
 @Suite struct InSimEndToEndTests {
     @Test func insimIntoStdoutProducesStatusSessionInfoTelemetryAndEvents() async throws {
         let responses = LFSRaceScript.hostResponses
-        let liveEvents = LFSPacket.lap(plid: 11, lapTimeMs: 83456, totalMs: 170_000, lapsDone: 2)
+        let liveEvents =
+            LFSPacket.lap(plid: 11, lapTimeMs: 83456, totalMs: 170_000, lapsDone: 2)
             + LFSPacket.messageOut(ucid: 2, plid: 12, userType: 1, textStart: 16, message: Array("^4Driver 12 ^7: ^3gg".utf8))
         let host = try await FakeLFSHost { _ in
             FakeLFSHost.Behaviour(
@@ -47,7 +48,9 @@ import Testing
                 try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not a JSON object: \($0)")
             }
             let statuses = objects.filter { $0["type"] as? String == "status" }
-            let connected = statuses.compactMap { ($0["sources"] as? [String: Any])?["lfs"] as? [String: Any] }.filter { $0["connected"] as? Bool == true }
+            let connected = statuses.compactMap { ($0["sources"] as? [String: Any])?["lfs"] as? [String: Any] }.filter {
+                $0["connected"] as? Bool == true
+            }
             #expect(connected.first?["type"] as? String == "insim")
             #expect(connected.first?["lfs_version"] as? String == "0.7F")
 

@@ -32,7 +32,9 @@ import Testing
         let selection = VariableSelection.all.resolve(sourceID: "s", layout: layout, registry: registry)
         let text = String(decoding: BrokerMessages.telemetry(sourceID: "s", frame: frame, selection: selection), as: UTF8.self)
         #expect(
-            text == #"{"type":"telemetry","source":"s","seq":7,"data":{"Speed":0.1,"Gear":-1,"IsOnTrack":true,"SessionFlags":2147483652,"SessionTime":1234.5,"CarIdxLap":[0,10,20,30],"MyLabel":"Zoë \"Z\""}}"#)
+            text
+                == #"{"type":"telemetry","source":"s","seq":7,"data":{"Speed":0.1,"Gear":-1,"IsOnTrack":true,"SessionFlags":2147483652,"SessionTime":1234.5,"CarIdxLap":[0,10,20,30],"MyLabel":"Zoë \"Z\""}}"#
+        )
         #expect((try? JSONSerialization.jsonObject(with: Data(text.utf8))) != nil)
     }
 
@@ -125,7 +127,8 @@ import Testing
         let catalogueCount = registry.count
         #expect(catalogueCount == VariableCatalogue.all.count)
         let speed = registry.register(VariableInfo(name: "Speed", type: .float, unit: "m/s"), providedBy: "a")
-        let custom = registry.register(VariableInfo(name: "CarIdxHeading", type: .float, count: 64, unit: "rad", description: "heading"), providedBy: "lfs")
+        let custom = registry.register(
+            VariableInfo(name: "CarIdxHeading", type: .float, count: 64, unit: "rad", description: "heading"), providedBy: "lfs")
         registry.register(VariableInfo(name: "Speed", type: .float), providedBy: "lfs")
         #expect(registry.count == catalogueCount + 1)
         let entries = registry.entries()

@@ -70,8 +70,10 @@ import Testing
     /// way Swift's own conversion does.
     @Test func arbitraryDecimalsRoundAsTheStandardLibraryRoundsThem() async throws {
         var random = SystemRandomNumberGenerator()
-        var cases = ["16777217", "16777219", "0.1", "3.4028235e38", "3.4028236e38", "1e-45", "1.17549435e-38", "-0.0", "0", "9007199254740993",
-            "2.5e-8", "123456789012345678", "0.30000000000000004", "1e22", "1e23", "4.9406564584124654e-324"]
+        var cases = [
+            "16777217", "16777219", "0.1", "3.4028235e38", "3.4028236e38", "1e-45", "1.17549435e-38", "-0.0", "0", "9007199254740993",
+            "2.5e-8", "123456789012345678", "0.30000000000000004", "1e22", "1e23", "4.9406564584124654e-324",
+        ]
         // Halfway points between neighbouring floats, written out exactly, and a hair either side.
         for _ in 0..<2000 {
             let low = Float(bitPattern: UInt32.random(in: 0x0080_0000...0x7F00_0000, using: &random))
@@ -102,9 +104,12 @@ import Testing
     @Test func valuesKeepTheirKeyOrderAndEscapes() throws {
         let text = #"{"b":1,"a":[true,false,null,-2.5e3,"x\"y\\z\/\n\t\u00e9\ud83c\udfce"],"c":{"":{}},"d":12345678901234567890}"#
         let value = try withScanner(text) { try $0.parseValue() }
-        #expect(value == .object([
-            ("b", 1), ("a", .array([true, false, nil, -2500.0, "x\"y\\z/\n\té🏎"])), ("c", .object([("", .object([]))])), ("d", 12345678901234567890.0),
-        ]))
+        #expect(
+            value
+                == .object([
+                    ("b", 1), ("a", .array([true, false, nil, -2500.0, "x\"y\\z/\n\té🏎"])), ("c", .object([("", .object([]))])),
+                    ("d", 12345678901234567890.0),
+                ]))
     }
 
     @Test(arguments: [

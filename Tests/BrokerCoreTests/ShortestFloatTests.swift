@@ -56,7 +56,9 @@ import Testing
         #expect(mismatches(bitPatterns) == [])
         // Telemetry-like values: few decimals, where the interval's ends and ties matter most.
         let decimals = (0..<200_000).map { _ in
-            Float(Double(Int.random(in: -10_000_000...10_000_000, using: &generator)) / [1, 10, 100, 1000, 1e4, 1e5, 1e7, 1e9].randomElement(using: &generator)!)
+            Float(
+                Double(Int.random(in: -10_000_000...10_000_000, using: &generator)) / [1, 10, 100, 1000, 1e4, 1e5, 1e7, 1e9].randomElement(
+                    using: &generator)!)
         }
         #expect(mismatches(decimals) == [])
     }
@@ -65,7 +67,9 @@ import Testing
         var generator = SplitMix64(seed: 42)
         var values: [Double] = [0, -0.0, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 0.1, 1e-5, 1e16, 1e-4, .nan, .infinity, -.infinity]
         values += (0..<200_000).map { _ in Double(bitPattern: UInt64.random(in: .min ... .max, using: &generator)) }
-        values += (0..<100_000).map { _ in Double(Int.random(in: -1 << 54...1 << 54, using: &generator)) / [1, 2, 10, 1e3].randomElement(using: &generator)! }
+        values += (0..<100_000).map { _ in
+            Double(Int.random(in: -1 << 54...1 << 54, using: &generator)) / [1, 2, 10, 1e3].randomElement(using: &generator)!
+        }
         for value in values {
             var writer = JSONWriter()
             writer.double(value)

@@ -115,14 +115,23 @@ import Testing
     @Test func statusChangesAreDeliveredOncePerChange() async {
         let (hub, _) = makeHub()
         var feed = SinkInput(sinkID: "k", sources: [hub], rate: 1).messages().makeAsyncIterator()
-        guard case let .status(_, initial) = await feed.next() else { Issue.record("no initial status"); return }
+        guard case let .status(_, initial) = await feed.next() else {
+            Issue.record("no initial status")
+            return
+        }
         #expect(!initial.connected)
         hub.setConnected(true)
         hub.setConnected(true)
-        guard case let .status(_, connected) = await feed.next() else { Issue.record("no status change"); return }
+        guard case let .status(_, connected) = await feed.next() else {
+            Issue.record("no status change")
+            return
+        }
         #expect(connected.connected)
         hub.setSessionInfo(.object([("WeekendInfo", .object([]))]))
-        guard case let .sessionInfo(_, info) = await feed.next() else { Issue.record("no session info"); return }
+        guard case let .sessionInfo(_, info) = await feed.next() else {
+            Issue.record("no session info")
+            return
+        }
         #expect(info.version == 1)
     }
 }

@@ -6,8 +6,14 @@ import Testing
         let root = try #require(try YAMLParser.parse("a: 1\nb:\n  - \"2\"\n  - {c: x}\n"))
         #expect(root["a"]?.scalar == "1")
         #expect(root["a"]?.mark == SourceMark(line: 1, column: 4))
-        guard case let .sequence(items)? = root["b"]?.content else { Issue.record("b is not a list"); return }
-        guard case let .scalar(text, plain) = items[0].content else { Issue.record("not a scalar"); return }
+        guard case let .sequence(items)? = root["b"]?.content else {
+            Issue.record("b is not a list")
+            return
+        }
+        guard case let .scalar(text, plain) = items[0].content else {
+            Issue.record("not a scalar")
+            return
+        }
         #expect(text == "2" && !plain)
         #expect(items[1]["c"]?.mark == SourceMark(line: 4, column: 9))
     }

@@ -37,7 +37,10 @@ public final class LoopbackUDPReceiver: Sendable {
             let bound = withUnsafeMutablePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
             }
-            guard bound else { close(fd); throw UDPReceiverError("bind [::1]: \(String(cString: strerror(errno)))") }
+            guard bound else {
+                close(fd)
+                throw UDPReceiverError("bind [::1]: \(String(cString: strerror(errno)))")
+            }
             boundPort = UInt16(bigEndian: address.sin6_port)
         } else {
             var address = sockaddr_in()
@@ -47,7 +50,10 @@ public final class LoopbackUDPReceiver: Sendable {
             let bound = withUnsafeMutablePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
             }
-            guard bound else { close(fd); throw UDPReceiverError("bind 127.0.0.1: \(String(cString: strerror(errno)))") }
+            guard bound else {
+                close(fd)
+                throw UDPReceiverError("bind 127.0.0.1: \(String(cString: strerror(errno)))")
+            }
             boundPort = UInt16(bigEndian: address.sin_port)
         }
         descriptor = fd

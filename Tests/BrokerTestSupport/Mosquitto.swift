@@ -159,7 +159,8 @@ public final class Mosquitto: @unchecked Sendable {
             connection = ["-p", String(tlsPort), "--cafile", tls.caFile]
             if let certFile = tls.certFile, let keyFile = tls.keyFile { connection += ["--cert", certFile, "--key", keyFile] }
         }
-        let subscriber = try MQTTSubscriber(connection: connection, topic: topic, qos: qos, clientID: clientID, username: username, password: password)
+        let subscriber = try MQTTSubscriber(
+            connection: connection, topic: topic, qos: qos, clientID: clientID, username: username, password: password)
         let deadline = Date().addingTimeInterval(5)
         while !log.contains("Sending SUBACK to \(clientID)") {
             guard Date() < deadline else { throw TestSetupError("mosquitto_sub \(clientID) did not subscribe within 5 s:\n\(log)") }

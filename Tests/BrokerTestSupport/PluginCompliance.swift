@@ -48,7 +48,9 @@ public enum PluginCompliance {
         public var receiveTelemetry: @Sendable () async throws -> String
         public var tearDown: @Sendable () async -> Void
 
-        public init(entry: String, receiveTelemetry: @escaping @Sendable () async throws -> String, tearDown: @escaping @Sendable () async -> Void = {}) {
+        public init(
+            entry: String, receiveTelemetry: @escaping @Sendable () async throws -> String, tearDown: @escaping @Sendable () async -> Void = {}
+        ) {
             self.entry = entry
             self.receiveTelemetry = receiveTelemetry
             self.tearDown = tearDown
@@ -125,7 +127,8 @@ public enum PluginCompliance {
             #expect(registry.id(named: field.name) == field.variable, "\(field.name) is not registered under its id")
         }
         let message = BrokerMessages.telemetry(
-            sourceID: output.id, frame: frame, selection: VariableSelection.all.resolve(sourceID: output.id, layout: frame.layout, registry: registry))
+            sourceID: output.id, frame: frame, selection: VariableSelection.all.resolve(sourceID: output.id, layout: frame.layout, registry: registry)
+        )
         #expect((try? JSONSerialization.jsonObject(with: Data(message))) != nil, "\(fixture.typeName) frame does not encode to valid JSON")
 
         try await expectPromptStop(task, name: fixture.typeName)
@@ -154,9 +157,10 @@ public enum PluginCompliance {
         let sink = try #require(config.sinks.first)
         let registry = VariableRegistry()
         let hub = SourceHub(id: "fixture", typeName: "test", registry: registry)
-        let layout = hub.declare(["Speed", "RPM", "Gear", "Throttle"].compactMap { name in
-            VariableCatalogue.all.first { $0.name == name }.map { VariableDeclaration($0) }
-        })
+        let layout = hub.declare(
+            ["Speed", "RPM", "Gear", "Throttle"].compactMap { name in
+                VariableCatalogue.all.first { $0.name == name }.map { VariableDeclaration($0) }
+            })
         hub.setConnected(true)
         let publisher = Task {
             for tick in 0..<(60 * 30) where !Task.isCancelled {

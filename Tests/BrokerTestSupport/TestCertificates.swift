@@ -33,7 +33,8 @@ public struct TestCertificates: Sendable {
     /// (negative: already expired), for the `subjectAltName` entries given, with the CA's
     /// certificate after it in the PEM file (a chain) unless `chain` is false.
     @discardableResult
-    public func issue(_ name: String, days: Int = 30, chain: Bool = true, subjectAltName: String = "IP:127.0.0.1,DNS:localhost") async throws -> Pair {
+    public func issue(_ name: String, days: Int = 30, chain: Bool = true, subjectAltName: String = "IP:127.0.0.1,DNS:localhost") async throws -> Pair
+    {
         let key = folder.appendingPathComponent("\(name).key").path
         let request = folder.appendingPathComponent("\(name).csr").path
         let leaf = folder.appendingPathComponent("\(name).leaf.pem").path

@@ -118,26 +118,34 @@ struct Comparer {
     mutating func num(_ actual: some BinaryInteger, _ expected: Any?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
         compared += 1
         let value = Self.number(expected).map { Int64(exactly: $0) } ?? nil
-        #expect(value == Int64(actual), "\(label): \(what) is \(actual), upstream says \(String(describing: expected))", sourceLocation: sourceLocation)
+        #expect(
+            value == Int64(actual), "\(label): \(what) is \(actual), upstream says \(String(describing: expected))", sourceLocation: sourceLocation)
     }
 
     mutating func num(_ actual: Float, _ expected: Any?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
         compared += 1
         let value = Self.number(expected)
-        #expect(value.map { Float($0) == actual || ($0.isNaN && actual.isNaN) } == true, "\(label): \(what) is \(actual), upstream says \(String(describing: expected))", sourceLocation: sourceLocation)
+        #expect(
+            value.map { Float($0) == actual || ($0.isNaN && actual.isNaN) } == true,
+            "\(label): \(what) is \(actual), upstream says \(String(describing: expected))", sourceLocation: sourceLocation)
     }
 
     mutating func flag(_ actual: UInt8, _ expected: Any?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
         compared += 1
-        #expect((expected as? NSNumber)?.boolValue == (actual != 0), "\(label): \(what) is \(actual), upstream says \(String(describing: expected))", sourceLocation: sourceLocation)
+        #expect(
+            (expected as? NSNumber)?.boolValue == (actual != 0), "\(label): \(what) is \(actual), upstream says \(String(describing: expected))",
+            sourceLocation: sourceLocation)
     }
 
     mutating func text(_ actual: String, _ expected: Any?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
         compared += 1
-        #expect(actual == expected as? String, "\(label): \(what) is '\(actual)', upstream says \(String(describing: expected))", sourceLocation: sourceLocation)
+        #expect(
+            actual == expected as? String, "\(label): \(what) is '\(actual)', upstream says \(String(describing: expected))",
+            sourceLocation: sourceLocation)
     }
 
-    mutating func wheels<T: BinaryInteger>(_ actual: F1Wheels<T>, _ expected: Any?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    mutating func wheels<T: BinaryInteger>(_ actual: F1Wheels<T>, _ expected: Any?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation)
+    {
         compared += 1
         #expect((expected as? [NSNumber])?.map(\.int64Value) == actual.array.map { Int64($0) }, "\(label): \(what)", sourceLocation: sourceLocation)
     }
@@ -474,9 +482,9 @@ struct Comparer {
             num(s.sessionTimeLeft, p["m_sessionTimeLeft"], "time left")
             num(s.numMarshalZones, p["m_numMarshalZones"], "marshal zones")
             num(s.weather, p["m_weather"], "weather")
-            // Past the forecast, upstream's parse is not a reference: it reads F1 23's 56 forecast
-            // samples, not F1 24's 64 (its sector starts come out as denormals such as 9e-41); the
-            // pits-n-giggles F1 24 vector checks those fields instead.
+        // Past the forecast, upstream's parse is not a reference: it reads F1 23's 56 forecast
+        // samples, not F1 24's 64 (its sector starts come out as denormals such as 9e-41); the
+        // pits-n-giggles F1 24 vector checks those fields instead.
         case .participants:
             let (active, cars) = datagram.participants()
             num(active, p["m_numActiveCars"], "active cars")
@@ -498,7 +506,9 @@ struct Comparer {
                 }
             }
             compared += 1
-            #expect(Set(event.fields.map(\.0)) == Set(details.keys), "\(label): \(event.code) fields \(event.fields.map(\.0)) vs \(details.keys.sorted())")
+            #expect(
+                Set(event.fields.map(\.0)) == Set(details.keys), "\(label): \(event.code) fields \(event.fields.map(\.0)) vs \(details.keys.sorted())"
+            )
         case .sessionHistory:
             let h = try datagram.sessionHistory()
             num(h.carIndex, p["m_carIdx"], "car")

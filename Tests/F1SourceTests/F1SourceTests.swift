@@ -125,7 +125,8 @@ import UDPSupport
     static func makeState(player: F1PlayerChoice = .auto) -> (F1SessionState, SourceHub) {
         let hub = SourceHub(id: "f1", typeName: "f1", registry: VariableRegistry())
         let layout = hub.declare(F1Variables.declarations)
-        let state = F1SessionState(hub: hub, layout: layout, drops: DropTally(logger: Logger(label: "test"), context: "test"), logger: Logger(label: "test"), player: player)
+        let state = F1SessionState(
+            hub: hub, layout: layout, drops: DropTally(logger: Logger(label: "test"), context: "test"), logger: Logger(label: "test"), player: player)
         return (state, hub)
     }
 
@@ -198,7 +199,8 @@ import UDPSupport
         for index in [1, 5, 4] { state.handle(datagram: try F1TestPackets.vector(F1TestPackets.f1_24, index), now: 0) }
         state.tick(now: 1)
         guard case .object(let info)? = hub.sessionInfo?.data, case .object(let weekend)? = info.first(where: { $0.0 == "WeekendInfo" })?.1,
-            case .object(let drivers)? = info.first(where: { $0.0 == "DriverInfo" })?.1, case .array(let list)? = drivers.first(where: { $0.0 == "Drivers" })?.1
+            case .object(let drivers)? = info.first(where: { $0.0 == "DriverInfo" })?.1,
+            case .array(let list)? = drivers.first(where: { $0.0 == "Drivers" })?.1
         else {
             Issue.record("session info is not iRacing-shaped: \(String(describing: hub.sessionInfo?.data))")
             return

@@ -1,6 +1,7 @@
 import BrokerTestSupport
 import Foundation
 import Testing
+
 @testable import ForzaSource
 
 /// The decoder on the real recordings (every field of one FH4 packet against upstream's values,
@@ -126,7 +127,9 @@ import Testing
         #expect(packet.motorsport2023?.tireWear.array ?? [0.1, 0.2, 0.3, 0.4] == [0.1, 0.2, 0.3, 0.4])
         #expect(packet.motorsport2023?.trackOrdinal ?? 1640 == 1640)
         #expect((packet.horizon != nil) == (format == .horizonDash))
-        if let horizon = packet.horizon { #expect(horizon.carGroup == 0x23 && horizon.smashableVelocityDifference == 1.5 && horizon.smashableMass == 2.5) }
+        if let horizon = packet.horizon {
+            #expect(horizon.carGroup == 0x23 && horizon.smashableVelocityDifference == 1.5 && horizon.smashableMass == 2.5)
+        }
     }
 
     @Test func onlyTheFourLengthsAreForza() {

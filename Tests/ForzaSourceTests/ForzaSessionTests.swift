@@ -2,6 +2,7 @@ import BrokerCore
 import BrokerTestSupport
 import Foundation
 import Testing
+
 @testable import ForzaSource
 
 /// The rules between datagrams: what a frame holds (units and axes), IsRaceOn 0 as a status, lap

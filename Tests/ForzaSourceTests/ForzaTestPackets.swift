@@ -1,6 +1,7 @@
 import BrokerTestSupport
 import Foundation
 import Testing
+
 @testable import ForzaSource
 
 /// Forza packets for the tests: the real recordings split into datagrams, and packets built here

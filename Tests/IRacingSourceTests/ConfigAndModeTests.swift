@@ -61,23 +61,30 @@ struct ConfigAndModeTests {
 
     @Test("bad values and combinations are errors at their line")
     func badValues() {
-        #expect(errors("    ibt: a.ibt\n    memory_file: b.bin\n") == [
-            "test.yaml:4:18: 'ibt' and 'memory_file' cannot be used together: 'ibt' replays a disk telemetry file, 'memory_file' follows a copy of the live memory; keep one"
-        ])
-        #expect(errors("    teleport:\n      group: 10.0.0.1\n") == [
-            "test.yaml:4:14: group must be an IPv4 multicast address (224.0.0.0 to 239.255.255.255) or \"\" for unicast only, found '10.0.0.1'"
-        ])
+        #expect(
+            errors("    ibt: a.ibt\n    memory_file: b.bin\n") == [
+                "test.yaml:4:18: 'ibt' and 'memory_file' cannot be used together: 'ibt' replays a disk telemetry file, 'memory_file' follows a copy of the live memory; keep one"
+            ])
+        #expect(
+            errors("    teleport:\n      group: 10.0.0.1\n") == [
+                "test.yaml:4:14: group must be an IPv4 multicast address (224.0.0.0 to 239.255.255.255) or \"\" for unicast only, found '10.0.0.1'"
+            ])
         #expect(errors("    teleport:\n      listen: nowhere\n").count == 1)
-        #expect(errors("    memory_file: b.bin\n    teleport: {}\n") == [
-            "test.yaml:4:15: 'teleport' cannot be used with 'memory_file': it receives the sim's map over the network; keep one input"
-        ])
-        #expect(errors("    teleport: {}\n    shm_path: /tmp/x\n") == [
-            "test.yaml:4:15: 'shm_path' applies only to live mode (no 'ibt', 'memory_file' or 'teleport'), but 'teleport' is set"
-        ])
+        #expect(
+            errors("    memory_file: b.bin\n    teleport: {}\n") == [
+                "test.yaml:4:15: 'teleport' cannot be used with 'memory_file': it receives the sim's map over the network; keep one input"
+            ])
+        #expect(
+            errors("    teleport: {}\n    shm_path: /tmp/x\n") == [
+                "test.yaml:4:15: 'shm_path' applies only to live mode (no 'ibt', 'memory_file' or 'teleport'), but 'teleport' is set"
+            ])
         #expect(errors("    ibt: a.ibt\n    speed: -1\n") == ["test.yaml:4:12: speed must be 0 (as fast as possible) or more, found -1.0"])
         #expect(errors("    ibt: a.ibt\n    speed: fast\n").first?.contains("test.yaml:4:12") == true)
         #expect(errors("    ibt: a.ibt\n    loop: maybe\n").first?.contains("true or false") == true)
-        #expect(errors("    memory_file: b.bin\n    loop: true\n") == ["test.yaml:4:11: 'loop' applies only to 'ibt' replays; add 'ibt: FILE' or remove it"])
+        #expect(
+            errors("    memory_file: b.bin\n    loop: true\n") == [
+                "test.yaml:4:11: 'loop' applies only to 'ibt' replays; add 'ibt: FILE' or remove it"
+            ])
         #expect(errors("    speed: 2\n") == ["test.yaml:3:12: 'speed' applies only to 'ibt' replays; add 'ibt: FILE' or remove it"])
         #expect(errors("    ibt: \"\"\n") == ["test.yaml:3:10: ibt must name a disk telemetry file (.ibt)"])
         #expect(errors("    ibt_file: a.ibt\n").first?.hasPrefix("test.yaml:3:5: unknown key 'ibt_file'") == true)

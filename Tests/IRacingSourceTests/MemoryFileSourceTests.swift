@@ -37,7 +37,8 @@ struct MemoryFileSourceTests {
                 seq: frame?.seq, speed: frame?.value(named: "Speed")?.doubleValue))
     }
 
-    @Test("the real live-memory snapshot through memory_file: newest buffer, session info, then stale",
+    @Test(
+        "the real live-memory snapshot through memory_file: newest buffer, session info, then stale",
         .enabled(if: TestData.isAvailable, "needs ../shared/data"))
     func realSnapshot() async throws {
         let recorder = Recorder()
@@ -214,7 +215,8 @@ struct MemoryFileSourceTests {
         #expect(harness.hub.sessionInfo?.data["WeekendInfo"]?["TrackDisplayName"] == .string("Second Track"))
     }
 
-    @Test("a malformed memory file: not connected with the parser's reason, said once over many polls",
+    @Test(
+        "a malformed memory file: not connected with the parser's reason, said once over many polls",
         .enabled(if: TestData.isAvailable, "needs ../shared/data"))
     func malformedFile() async throws {
         let harness = SourceHarness(clock: ScriptedClock(end: 1))
@@ -274,8 +276,10 @@ struct MemoryFileSourceTests {
         let sim = SyntheticSim(layout: layout, destination: file)
         /// Row k: Speed k, RPM 10k, CarIdxLapDistPct[i] = k + i, CarIdxPosition[i] = k - i.
         let values: @Sendable (Int) -> [String: [Double]] = { k in
-            ["Speed": [Double(k)], "RPM": [Double(10 * k)], "CarIdxLapDistPct": (0..<64).map { Double(k + $0) },
-             "CarIdxPosition": (0..<64).map { Double(k - $0) }]
+            [
+                "Speed": [Double(k)], "RPM": [Double(10 * k)], "CarIdxLapDistPct": (0..<64).map { Double(k + $0) },
+                "CarIdxPosition": (0..<64).map { Double(k - $0) },
+            ]
         }
         let state = Mutex((written: 0, tears: 0, frames: [Frame]()))
         // Every third row the sim laps the buffers during the reader's copy and rewrites that slot.
@@ -326,7 +330,8 @@ struct MemoryFileSourceTests {
 /// restarted, so the bridge made a new file): the values follow.
 @Suite("live mode via shm_path")
 struct SharedMemoryPathTests {
-    @Test("the bridge's file appears, then is replaced by another snapshot: values follow",
+    @Test(
+        "the bridge's file appears, then is replaced by another snapshot: values follow",
         .enabled(if: TestData.isAvailable, "needs ../shared/data"))
     func fileAppearsThenIsReplaced() async throws {
         let player = try LiveSnapshotPlayer(map: try TestData.bytes("iracing/w13_monza_livemem.bin"))

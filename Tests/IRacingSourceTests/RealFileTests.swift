@@ -142,7 +142,8 @@ struct RealFileTests {
                 let rawVariable = try #require(raw.variable(named: name), "\(name) in \(expected.file)")
                 let served = try #require(frame.value(named: name), "\(name) is served")
                 if rawVariable.count == 1 {
-                    #expect(served.doubleValue ?? served.boolValue.map { $0 ? 1 : 0 } == raw.value(name, rowOffset: rowOffset), "\(name) row \(rowIndex)")
+                    #expect(
+                        served.doubleValue ?? served.boolValue.map { $0 ? 1 : 0 } == raw.value(name, rowOffset: rowOffset), "\(name) row \(rowIndex)")
                 } else {
                     let elements = try #require(served.arrayValue, "\(name) is an array")
                     #expect(elements.count == rawVariable.count)

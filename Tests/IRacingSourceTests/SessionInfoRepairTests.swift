@@ -74,7 +74,8 @@ struct SessionInfoRepairTests {
 
     @Test("control characters YAML rejects are removed (UTF-8 C2 9F, C0 codes, CR, DEL, BOM)")
     func controlCharacters() throws {
-        let name: [UInt8] = Array("   UserName: Jo".utf8) + [0xC2, 0x9F] + Array("hn".utf8) + [0x01, 0x1B, 0x7F] + Array(" Smith".utf8)
+        let name: [UInt8] =
+            Array("   UserName: Jo".utf8) + [0xC2, 0x9F] + Array("hn".utf8) + [0x01, 0x1B, 0x7F] + Array(" Smith".utf8)
             + [0xEF, 0xBB, 0xBF] + [0x0D]
         let driver = try firstDriver(driverInfo(name + Array("\n   CarScreenName: Car\r".utf8)))
         #expect(driver["UserName"] == .string("John Smith"))
@@ -122,7 +123,8 @@ struct SessionInfoRepairTests {
 
     @Test("user-made camera names with flow indicators or ': ' are quoted")
     func cameraNames() throws {
-        let text = "---\nCameraInfo:\n Groups:\n - GroupNum: 1\n   GroupName: [TV] Main: wide\n   Cameras:\n   - CameraNum: 1\n     CameraName: {cam} 1\n   - CameraNum: 2\n     CameraName: |pipe\n\n...\n"
+        let text =
+            "---\nCameraInfo:\n Groups:\n - GroupNum: 1\n   GroupName: [TV] Main: wide\n   Cameras:\n   - CameraNum: 1\n     CameraName: {cam} 1\n   - CameraNum: 2\n     CameraName: |pipe\n\n...\n"
         let result = parse(Array(text.utf8))
         #expect(result.failures.isEmpty)
         let group = try #require(result.tree["CameraInfo"]?["Groups"]?[0])
@@ -133,7 +135,8 @@ struct SessionInfoRepairTests {
 
     @Test("values the sim quoted itself stay as they are; empty values follow pyirsdk")
     func quotedAndEmptyValues() throws {
-        let text = "---\nWeekendInfo:\n TrackConfigName: \n TelemetryDiskFile: \"\"\n CarNumber: \"064\"\n Name: 'it''s'\n\nDriverInfo:\n Drivers:\n - CarIdx: 0\n   AbbrevName: \n   Initials: \n\n...\n"
+        let text =
+            "---\nWeekendInfo:\n TrackConfigName: \n TelemetryDiskFile: \"\"\n CarNumber: \"064\"\n Name: 'it''s'\n\nDriverInfo:\n Drivers:\n - CarIdx: 0\n   AbbrevName: \n   Initials: \n\n...\n"
         let result = parse(Array(text.utf8))
         #expect(result.failures.isEmpty)
         #expect(result.tree["WeekendInfo"]?["TrackConfigName"] == .null)
@@ -158,7 +161,9 @@ struct SessionInfoRepairTests {
         let good = parser.parse(driverInfo("   UserName: Ada"))
         #expect(good.failures.isEmpty)
         // Bad indentation in DriverInfo: no repair makes this a mapping.
-        let broken = Array("---\nWeekendInfo:\n TrackName: synthetic\n TrackID: 8\n\nDriverInfo:\n Drivers:\n   - CarIdx: 0\n  UserName: Bo\n\nSplitTimeInfo:\n Sectors:\n - SectorNum: 1\n\n...\n".utf8)
+        let broken = Array(
+            "---\nWeekendInfo:\n TrackName: synthetic\n TrackID: 8\n\nDriverInfo:\n Drivers:\n   - CarIdx: 0\n  UserName: Bo\n\nSplitTimeInfo:\n Sectors:\n - SectorNum: 1\n\n...\n"
+                .utf8)
         let result = parser.parse(broken)
         #expect(result.failures.map(\.section) == ["DriverInfo"])
         #expect(result.failures.first?.message.contains("line 9") == true, "\(result.failures)")
@@ -174,7 +179,8 @@ struct SessionInfoRepairTests {
 
     @Test("repair leaves well-formed sim text byte for byte as it was")
     func wellFormedTextUnchanged() {
-        let text = "WeekendInfo:\n TrackName: tsukuba 1kouter\n TrackLength: 0.68 km\n TelemetryOptions:\n  TelemetryDiskFile: \"\"\n\nSessionInfo:\n Sessions:\n - SessionNum: 0\n   ResultsPositions:\n   ResultsFastestLap:\n   - CarIdx: 255\n     FastestTime: -1.0000\n"
+        let text =
+            "WeekendInfo:\n TrackName: tsukuba 1kouter\n TrackLength: 0.68 km\n TelemetryOptions:\n  TelemetryDiskFile: \"\"\n\nSessionInfo:\n Sessions:\n - SessionNum: 0\n   ResultsPositions:\n   ResultsFastestLap:\n   - CarIdx: 255\n     FastestTime: -1.0000\n"
         #expect(SessionInfoRepair.repair(text) == text)
     }
 }

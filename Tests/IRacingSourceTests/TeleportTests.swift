@@ -85,8 +85,10 @@ struct TeleportTests {
         var resized = fragments[1]
         resized.replaceSubrange(8..<12, with: TeleportTestSender.littleEndian(UInt32(payload.count + 1)))
         let resizedOutcome = reassembler.add(resized)
-        #expect(resizedOutcome == .dropped(
-            reason: "header lies about sizes", detail: "sequence 50 said \(payload.count) payload bytes before, now \(payload.count + 1)"))
+        #expect(
+            resizedOutcome
+                == .dropped(
+                    reason: "header lies about sizes", detail: "sequence 50 said \(payload.count) payload bytes before, now \(payload.count + 1)"))
         let rest = fragments.dropFirst().map { reassembler.add($0) }
         #expect(rest.last == .complete(payload))
         #expect(reassembler.abandoned == 0)

@@ -1,5 +1,5 @@
-import BrokerTestSupport
 import BrokerCore
+import BrokerTestSupport
 import InSimSource
 import InSimTestSupport
 import NIOCore
@@ -14,7 +14,9 @@ import Testing
             #expect(await waitUntil { host.received(connection: 0).count >= 6 })
             let packets = host.received(connection: 0)
             let isi = try #require(packets.first)
-            #expect(try InSimDecoder.decode(isi) == .initialise(InSimInit(requestID: 1, udpPort: 0, flags: 0x30, insimVersion: 10, interval: 100, admin: "", name: "broker")))
+            #expect(
+                try InSimDecoder.decode(isi)
+                    == .initialise(InSimInit(requestID: 1, udpPort: 0, flags: 0x30, insimVersion: 10, interval: 100, admin: "", name: "broker")))
             let requests = packets.dropFirst().compactMap { packet -> InSimTiny? in
                 if case let .tiny(tiny)? = try? InSimDecoder.decode(packet) { return tiny }
                 return nil
@@ -214,7 +216,8 @@ import Testing
             LFSPacket.connectionLeft(ucid: 21, reason: 3, total: 21),
             LFSPacket.finished(plid: 11, totalMs: 420_123, bestMs: 83456, lapsDone: 5),
             LFSPacket.result(
-                plid: 11, userName: "user1", playerName: LFSRaceScript.nameBytes(of: 11), car: Array("XRT".utf8) + [0], totalMs: 420_123, bestMs: 83456,
+                plid: 11, userName: "user1", playerName: LFSRaceScript.nameBytes(of: 11), car: Array("XRT".utf8) + [0], totalMs: 420_123,
+                bestMs: 83456,
                 lapsDone: 5, position: 0, results: 1),
             LFSPacket.raceStart(raceLaps: 3, players: 20, track: "BL1", nodes: 400, finish: 100),
         ])

@@ -1,7 +1,8 @@
-@testable import InSimSource
 import NIOCore
 import NIOEmbedded
 import Testing
+
+@testable import InSimSource
 
 /// Strict length checks of the decoder and the Size x 4 framing of the TCP stream.
 struct InSimCodecTests {

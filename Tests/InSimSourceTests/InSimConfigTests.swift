@@ -19,7 +19,8 @@ private struct DiscardSink: Sink {
 
 /// The `insim` keys of SPEC 3 through the real config loader: defaults, values, and errors with positions.
 struct InSimConfigTests {
-    private let loader = ConfigLoader(catalog: PluginCatalog(sources: [SourcePlugin(InSimSource.self)], sinks: [SinkPlugin(DiscardSink.self)]), environment: [:])
+    private let loader = ConfigLoader(
+        catalog: PluginCatalog(sources: [SourcePlugin(InSimSource.self)], sinks: [SinkPlugin(DiscardSink.self)]), environment: [:])
 
     private func load(_ sourceKeys: String) throws -> InSimSourceConfig {
         let config = try loader.load(text: "sources:\n  - type: insim\n\(sourceKeys)sinks:\n  - type: stdout\n", file: "test.yaml")
@@ -87,7 +88,9 @@ struct InSimConfigTests {
     }
 
     @Test func aNameLongerThanFifteenBytesIsAnError() {
-        #expect(errors("    name: sixteen-chars-xx\n") == ["test.yaml:3:11: name 'sixteen-chars-xx' is longer than 15 bytes (LFS's IName field holds 15)"])
+        #expect(
+            errors("    name: sixteen-chars-xx\n") == ["test.yaml:3:11: name 'sixteen-chars-xx' is longer than 15 bytes (LFS's IName field holds 15)"]
+        )
         #expect(errors("    name: fifteen-chars-x\n").isEmpty)
     }
 

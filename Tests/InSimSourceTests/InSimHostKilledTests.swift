@@ -1,5 +1,5 @@
-import BrokerTestSupport
 import BrokerCore
+import BrokerTestSupport
 import InSimSource
 import InSimTestSupport
 import Testing

@@ -1,5 +1,5 @@
-import BrokerTestSupport
 import BrokerCore
+import BrokerTestSupport
 import InSimSource
 import InSimTestSupport
 import Testing
@@ -63,7 +63,9 @@ import Testing
                 attempts.count == sleeps.count || attempts.count == sleeps.count + 1, "\(attempts.count) connections for \(sleeps.count) failures",
                 sourceLocation: sourceLocation)
             for (index, gap) in zip(attempts, attempts.dropFirst()).map({ $1 - $0 }).enumerated() where index < sleeps.count {
-                #expect(gap >= sleeps[index] - 0.01, "attempt \(index + 1) came \(gap) s after the previous one; the delay was \(sleeps[index]) s", sourceLocation: sourceLocation)
+                #expect(
+                    gap >= sleeps[index] - 0.01, "attempt \(index + 1) came \(gap) s after the previous one; the delay was \(sleeps[index]) s",
+                    sourceLocation: sourceLocation)
             }
             #expect(source.hub.status.connected == false, sourceLocation: sourceLocation)
         }

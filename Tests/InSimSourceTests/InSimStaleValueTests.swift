@@ -28,9 +28,11 @@ import Testing
         let (host, source, _) = try await startRace()
         try await host.send([
             LFSPacket.state(players: 20, connections: 21, raceLaps: 0, track: "LA1X"),
-            LFSPacket.raceStart(raceLaps: 0, players: 20, track: "LA1X", nodes: 0, finish: 0, splits: [0, 0, 0], timing: 0x80 | 3, raceFlags: 0x0240),
+            LFSPacket.raceStart(
+                raceLaps: 0, players: 20, track: "LA1X", nodes: 0, finish: 0, splits: [0, 0, 0], timing: 0x80 | 3, raceFlags: 0x0240),
         ])
-        #expect(await waitUntil { source.sessionInfo?["WeekendInfo"]?["TrackName"] == .string("LA1X") && source.events(named: "race_start").count == 1 })
+        #expect(
+            await waitUntil { source.sessionInfo?["WeekendInfo"]?["TrackName"] == .string("LA1X") && source.events(named: "race_start").count == 1 })
         let weekend = try #require(source.sessionInfo?["WeekendInfo"])
         #expect(weekend["LapTiming"] == .string("custom"))
         #expect(weekend["NumCheckpoints"] == .int(3))

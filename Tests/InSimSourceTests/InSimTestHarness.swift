@@ -106,7 +106,9 @@ struct RunningSource: Sendable {
 
 extension InSimSourceConfig {
     /// A config for the fake host on `port`, with a fast reconnect.
-    static func forTests(port: Int, minS: Double = 0.05, maxS: Double = 0.4, flags: [Flag] = [.mci], outgaugePort: Int = 0, udpPort: Int = 0) -> InSimSourceConfig {
+    static func forTests(port: Int, minS: Double = 0.05, maxS: Double = 0.4, flags: [Flag] = [.mci], outgaugePort: Int = 0, udpPort: Int = 0)
+        -> InSimSourceConfig
+    {
         InSimSourceConfig(
             host: "127.0.0.1", port: port, flags: flags, udpPort: udpPort, outgaugePort: outgaugePort,
             reconnect: InSimSourceConfig.Reconnect(minS: minS, maxS: maxS))

@@ -1,8 +1,9 @@
 import BrokerTestSupport
-@testable import InSimSource
 import InSimTestSupport
 import OutGaugeProtocol
 import Testing
+
+@testable import InSimSource
 
 /// Every vector of `insim/vectors.md` decodes to the values the file lists; client-to-host packets
 /// also encode back to the same bytes; the known-bad vectors of section C are rejected.
@@ -37,7 +38,10 @@ struct InSimVectorTests {
     }
 
     @Test func state() throws {
-        guard case let .state(sta) = try decode("IS_STA") else { Issue.record("not an IS_STA"); return }
+        guard case let .state(sta) = try decode("IS_STA") else {
+            Issue.record("not an IS_STA")
+            return
+        }
         #expect(sta.requestID == 1)
         #expect(sta.replaySpeed == 0.25)
         #expect(sta.flags == 8)
@@ -56,7 +60,10 @@ struct InSimVectorTests {
     }
 
     @Test func newConnectionWithNamesFillingTheirFields() throws {
-        guard case let .newConnection(ncn) = try decode("IS_NCN") else { Issue.record("not an IS_NCN"); return }
+        guard case let .newConnection(ncn) = try decode("IS_NCN") else {
+            Issue.record("not an IS_NCN")
+            return
+        }
         #expect(ncn.requestID == 2)
         #expect(ncn.connectionID == 3)
         #expect(ncn.userName.plain == "123456789 123456789 user")
@@ -90,13 +97,19 @@ struct InSimVectorTests {
     }
 
     @Test func newPlayerWithAnOfficialCar() throws {
-        guard case let .newPlayer(npl) = try decode("IS_NPL official car") else { Issue.record("not an IS_NPL"); return }
+        guard case let .newPlayer(npl) = try decode("IS_NPL official car") else {
+            Issue.record("not an IS_NPL")
+            return
+        }
         checkCommonNewPlayerFields(npl)
         #expect(npl.car == "XRT")
     }
 
     @Test func newPlayerWithAModCar() throws {
-        guard case let .newPlayer(npl) = try decode("IS_NPL mod car") else { Issue.record("not an IS_NPL"); return }
+        guard case let .newPlayer(npl) = try decode("IS_NPL mod car") else {
+            Issue.record("not an IS_NPL")
+            return
+        }
         checkCommonNewPlayerFields(npl)
         #expect(npl.car == "5882E6")
     }
@@ -151,7 +164,10 @@ struct InSimVectorTests {
     }
 
     @Test func multiplayerWithAHostNameFillingItsField() throws {
-        guard case let .multiplayer(ism) = try decode("IS_ISM") else { Issue.record("not an IS_ISM"); return }
+        guard case let .multiplayer(ism) = try decode("IS_ISM") else {
+            Issue.record("not an IS_ISM")
+            return
+        }
         #expect(ism.requestID == 1)
         #expect(ism.isHost)
         #expect(ism.hostName.plain == "Very Long Server Name Is Longest")
@@ -162,7 +178,10 @@ struct InSimVectorTests {
     }
 
     @Test func connectionRenamedWithAPlateWithoutTerminator() throws {
-        guard case let .connectionRenamed(cpr) = try decode("IS_CPR") else { Issue.record("not an IS_CPR"); return }
+        guard case let .connectionRenamed(cpr) = try decode("IS_CPR") else {
+            Issue.record("not an IS_CPR")
+            return
+        }
         #expect(cpr.connectionID == 3)
         #expect(cpr.playerName.plain == "123456789 123456789 user")
         #expect(cpr.plate.plain == "12345678")
@@ -211,7 +230,10 @@ struct InSimVectorTests {
     }
 
     @Test func messageOut() throws {
-        guard case let .messageOut(mso) = try decode("IS_MSO, node-insim") else { Issue.record("not an IS_MSO"); return }
+        guard case let .messageOut(mso) = try decode("IS_MSO, node-insim") else {
+            Issue.record("not an IS_MSO")
+            return
+        }
         #expect(mso.messageData == 0)
         #expect(mso.connectionID == 2)
         #expect(mso.playerID == 4)
@@ -223,7 +245,10 @@ struct InSimVectorTests {
     }
 
     @Test func messageOutWithCodePagesAndColours() throws {
-        guard case let .messageOut(mso) = try decode("IS_MSO with code pages") else { Issue.record("not an IS_MSO"); return }
+        guard case let .messageOut(mso) = try decode("IS_MSO with code pages") else {
+            Issue.record("not an IS_MSO")
+            return
+        }
         #expect(mso.connectionID == 2)
         #expect(mso.playerID == 4)
         #expect(mso.userType == 1)
@@ -239,7 +264,8 @@ struct InSimVectorTests {
             try decode("IS_III")
                 == .hostMessage(
                     InSimHostMessage(
-                        connectionID: 2, playerID: 4, message: LFSText(Array("This string is a very long text sixty four characters long yes.".utf8)))))
+                        connectionID: 2, playerID: 4, message: LFSText(Array("This string is a very long text sixty four characters long yes.".utf8)))
+                ))
     }
 
     @Test func messageTypeDecodesAndEncodesToTheSameBytes() throws {

@@ -1,10 +1,10 @@
 import BrokerCore
 import BrokerTestSupport
 import InSimSource
-import OutGaugeProtocol
 import InSimTestSupport
 import NIOCore
 import NIOPosix
+import OutGaugeProtocol
 import Testing
 import UDPSupport
 
@@ -192,7 +192,8 @@ import UDPSupport
             let forward = JSONValue.object(source.hub.status.details)["udp"]?[key]?["forward"]
             return targets.map { forward?[$0]?["sent"]?.intValue ?? -1 }
         }
-        #expect(await waitUntil(timeout: 5) { forwarded("udp_port") == [Int64(mci.count), Int64(mci.count)] && forwarded("outgauge_port") == [2, 2] })
+        #expect(
+            await waitUntil(timeout: 5) { forwarded("udp_port") == [Int64(mci.count), Int64(mci.count)] && forwarded("outgauge_port") == [2, 2] })
         await source.stop()
         await host.stop()
         first.stop()

@@ -1,8 +1,9 @@
-@testable import InSimSource
 import BrokerTestSupport
 import InSimTestSupport
 import Synchronization
 import Testing
+
+@testable import InSimSource
 
 /// A slow connect never delays shutdown, and what it yields after cancellation is cleaned up.
 struct PromptCancellationTests {

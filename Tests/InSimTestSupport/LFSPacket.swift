@@ -92,7 +92,9 @@ public enum LFSPacket {
         return w.finish()
     }
 
-    public static func newConnection(requestID: UInt8 = 0, ucid: UInt8, userName: String, playerName: [UInt8], admin: Bool = false, total: UInt8, remote: Bool = true)
+    public static func newConnection(
+        requestID: UInt8 = 0, ucid: UInt8, userName: String, playerName: [UInt8], admin: Bool = false, total: UInt8, remote: Bool = true
+    )
         -> [UInt8]
     {
         var w = Writer(type: 18, requestID: requestID, data: ucid)
@@ -148,7 +150,9 @@ public enum LFSPacket {
     public static func playerPits(plid: UInt8) -> [UInt8] { [1, 22, 0, plid] }
     public static func playerLeft(plid: UInt8) -> [UInt8] { [1, 23, 0, plid] }
 
-    public static func lap(plid: UInt8, lapTimeMs: UInt32, totalMs: UInt32, lapsDone: UInt16, penalty: UInt8 = 0, stops: UInt8 = 0, fuel200: UInt8 = 255) -> [UInt8] {
+    public static func lap(
+        plid: UInt8, lapTimeMs: UInt32, totalMs: UInt32, lapsDone: UInt16, penalty: UInt8 = 0, stops: UInt8 = 0, fuel200: UInt8 = 255
+    ) -> [UInt8] {
         var w = Writer(type: 24, data: plid)
         w.u32(lapTimeMs)
         w.u32(totalMs)
@@ -210,7 +214,10 @@ public enum LFSPacket {
         return w.finish()
     }
 
-    public static func result(plid: UInt8, userName: String, playerName: [UInt8], car: [UInt8], totalMs: UInt32, bestMs: UInt32, lapsDone: UInt16, position: UInt8, results: UInt8)
+    public static func result(
+        plid: UInt8, userName: String, playerName: [UInt8], car: [UInt8], totalMs: UInt32, bestMs: UInt32, lapsDone: UInt16, position: UInt8,
+        results: UInt8
+    )
         -> [UInt8]
     {
         var w = Writer(type: 35, data: plid)
@@ -313,7 +320,8 @@ public enum LFSPacket {
 
     /// An OutGauge datagram (no InSim header), 92 bytes, or 96 with an ID.
     public static func outGauge(
-        time: UInt32 = 1000, car: [UInt8] = Array("XRT".utf8) + [0], flags: UInt16 = 0x4000 | 0x8000, gear: UInt8, plid: UInt8, speed: Float, rpm: Float,
+        time: UInt32 = 1000, car: [UInt8] = Array("XRT".utf8) + [0], flags: UInt16 = 0x4000 | 0x8000, gear: UInt8, plid: UInt8, speed: Float,
+        rpm: Float,
         turbo: Float = 0, engineTemp: Float, fuel: Float, oilPressure: Float, oilTemp: Float, dashLights: UInt32, showLights: UInt32,
         throttle: Float, brake: Float, clutch: Float, display1: String = "", display2: String = "", id: Int32? = nil
     ) -> [UInt8] {

@@ -21,7 +21,9 @@ public enum LFSRaceScript {
     public static func carBytes(of playerID: UInt8) -> [UInt8] { playerID == 30 ? [0xE6, 0x82, 0x58, 0x00] : Array("XRT".utf8) + [0] }
 
     public static var hostResponses: [UInt8: [[UInt8]]] {
-        var connections = [LFSPacket.newConnection(ucid: 0, userName: "host", playerName: Array("^7Host".utf8), admin: true, total: 21, remote: false)]
+        var connections = [
+            LFSPacket.newConnection(ucid: 0, userName: "host", playerName: Array("^7Host".utf8), admin: true, total: 21, remote: false)
+        ]
         connections += playerIDs.map {
             LFSPacket.newConnection(ucid: connectionID(of: $0), userName: "user\(connectionID(of: $0))", playerName: nameBytes(of: $0), total: 21)
         }
@@ -32,7 +34,8 @@ public enum LFSRaceScript {
         }
         return [
             7 /* TINY_SST */: [
-                LFSPacket.state(viewPlayerID: viewedPlayer, players: UInt8(playerIDs.count), connections: 21, raceLaps: laps, track: track, weather: 1, wind: 2)
+                LFSPacket.state(
+                    viewPlayerID: viewedPlayer, players: UInt8(playerIDs.count), connections: 21, raceLaps: laps, track: track, weather: 1, wind: 2)
             ],
             19 /* TINY_RST */: [LFSPacket.raceStart(raceLaps: laps, players: UInt8(playerIDs.count), track: track, nodes: nodes, finish: finishNode)],
             10 /* TINY_ISM */: [LFSPacket.multiplayer(isHost: true, hostName: "^1Test ^7Host")],

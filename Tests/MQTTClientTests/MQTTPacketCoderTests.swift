@@ -21,17 +21,18 @@ import Testing
     @Test func connectCarriesEveryFieldInTheSpecifiedOrder() throws {
         let will = MQTTPublish(topic: "t/s", payload: Array("x".utf8), qos: .atLeastOnce, retain: true)
         let connect = MQTTConnect(clientID: "c1", cleanSession: true, keepAlive: 30, username: "u", password: Array("p".utf8), will: will)
-        #expect(try encoded(.connect(connect)) == [
-            0x10, 28,  // CONNECT, remaining length
-            0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x04,  // "MQTT", level 4
-            0xEE,  // user, password, will retain, will QoS 1, will, clean session
-            0x00, 0x1E,  // keep-alive 30 s
-            0x00, 0x02, 0x63, 0x31,  // client id "c1"
-            0x00, 0x03, 0x74, 0x2F, 0x73,  // will topic "t/s"
-            0x00, 0x01, 0x78,  // will payload "x"
-            0x00, 0x01, 0x75,  // user name "u"
-            0x00, 0x01, 0x70,  // password "p"
-        ])
+        #expect(
+            try encoded(.connect(connect)) == [
+                0x10, 28,  // CONNECT, remaining length
+                0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x04,  // "MQTT", level 4
+                0xEE,  // user, password, will retain, will QoS 1, will, clean session
+                0x00, 0x1E,  // keep-alive 30 s
+                0x00, 0x02, 0x63, 0x31,  // client id "c1"
+                0x00, 0x03, 0x74, 0x2F, 0x73,  // will topic "t/s"
+                0x00, 0x01, 0x78,  // will payload "x"
+                0x00, 0x01, 0x75,  // user name "u"
+                0x00, 0x01, 0x70,  // password "p"
+            ])
     }
 
     @Test func anonymousConnectWithoutWillHasOnlyTheCleanSessionFlag() throws {
@@ -63,12 +64,13 @@ import Testing
         // length-prefixed UTF-8 string and the requested QoS byte.
         let packet = MQTTClientPacket.subscribe(
             packetID: 10, subscriptions: [MQTTSubscription(filter: "a/+", qos: .atLeastOnce), MQTTSubscription(filter: "b/#", qos: .atMostOnce)])
-        #expect(try encoded(packet) == [
-            0x82, 14,  // SUBSCRIBE, remaining length
-            0x00, 0x0A,  // packet identifier 10
-            0x00, 0x03, 0x61, 0x2F, 0x2B, 0x01,  // "a/+" at QoS 1
-            0x00, 0x03, 0x62, 0x2F, 0x23, 0x00,  // "b/#" at QoS 0
-        ])
+        #expect(
+            try encoded(packet) == [
+                0x82, 14,  // SUBSCRIBE, remaining length
+                0x00, 0x0A,  // packet identifier 10
+                0x00, 0x03, 0x61, 0x2F, 0x2B, 0x01,  // "a/+" at QoS 1
+                0x00, 0x03, 0x62, 0x2F, 0x23, 0x00,  // "b/#" at QoS 0
+            ])
     }
 
     @Test func subscribeWithoutAFilterIsRefused() {
@@ -80,10 +82,11 @@ import Testing
         #expect(buffer.readableBytes == 0)
     }
 
-    @Test(arguments: [
-        (0, [0x00]), (127, [0x7F]), (128, [0x80, 0x01]), (16_383, [0xFF, 0x7F]), (16_384, [0x80, 0x80, 0x01]),
-        (2_097_151, [0xFF, 0xFF, 0x7F]), (2_097_152, [0x80, 0x80, 0x80, 0x01]), (268_435_455, [0xFF, 0xFF, 0xFF, 0x7F]),
-    ] as [(Int, [UInt8])])
+    @Test(
+        arguments: [
+            (0, [0x00]), (127, [0x7F]), (128, [0x80, 0x01]), (16_383, [0xFF, 0x7F]), (16_384, [0x80, 0x80, 0x01]),
+            (2_097_151, [0xFF, 0xFF, 0x7F]), (2_097_152, [0x80, 0x80, 0x80, 0x01]), (268_435_455, [0xFF, 0xFF, 0xFF, 0x7F]),
+        ] as [(Int, [UInt8])])
     func remainingLengthUsesTheShortestEncoding(value: Int, bytes: [UInt8]) throws {
         var buffer = ByteBuffer()
         MQTTPacketCoder.writeRemainingLength(value, into: &buffer)
@@ -108,7 +111,8 @@ import Testing
         #expect(try decoded([0x90, 0x03, 0x00, 0x0A, 0x01]) == .suback(packetID: 10, results: [.granted(1)]))
         #expect(try decoded([0x90, 0x05, 0x01, 0x00, 0x00, 0x80, 0x02]) == .suback(packetID: 256, results: [.granted(0), .failure, .granted(2)]))
         // 3.3: PUBLISH at QoS 0: topic, no packet identifier, the rest is payload (may be empty).
-        #expect(try decoded([0x30, 0x07, 0x00, 0x03, 0x61, 0x2F, 0x62, 0x68, 0x69]) == .publish(MQTTPublish(topic: "a/b", payload: Array("hi".utf8))))
+        #expect(
+            try decoded([0x30, 0x07, 0x00, 0x03, 0x61, 0x2F, 0x62, 0x68, 0x69]) == .publish(MQTTPublish(topic: "a/b", payload: Array("hi".utf8))))
         #expect(try decoded([0x31, 0x05, 0x00, 0x03, 0x61, 0x2F, 0x62]) == .publish(MQTTPublish(topic: "a/b", payload: [], retain: true)))
         // QoS 1, DUP and RETAIN set (0011 1011): a packet identifier after the topic.
         #expect(
@@ -129,7 +133,9 @@ import Testing
         #expect(try MQTTPacketCoder.decodeServerPacket(from: &partial, maximumPublishLength: 4) == nil)
         #expect(partial.readableBytes == 6)
         // At the limit it is an ordinary message.
-        #expect(try decoded(bytes, maximumPublishLength: 11) == .publish(MQTTPublish(topic: "a/b", payload: [1, 2, 3, 4], qos: .atLeastOnce, packetID: 7)))
+        #expect(
+            try decoded(bytes, maximumPublishLength: 11)
+                == .publish(MQTTPublish(topic: "a/b", payload: [1, 2, 3, 4], qos: .atLeastOnce, packetID: 7)))
     }
 
     @Test func theChannelDecoderSkipsAnOversizedPayloadAsItStreamsIn() throws {
@@ -171,41 +177,42 @@ import Testing
         #expect(buffer.readableBytes == 0)
     }
 
-    @Test(arguments: [
-        ([0x20, 0x02, 0x02, 0x00], MQTTProtocolError.invalidAcknowledgeFlags(2)),
-        ([0x20, 0x02, 0x00, 0x06], .unknownReturnCode(6)),
-        ([0x20, 0x02, 0x01, 0x05], .sessionPresentOnRefusal),
-        ([0x21, 0x02, 0x00, 0x00], .invalidFlags(packet: "CONNACK", flags: 1)),
-        ([0x20, 0x03, 0x00, 0x00, 0x00], .invalidLength(packet: "CONNACK", length: 3)),
-        ([0x20, 0xFF, 0xFF, 0xFF, 0x7F], .invalidLength(packet: "CONNACK", length: 268_435_455)),
-        ([0x20, 0x82, 0x00, 0x00, 0x00], .remainingLengthNotMinimal),
-        ([0x20, 0xFF, 0xFF, 0xFF, 0xFF, 0x01], .remainingLengthTooLong),
-        ([0x40, 0x02, 0x00, 0x00], .zeroPacketID(packet: "PUBACK")),
-        ([0x42, 0x02, 0x00, 0x01], .invalidFlags(packet: "PUBACK", flags: 2)),
-        ([0xD0, 0x01, 0x00], .invalidLength(packet: "PINGRESP", length: 1)),
-        ([0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01], .invalidFlags(packet: "PUBLISH", flags: 6)),
-        ([0x38, 0x03, 0x00, 0x01, 0x61], .invalidFlags(packet: "PUBLISH", flags: 8)),
-        ([0x34, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01], .unexpectedQoS(2)),
-        ([0x30, 0x01, 0x00], .invalidLength(packet: "PUBLISH", length: 1)),
-        ([0x32, 0x03, 0x00, 0x01, 0x61], .invalidLength(packet: "PUBLISH", length: 3)),
-        ([0x30, 0x03, 0x00, 0x05, 0x61], .invalidLength(packet: "PUBLISH", length: 3)),
-        ([0x32, 0x05, 0x00, 0x01, 0x61, 0x00, 0x00], .zeroPacketID(packet: "PUBLISH")),
-        ([0x30, 0x02, 0x00, 0x00], .invalidTopic("it is empty")),
-        ([0x30, 0x04, 0x00, 0x02, 0x61, 0x2B], .invalidTopic("it contains a wildcard")),
-        ([0x30, 0x04, 0x00, 0x02, 0x23, 0x61], .invalidTopic("it contains a wildcard")),
-        ([0x30, 0x04, 0x00, 0x02, 0xC3, 0x28], .invalidTopic("it is not UTF-8")),
-        ([0x30, 0x04, 0x00, 0x02, 0x61, 0x00], .invalidTopic("it contains NUL")),
-        ([0x90, 0x03, 0x00, 0x01, 0x03], .invalidSubscribeReturnCode(3)),
-        ([0x90, 0x03, 0x00, 0x01, 0x81], .invalidSubscribeReturnCode(0x81)),
-        ([0x90, 0x02, 0x00, 0x01], .invalidLength(packet: "SUBACK", length: 2)),
-        ([0x92, 0x03, 0x00, 0x01, 0x00], .invalidFlags(packet: "SUBACK", flags: 2)),
-        ([0x90, 0x03, 0x00, 0x00, 0x00], .zeroPacketID(packet: "SUBACK")),
-        ([0xB0, 0x02, 0x00, 0x01], .unexpectedPacket("UNSUBACK")),
-        ([0x50, 0x02, 0x00, 0x01], .unexpectedPacket("PUBREC")),
-        ([0x10, 0x00], .unexpectedPacket("CONNECT")),
-        ([0x00, 0x00], .reservedPacketType(0)),
-        ([0xF0, 0x00], .reservedPacketType(15)),
-    ] as [([UInt8], MQTTProtocolError)])
+    @Test(
+        arguments: [
+            ([0x20, 0x02, 0x02, 0x00], MQTTProtocolError.invalidAcknowledgeFlags(2)),
+            ([0x20, 0x02, 0x00, 0x06], .unknownReturnCode(6)),
+            ([0x20, 0x02, 0x01, 0x05], .sessionPresentOnRefusal),
+            ([0x21, 0x02, 0x00, 0x00], .invalidFlags(packet: "CONNACK", flags: 1)),
+            ([0x20, 0x03, 0x00, 0x00, 0x00], .invalidLength(packet: "CONNACK", length: 3)),
+            ([0x20, 0xFF, 0xFF, 0xFF, 0x7F], .invalidLength(packet: "CONNACK", length: 268_435_455)),
+            ([0x20, 0x82, 0x00, 0x00, 0x00], .remainingLengthNotMinimal),
+            ([0x20, 0xFF, 0xFF, 0xFF, 0xFF, 0x01], .remainingLengthTooLong),
+            ([0x40, 0x02, 0x00, 0x00], .zeroPacketID(packet: "PUBACK")),
+            ([0x42, 0x02, 0x00, 0x01], .invalidFlags(packet: "PUBACK", flags: 2)),
+            ([0xD0, 0x01, 0x00], .invalidLength(packet: "PINGRESP", length: 1)),
+            ([0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01], .invalidFlags(packet: "PUBLISH", flags: 6)),
+            ([0x38, 0x03, 0x00, 0x01, 0x61], .invalidFlags(packet: "PUBLISH", flags: 8)),
+            ([0x34, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01], .unexpectedQoS(2)),
+            ([0x30, 0x01, 0x00], .invalidLength(packet: "PUBLISH", length: 1)),
+            ([0x32, 0x03, 0x00, 0x01, 0x61], .invalidLength(packet: "PUBLISH", length: 3)),
+            ([0x30, 0x03, 0x00, 0x05, 0x61], .invalidLength(packet: "PUBLISH", length: 3)),
+            ([0x32, 0x05, 0x00, 0x01, 0x61, 0x00, 0x00], .zeroPacketID(packet: "PUBLISH")),
+            ([0x30, 0x02, 0x00, 0x00], .invalidTopic("it is empty")),
+            ([0x30, 0x04, 0x00, 0x02, 0x61, 0x2B], .invalidTopic("it contains a wildcard")),
+            ([0x30, 0x04, 0x00, 0x02, 0x23, 0x61], .invalidTopic("it contains a wildcard")),
+            ([0x30, 0x04, 0x00, 0x02, 0xC3, 0x28], .invalidTopic("it is not UTF-8")),
+            ([0x30, 0x04, 0x00, 0x02, 0x61, 0x00], .invalidTopic("it contains NUL")),
+            ([0x90, 0x03, 0x00, 0x01, 0x03], .invalidSubscribeReturnCode(3)),
+            ([0x90, 0x03, 0x00, 0x01, 0x81], .invalidSubscribeReturnCode(0x81)),
+            ([0x90, 0x02, 0x00, 0x01], .invalidLength(packet: "SUBACK", length: 2)),
+            ([0x92, 0x03, 0x00, 0x01, 0x00], .invalidFlags(packet: "SUBACK", flags: 2)),
+            ([0x90, 0x03, 0x00, 0x00, 0x00], .zeroPacketID(packet: "SUBACK")),
+            ([0xB0, 0x02, 0x00, 0x01], .unexpectedPacket("UNSUBACK")),
+            ([0x50, 0x02, 0x00, 0x01], .unexpectedPacket("PUBREC")),
+            ([0x10, 0x00], .unexpectedPacket("CONNECT")),
+            ([0x00, 0x00], .reservedPacketType(0)),
+            ([0xF0, 0x00], .reservedPacketType(15)),
+        ] as [([UInt8], MQTTProtocolError)])
     func rejectsWhatTheSpecificationForbids(bytes: [UInt8], error: MQTTProtocolError) {
         #expect(throws: error) { try decoded(bytes) }
     }

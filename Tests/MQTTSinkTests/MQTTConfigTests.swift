@@ -1,7 +1,7 @@
 import BrokerCore
 import BrokerTestSupport
-import MockSource
 import MQTTClient
+import MockSource
 import Testing
 
 @testable import MQTTSink
@@ -44,7 +44,8 @@ import Testing
     }
 
     @Test func everyKeyAndAPasswordFromTheEnvironment() throws {
-        let (config, rate) = try load("""
+        let (config, rate) = try load(
+            """
             url: mqtt://[::1]:1884/
             client_id: pit-wall
             username: league
@@ -168,10 +169,15 @@ struct MQTTTLSConfigTests {
         #expect(errors == ["\(config):7:13: cert needs key (the client certificate's private key file)"])
 
         (_, errors) = try load("url: mqtts://h\ntls:\n  cert: client.pem\n  key: junk.pem", in: certificates)
-        #expect(errors.count == 1 && errors.first?.hasPrefix("\(config):8:12: TLS key file \(certificates.path("junk.pem")) holds no readable PEM private key") == true, "\(errors)")
+        #expect(
+            errors.count == 1
+                && errors.first?.hasPrefix("\(config):8:12: TLS key file \(certificates.path("junk.pem")) holds no readable PEM private key") == true,
+            "\(errors)")
 
         (_, errors) = try load("url: mqtts://h\ntls:\n  cert: \(client.cert)\n  key: \(other.key)", in: certificates)
-        #expect(errors.count == 1 && errors.first?.hasPrefix("\(config):8:12: TLS key file \(other.key) does not match the client certificate") == true, "\(errors)")
+        #expect(
+            errors.count == 1 && errors.first?.hasPrefix("\(config):8:12: TLS key file \(other.key) does not match the client certificate") == true,
+            "\(errors)")
 
         (_, errors) = try load("url: mqtt://h\ntls: {ca: ca.pem}", in: certificates)
         #expect(errors == ["\(config):6:10: tls applies to mqtts:// urls only (the url is mqtt://h:1883)"])

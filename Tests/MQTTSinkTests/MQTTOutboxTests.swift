@@ -83,7 +83,8 @@ import Testing
         let settings = MQTTSession.Settings(
             server: MQTTServerAddress(host: "127.0.0.1", port: 1), clientID: "c", qos: .atLeastOnce, keepAliveSeconds: 30,
             retainStatus: true, maxInFlight: 20, reconnect: MQTTReconnectPolicy(), sinkID: "mqtt")
-        let session = MQTTSession(hub: hub, settings: settings, topicPrefix: "t", statistics: statistics, logger: logs.logger(level: .debug), clock: SystemClock())
+        let session = MQTTSession(
+            hub: hub, settings: settings, topicPrefix: "t", statistics: statistics, logger: logs.logger(level: .debug), clock: SystemClock())
         let longTopic = "t/car/vars/" + String(repeating: "x", count: 70_000)
         for _ in 0..<3 { session.enqueue(OutboundMessage(topic: longTopic, payload: [0x31], retain: false, kind: .latest)) }
         session.enqueue(OutboundMessage(topic: "t/car/telemetry", payload: [0x7B, 0x7D], retain: false, kind: .latest))

@@ -47,14 +47,15 @@ import Testing
         await server.close()
     }
 
-    @Test(arguments: [
-        ([0x20, 0x02, 0x02, 0x00], "CONNACK with reserved acknowledge flags set"),
-        ([0x20, 0x02, 0x00, 0x09], "CONNACK with unknown return code 9"),
-        ([0x20, 0x02, 0x01, 0x00], "claims a stored session"),
-        ([0x30, 0x05, 0x00, 0x01, 0x61, 0x68, 0x69], "unexpected PUBLISH packet"),
-        ([0x40, 0x02, 0x00, 0x01], "PUBACK before the connection was accepted"),
-        ([0x20, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F], "remaining length longer than 4 bytes"),
-    ] as [([UInt8], String)])
+    @Test(
+        arguments: [
+            ([0x20, 0x02, 0x02, 0x00], "CONNACK with reserved acknowledge flags set"),
+            ([0x20, 0x02, 0x00, 0x09], "CONNACK with unknown return code 9"),
+            ([0x20, 0x02, 0x01, 0x00], "claims a stored session"),
+            ([0x30, 0x05, 0x00, 0x01, 0x61, 0x68, 0x69], "unexpected PUBLISH packet"),
+            ([0x40, 0x02, 0x00, 0x01], "PUBACK before the connection was accepted"),
+            ([0x20, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F], "remaining length longer than 4 bytes"),
+        ] as [([UInt8], String)])
     func badAnswersToConnectAreOneLineAndRetried(answer: [UInt8], expected: String) async throws {
         let server = try await FakeMQTTServer(.answerConnect(answer))
         let registry = VariableRegistry()

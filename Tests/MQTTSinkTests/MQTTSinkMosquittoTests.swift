@@ -1,8 +1,8 @@
 import BrokerCore
 import BrokerTestSupport
 import Foundation
-import MockSource
 import MQTTClient
+import MockSource
 import Testing
 
 @testable import MQTTSink
@@ -209,16 +209,16 @@ struct MQTTSinkMosquittoTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let configPath = folder.appendingPathComponent("config.yaml").path
         try """
-            sources:
-              - type: mock
-                id: sim
-                seed: 3
-            sinks:
-              - type: mqtt
-                url: mqtt://127.0.0.1:\(mosquitto.port)
-                client_id: \(uniqueClientID("crash"))
-                topic_prefix: league/race1
-            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        sources:
+          - type: mock
+            id: sim
+            seed: 3
+        sinks:
+          - type: mqtt
+            url: mqtt://127.0.0.1:\(mosquitto.port)
+            client_id: \(uniqueClientID("crash"))
+            topic_prefix: league/race1
+        """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let subscriber = try await mosquitto.subscribe("league/race1/sim/status")
         try await withBroker(["--config", configPath]) { broker in
             let online = try await subscriber.waitUntil(timeout: 20) { $0.contains { $0.object?["connected"] as? Bool == true } }
@@ -244,7 +244,8 @@ struct MQTTSinkMosquittoTests {
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
         let clientID = uniqueClientID("qos1")
-        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID) { $0.qos = .atLeastOnce }, hubs: [car.hub], registry: registry)
+        let run = try SinkRun(
+            config: testConfig(port: mosquitto.port, clientID: clientID) { $0.qos = .atLeastOnce }, hubs: [car.hub], registry: registry)
         car.start()
         let received = try await subscriber.waitUntil { $0.filter { $0.topic.hasSuffix("/telemetry") }.count >= 10 }
         car.stop()
@@ -265,7 +266,8 @@ struct MQTTSinkMosquittoTests {
         let registry = VariableRegistry()
         let idle = SourceHub(id: "idle", typeName: "test", registry: registry)
         let clientID = uniqueClientID("ping")
-        let run = try SinkRun(config: testConfig(port: mosquitto.port, clientID: clientID) { $0.keepAliveSeconds = 1 }, hubs: [idle], registry: registry)
+        let run = try SinkRun(
+            config: testConfig(port: mosquitto.port, clientID: clientID) { $0.keepAliveSeconds = 1 }, hubs: [idle], registry: registry)
         #expect(try await run.waitForStats { $0.connected })
         // Mosquitto drops a client silent for 1.5 keep-alives; PINGREQs every 0.5 s keep it.
         let started = Date()
@@ -354,7 +356,8 @@ struct MQTTSinkMosquittoTests {
         let car = DrivenHub(hub: try factory.hub(id: "car12/mock"))
         car.start()
         let received = try await subscriber.waitUntil(timeout: 10) { messages in
-            messages.contains { $0.topic == "telemetry/car12/mock/telemetry" } && messages.contains { $0.topic == "telemetry/car12/mock/declarations" }
+            messages.contains { $0.topic == "telemetry/car12/mock/telemetry" }
+                && messages.contains { $0.topic == "telemetry/car12/mock/declarations" }
         }
         #expect(received.contains { $0.topic == "telemetry/car12/mock/telemetry" }, "\(received)")
         let status = try #require(received.first { $0.topic == "telemetry/car12/mock/status" }?.object)

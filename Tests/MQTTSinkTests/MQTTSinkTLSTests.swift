@@ -24,7 +24,8 @@ struct MQTTSinkTLSTests {
             certificates = try await TestCertificates()
             let server = try await certificates.issue("server", subjectAltName: serverNames)
             mosquitto = try Mosquitto(
-                tls: Mosquitto.TLSListener(caFile: certificates.ca.cert, certFile: server.cert, keyFile: server.key, requireCertificate: requireCertificate))
+                tls: Mosquitto.TLSListener(
+                    caFile: certificates.ca.cert, certFile: server.cert, keyFile: server.key, requireCertificate: requireCertificate))
         }
 
         func remove() { certificates.remove() }
@@ -130,7 +131,8 @@ struct MQTTSinkTLSTests {
 
         // Without a certificate: refused, one line, retried.
         let anonymousCar = DrivenHub(registry: registry)
-        let anonymous = try run(setup.config("nocert") { $0.tls = MQTTTLSOptions(ca: setup.certificates.ca.cert) }, hub: anonymousCar, registry: registry)
+        let anonymous = try run(
+            setup.config("nocert") { $0.tls = MQTTTLSOptions(ca: setup.certificates.ca.cert) }, hub: anonymousCar, registry: registry)
         anonymousCar.start()
         let refused = await waitUntil(timeout: 10) { !anonymous.logs.messages(atLeast: .warning).isEmpty }
         #expect(refused)
@@ -159,7 +161,9 @@ struct MQTTSinkTLSTests {
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
         let run = try run(
-            testConfig(port: 0, clientID: uniqueClientID("plain")) { $0.server = MQTTServerAddress(host: "127.0.0.1", port: mosquitto.port, usesTLS: true) },
+            testConfig(port: 0, clientID: uniqueClientID("plain")) {
+                $0.server = MQTTServerAddress(host: "127.0.0.1", port: mosquitto.port, usesTLS: true)
+            },
             hub: car, registry: registry)
         car.start()
         let warned = await waitUntil(timeout: 10) { !run.logs.messages(atLeast: .warning).isEmpty }

@@ -21,9 +21,10 @@ final class DrivenHub: Sendable {
     /// Drives a hub made elsewhere (one a source added at run time).
     init(hub: SourceHub) {
         self.hub = hub
-        layout = hub.declare(["Speed", "RPM", "Gear"].compactMap { name in
-            VariableCatalogue.all.first { $0.name == name }.map { VariableDeclaration($0) }
-        })
+        layout = hub.declare(
+            ["Speed", "RPM", "Gear"].compactMap { name in
+                VariableCatalogue.all.first { $0.name == name }.map { VariableDeclaration($0) }
+            })
     }
 
     deinit { driver.withLock { $0?.cancel() } }

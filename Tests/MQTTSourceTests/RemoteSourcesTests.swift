@@ -70,7 +70,9 @@ enum SinkPayloads {
         let relay = RelayUnderTest(idPrefix: "car12/")
         relay.send("telemetry/mock/declarations", SinkPayloads.declarations)
         relay.send("telemetry/mock/status", SinkPayloads.connected)
-        relay.send("telemetry/mock/sessionInfo", #"{"type":"sessionInfo","source":"mock","data":{"WeekendInfo":{"TrackName":"tsukuba"},"DriverInfo":{"DriverCarIdx":0}}}"#)
+        relay.send(
+            "telemetry/mock/sessionInfo",
+            #"{"type":"sessionInfo","source":"mock","data":{"WeekendInfo":{"TrackName":"tsukuba"},"DriverInfo":{"DriverCarIdx":0}}}"#)
         relay.send("telemetry/mock/telemetry", SinkPayloads.telemetry(seq: 7))
         relay.send("telemetry/mock/event", #"{"type":"event","source":"mock","name":"lap","data":{"Lap":3}}"#)
 
@@ -183,7 +185,10 @@ enum SinkPayloads {
             ("telemetry/mock/sessionInfo", #"{"type":"sessionInfo","source":"mock","data":7}"#, "sessionInfo without data"),
             ("telemetry/mock/declarations", #"{"type":"vars","source":"mock"}"#, "declarations without data"),
             ("elsewhere/mock/telemetry", "{}", "unexpected topic"),
-            ("telemetry/mock/telemetry", #"{"type":"telemetry","source":"mock","data":{"Speed":"fast","Gear":3}}"#, "value that does not fit its declaration"),
+            (
+                "telemetry/mock/telemetry", #"{"type":"telemetry","source":"mock","data":{"Speed":"fast","Gear":3}}"#,
+                "value that does not fit its declaration"
+            ),
         ]
         for round in 0..<3 {
             for (topic, payload, _) in bad { relay.send(topic, payload) }
@@ -201,7 +206,10 @@ enum SinkPayloads {
         let data = try relay.latestData("mock")
         #expect(data["Speed"] is NSNull && data["Gear"] as? Int == 3)
         // A bad declaration entry is dropped, the good ones kept.
-        relay.send("telemetry/mock/declarations", #"{"type":"vars","source":"mock","data":[{"name":"RPM","type":"float"},{"name":"X","type":"quaternion"},{"type":"int"},{"name":"Y","type":"int","count":0}]}"#)
+        relay.send(
+            "telemetry/mock/declarations",
+            #"{"type":"vars","source":"mock","data":[{"name":"RPM","type":"float"},{"name":"X","type":"quaternion"},{"type":"int"},{"name":"Y","type":"int","count":0}]}"#
+        )
         #expect(relay.hub("mock")?.layout?.fields.map(\.name) == ["RPM"])
         #expect(drops.count("bad declaration") == 3)
     }

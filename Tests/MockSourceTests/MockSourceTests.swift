@@ -1,5 +1,6 @@
 import BrokerCore
 import BrokerTestSupport
+import Foundation
 import Logging
 import MockSource
 import Testing
@@ -79,7 +80,11 @@ import Testing
                         if let range = info.range { #expect(range.contains(Double(v)), "\(info.name)[\(index)] = \(v) outside \(range)") }
                     case (.float, .float(let v)):
                         if inactiveSlot && v == -1 { continue }
-                        if let range = info.range { #expect(range.contains(Double(v)) || v.nextUp >= Float(range.lowerBound) && v.nextDown <= Float(range.upperBound), "\(info.name)[\(index)] = \(v) outside \(range)") }
+                        if let range = info.range {
+                            #expect(
+                                range.contains(Double(v)) || v.nextUp >= Float(range.lowerBound) && v.nextDown <= Float(range.upperBound),
+                                "\(info.name)[\(index)] = \(v) outside \(range)")
+                        }
                     case (.double, .double(let v)):
                         if let range = info.range { #expect(range.contains(v) || info.name == "SessionTime", "\(info.name) = \(v) outside \(range)") }
                     case (.float, .null) where ["LapLastLapTime", "LapBestLapTime"].contains(info.name): continue
@@ -135,5 +140,3 @@ import Testing
         #expect(!hub.status.connected)
     }
 }
-
-import Foundation

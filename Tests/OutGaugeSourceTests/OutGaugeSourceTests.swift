@@ -20,7 +20,8 @@ private struct RunningOutGauge {
         var attempt = 1
         while true {
             let port = try freeLoopbackPort(udp: true)
-            let config = OutGaugeSourceConfig(listen: try UDPTarget(parsing: "127.0.0.1:\(port)"), forward: try forward.map { try UDPTarget(parsing: $0) })
+            let config = OutGaugeSourceConfig(
+                listen: try UDPTarget(parsing: "127.0.0.1:\(port)"), forward: try forward.map { try UDPTarget(parsing: $0) })
             let log = LogCapture()
             let registry = VariableRegistry()
             let hub = SourceHub(id: "dash", typeName: OutGaugeSource.typeName, registry: registry)

@@ -23,6 +23,6 @@ enum ComplianceFixtures {
     ]
 
     static let processors: [PluginCompliance.ProcessorFixture] = [
-        raceFixture,
+        raceFixture
     ]
 }

@@ -54,7 +54,8 @@ import Testing
 
     @Test func everyPluginsSampleConfigIsTheFileInItsFolder() throws {
         let catalog = BuiltinPlugins.catalog
-        let samples = catalog.sources.map { ($0.typeName, $0.sampleConfig) } + catalog.processors.map { ($0.typeName, $0.sampleConfig) }
+        let samples =
+            catalog.sources.map { ($0.typeName, $0.sampleConfig) } + catalog.processors.map { ($0.typeName, $0.sampleConfig) }
             + catalog.sinks.map { ($0.typeName, $0.sampleConfig) }
         let files = try Self.pluginFolders.map { try Self.read("\($0)/sample.yaml") }
         for (type, sample) in samples {

@@ -1,6 +1,6 @@
 import BrokerCore
-import Foundation
 import BrokerTestSupport
+import Foundation
 import InSimSource
 import InSimTestSupport
 import Logging
@@ -133,7 +133,9 @@ import Testing
             id: "mock", typeName: "mock", registry: registry,
             processors: [AttachedProcessor(id: "race", typeName: "race", budget: .seconds(1), processor: processor, logger: logger)])
         let layout = hub.declare(VariableCatalogue.all.map { VariableDeclaration($0) })
-        let fields = ["FuelLevel", "LapCompleted", "LapDistPct", "OnPitRoad", "SessionTime", "SessionFlags", "CarIdxLapCompleted", "CarIdxLapDistPct"]
+        let fields = [
+            "FuelLevel", "LapCompleted", "LapDistPct", "OnPitRoad", "SessionTime", "SessionFlags", "CarIdxLapCompleted", "CarIdxLapDistPct",
+        ]
         var averages: [Double] = []
         var lastLap = 0
         // A scripted mock race: the mock's own car model, fuel and lap counting on every frame.

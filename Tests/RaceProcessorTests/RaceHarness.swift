@@ -91,11 +91,12 @@ extension JSONValue {
 
 /// Two lists of optional numbers equal within `tolerance` (nil only matches nil).
 func close(_ a: [Double?], _ b: [Double?], within tolerance: Double = 0.01) -> Bool {
-    a.count == b.count && zip(a, b).allSatisfy { x, y in
-        switch (x, y) {
-        case (nil, nil): return true
-        case let (x?, y?): return abs(x - y) <= tolerance
-        default: return false
+    a.count == b.count
+        && zip(a, b).allSatisfy { x, y in
+            switch (x, y) {
+            case (nil, nil): return true
+            case let (x?, y?): return abs(x - y) <= tolerance
+            default: return false
+            }
         }
-    }
 }

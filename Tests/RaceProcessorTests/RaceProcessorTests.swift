@@ -156,7 +156,8 @@ func steadyCars(at time: Double, offsets: [Double], pits: Set<Int> = []) -> [Rac
 
     @Test func aSourceWithoutPerCarArraysGetsOnlyWhatItsInputsAllow() {
         let registry = VariableRegistry()
-        let processor = RaceProcessor(id: "race", sourceID: "s", config: RaceConfig(), context: PluginContext(logger: .init(label: "t"), registry: registry))
+        let processor = RaceProcessor(
+            id: "race", sourceID: "s", config: RaceConfig(), context: PluginContext(logger: .init(label: "t"), registry: registry))
         let info = { (name: String) in VariableCatalogue.all.first { $0.name == name }! }
         #expect(processor.variables(for: FrameLayout(declaring: [VariableDeclaration(info("Speed"))], registry: registry, sourceID: "s")).isEmpty)
         let fuelOnly = FrameLayout(declaring: ["FuelLevel", "LapCompleted"].map { VariableDeclaration(info($0)) }, registry: registry, sourceID: "s")

@@ -157,8 +157,9 @@ struct RecordingFile {
     func report(_ name: String, frames: Int, errors: [Double]) {
         guard !errors.isEmpty else { return }
         let within = Double(errors.filter { $0 <= 0.005 }.count) / Double(errors.count) * 100
-        print("replay of \(frames) \(name) frames at speed 1: \(errors.count) compared, median timing error \(errors[errors.count / 2] * 1000) ms, "
-            + "\(within) % within 5 ms, worst \((errors.last ?? 0) * 1000) ms")
+        print(
+            "replay of \(frames) \(name) frames at speed 1: \(errors.count) compared, median timing error \(errors[errors.count / 2] * 1000) ms, "
+                + "\(within) % within 5 ms, worst \((errors.last ?? 0) * 1000) ms")
     }
 
     @Test func mockRecordingReplaysFrameByFrameAtTheRecordedPace() async throws {
@@ -166,7 +167,9 @@ struct RecordingFile {
         try await workspace.recordMock(seconds: 3)
         try await workspace.replay(as: "mock")
         let recorded = try RecordingFile(path: workspace.path("race.ndjson")), replay = try RecordingFile(path: workspace.path("replayed.ndjson"))
-        #expect(recorded.lastValueText(ofType: "declare", key: "variables")?.contains("{\"name\":\"Speed\",\"type\":\"float\",\"count\":1,\"unit\":\"m/s\"") == true)
+        #expect(
+            recorded.lastValueText(ofType: "declare", key: "variables")?.contains(
+                "{\"name\":\"Speed\",\"type\":\"float\",\"count\":1,\"unit\":\"m/s\"") == true)
         let errors = try compare(recorded, replay, source: "mock", recordedType: "mock")
         let statuses = replay.objects(ofType: "status").compactMap { ($0.object["sources"] as? [String: Any])?["mock"] as? [String: Any] }
         #expect(statuses.contains { $0["seed"] as? Int == 42 }, "the recorded status details are lost")

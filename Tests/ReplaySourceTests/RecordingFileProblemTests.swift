@@ -12,7 +12,10 @@ import Testing
     static let notRecordings: [(name: String, bytes: [UInt8], suffix: String, expected: String)] = [
         ("text", Array("hello\nthis is a text file\n".utf8), ".txt", "none of its first 2 lines is a recording line; line 1 is not JSON"),
         ("JSON document", Array("{\n  \"sources\": [1, 2, 3]\n}\n".utf8), ".json", "line 1 is not JSON"),
-        ("JSON lines of another kind", Array("{\"id\":1,\"name\":\"a\"}\n{\"id\":2,\"name\":\"b\"}\n".utf8), ".ndjson", "none of its first 2 lines is a recording line; line 1 has no type"),
+        (
+            "JSON lines of another kind", Array("{\"id\":1,\"name\":\"a\"}\n{\"id\":2,\"name\":\"b\"}\n".utf8), ".ndjson",
+            "none of its first 2 lines is a recording line; line 1 has no type"
+        ),
         ("binary .ibt", (0..<20_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }, ".ibt", "type: iracing"),
         (
             "standard output capture", Array("{\"type\":\"telemetry\",\"source\":\"mock\",\"seq\":1,\"data\":{\"Speed\":1}}\n".utf8), ".ndjson",
@@ -87,7 +90,10 @@ import Testing
                 case 0: bytes[at] = UInt8.random(in: 0...255, using: &random)
                 case 1: bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...400, using: &random)))
                 case 2: bytes.insert(contentsOf: repeatElement(UInt8(ascii: "["), count: 5000), at: at)
-                case 3: bytes.insert(contentsOf: Array(#"{"type":"declare","source":"car","time":1,"variables":[{"name":"X","type":"int","count":65536}]}"#.utf8) + [0x0A], at: at)
+                case 3:
+                    bytes.insert(
+                        contentsOf: Array(#"{"type":"declare","source":"car","time":1,"variables":[{"name":"X","type":"int","count":65536}]}"#.utf8)
+                            + [0x0A], at: at)
                 default: bytes.insert(contentsOf: bytes[at..<min(bytes.count, at + 300)], at: min(bytes.count, at + 300))
                 }
                 if bytes.isEmpty { bytes = [0x0A] }
@@ -97,7 +103,8 @@ import Testing
             if let error = run.error { #expect(error is PluginError, "round \(round): \(error)") }
             if let frame = run.hub.latestFrame {
                 let message = BrokerMessages.telemetry(
-                    sourceID: "car", frame: frame, selection: VariableSelection.all.resolve(sourceID: "car", layout: frame.layout, registry: run.registry))
+                    sourceID: "car", frame: frame,
+                    selection: VariableSelection.all.resolve(sourceID: "car", layout: frame.layout, registry: run.registry))
                 #expect((try? JSONSerialization.jsonObject(with: Data(message))) != nil, "round \(round): a frame does not encode")
             }
         }

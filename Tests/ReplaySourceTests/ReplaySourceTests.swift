@@ -172,8 +172,10 @@ import Testing
 
     @Test func aDamagedDeclarationKeepsItsValidVariables() async throws {
         let t0 = SampleRecording.startTime
-        let declare = #"{"type":"declare","source":"car","time":\#(t0),"variables":[{"name":"Speed","type":"float","count":1,"unit":"m/s","desc":""},{"name":"Huge","type":"float","count":1000000000000},{"name":"Odd","type":"quaternion"},{"type":"int"},{"name":"Gear","type":"int"}]}"#
-        let text = [declare, RecordingLines.telemetry("car", seq: 1, time: t0, data: #"{"Speed":12.5,"Huge":1,"Gear":3}"#)].joined(separator: "\n") + "\n"
+        let declare =
+            #"{"type":"declare","source":"car","time":\#(t0),"variables":[{"name":"Speed","type":"float","count":1,"unit":"m/s","desc":""},{"name":"Huge","type":"float","count":1000000000000},{"name":"Odd","type":"quaternion"},{"type":"int"},{"name":"Gear","type":"int"}]}"#
+        let text =
+            [declare, RecordingLines.telemetry("car", seq: 1, time: t0, data: #"{"Speed":12.5,"Huge":1,"Gear":3}"#)].joined(separator: "\n") + "\n"
         let file = try TemporaryFile(text)
         let logs = LogCapture()
         let run = await ManualReplayRun.run(ReplayConfig(path: file.path), logs: logs)

@@ -37,7 +37,8 @@ enum RecordingLines {
             if info.type == .string { fields.append(("size", .int(Int64(stringSize)))) }
             return .object(fields)
         }
-        return JSONValue.object([("type", "declare"), ("source", .string(source)), ("time", .double(time)), ("variables", .array(entries))]).jsonString
+        return JSONValue.object([("type", "declare"), ("source", .string(source)), ("time", .double(time)), ("variables", .array(entries))])
+            .jsonString
     }
 
     static func telemetry(_ source: String, seq: Int, time: Double, data: String) -> String {
@@ -45,11 +46,15 @@ enum RecordingLines {
     }
 
     static func status(time: Double, _ sources: [(String, JSONValue)]) -> String {
-        JSONValue.object([("type", "status"), ("connected", .bool(sources.contains { $0.1["connected"] == .bool(true) })), ("time", .double(time)), ("sources", .object(sources))]).jsonString
+        JSONValue.object([
+            ("type", "status"), ("connected", .bool(sources.contains { $0.1["connected"] == .bool(true) })), ("time", .double(time)),
+            ("sources", .object(sources)),
+        ]).jsonString
     }
 
     static func event(_ source: String, name: String, time: Double, data: JSONValue) -> String {
-        JSONValue.object([("type", "event"), ("source", .string(source)), ("name", .string(name)), ("time", .double(time)), ("data", data)]).jsonString
+        JSONValue.object([("type", "event"), ("source", .string(source)), ("name", .string(name)), ("time", .double(time)), ("data", data)])
+            .jsonString
     }
 
     static func sessionInfo(_ source: String, time: Double, data: JSONValue) -> String {

@@ -95,7 +95,8 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("config.yaml")
-        try Data("sources:\n  - type: mock\n    rate: 30\nsinks:\n  - type: stdout\n    rate: 30\n    variables: [Speed, Gear]\n".utf8).write(to: config)
+        try Data("sources:\n  - type: mock\n    rate: 30\nsinks:\n  - type: stdout\n    rate: 30\n    variables: [Speed, Gear]\n".utf8).write(
+            to: config)
         try await withBroker(["--config", config.path]) { broker in
             await waitUntil(timeout: 15) { broker.stdout.components(separatedBy: "\"type\":\"telemetry\"").count >= 4 }
             broker.signal()

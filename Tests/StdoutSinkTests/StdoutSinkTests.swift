@@ -80,7 +80,9 @@ import Testing
 
     @Test func unwritablePathIsOneClearError() async throws {
         let registry = VariableRegistry()
-        let sink = StdoutSink(id: "out", config: StdoutConfig(path: "/nonexistent-dir/x.ndjson"), context: PluginContext(logger: Logger(label: "t"), registry: registry))
+        let sink = StdoutSink(
+            id: "out", config: StdoutConfig(path: "/nonexistent-dir/x.ndjson"), context: PluginContext(logger: Logger(label: "t"), registry: registry)
+        )
         await #expect(throws: PluginError.self) { try await sink.run(input: SinkInput(sinkID: "out", sources: [], rate: 10)) }
     }
 }

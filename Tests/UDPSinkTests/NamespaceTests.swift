@@ -92,7 +92,8 @@ import Testing
                 [python, script.path, "40001", "40002", "239.255.42.99", "8", "20"],
                 stdout: receiverOut, stderr: folder.appendingPathComponent("receiver.err"))
             await waitUntil(timeout: 10) { !receiver.isRunning || Self.text(receiverOut).hasPrefix("ready") }
-            try #require(Self.text(receiverOut).hasPrefix("ready"), "receiver did not start: \(Self.text(folder.appendingPathComponent("receiver.err")))")
+            try #require(
+                Self.text(receiverOut).hasPrefix("ready"), "receiver did not start: \(Self.text(folder.appendingPathComponent("receiver.err")))")
 
             let brokerErr = folder.appendingPathComponent("broker.err")
             let broker = namespace.start(

@@ -9,7 +9,8 @@ import UDPSupport
     static let catalog = PluginCatalog(sources: [SourcePlugin(MockSource.self)], sinks: [SinkPlugin(UDPSink.self)])
 
     static func load(_ sinkLines: String) throws -> BrokerConfig {
-        let text = "sources:\n  - type: mock\nsinks:\n  - type: udp\n" + sinkLines.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n"
+        let text =
+            "sources:\n  - type: mock\nsinks:\n  - type: udp\n" + sinkLines.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n"
         return try ConfigLoader(catalog: catalog, environment: [:]).load(text: text, file: "c.yaml")
     }
 
@@ -69,9 +70,10 @@ import UDPSupport
     }
 
     @Test func errorsCarryTheirPositions() {
-        #expect(Self.errors("target: 192.168.1.255\nvariables: all") == [
-            "5:13 target '192.168.1.255' has no port (expected host:port, e.g. 192.168.1.255:9999, or [ipv6]:port)"
-        ])
+        #expect(
+            Self.errors("target: 192.168.1.255\nvariables: all") == [
+                "5:13 target '192.168.1.255' has no port (expected host:port, e.g. 192.168.1.255:9999, or [ipv6]:port)"
+            ])
         #expect(Self.errors("variables: all") == ["4:5 missing required key 'target'"])
         #expect(Self.errors("target: a:1") == ["4:5 missing required key 'variables'"])
         let several = Self.errors("target: \"::1:80\"\nvariables: [Sped]\nmax_datagram_bytes: 100\nttl: 0")

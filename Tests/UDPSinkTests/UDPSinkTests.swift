@@ -235,7 +235,9 @@ import UDPSupport
         // At most one frame per 100 ms (plus the first at once); at least most of them, unless the
         // machine is starved.
         let most = Int(elapsed * 10) + 2
-        #expect((most * 6 / 10)...most ~= telemetry.count, "expected about \(Int(elapsed * 10)) datagrams at 10 Hz over \(elapsed) s, got \(telemetry.count)")
+        #expect(
+            (most * 6 / 10)...most ~= telemetry.count,
+            "expected about \(Int(elapsed * 10)) datagrams at 10 Hz over \(elapsed) s, got \(telemetry.count)")
         let seqs = telemetry.compactMap { $0.object?["seq"] as? Int }
         #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count)
         if let first = seqs.first, let last = seqs.last, seqs.count > 1 {
@@ -270,7 +272,8 @@ import UDPSupport
         let error = await #expect(throws: PluginError.self) {
             try await sink.run(input: SinkInput(sinkID: "lan", sources: [], rate: 10))
         }
-        #expect(error?.description.hasPrefix("udp sink 'lan': cannot resolve target host 'no-such-host.invalid'") == true, "\(String(describing: error))")
+        #expect(
+            error?.description.hasPrefix("udp sink 'lan': cannot resolve target host 'no-such-host.invalid'") == true, "\(String(describing: error))")
         #expect(LoopbackUDPReceiver.now() - started < 30, "resolving took too long")
     }
 

@@ -79,19 +79,21 @@ struct ConfigTests {
         #expect(config.listeningPorts == [ListeningPort(.tcp, 9000)])
     }
 
-    @Test("bad values are reported with their position", arguments: [
-        ("    port: 70000\n", "test.yaml:5:11: port must be between 1 and 65535, found 70000"),
-        ("    path: telemetry\n", "test.yaml:5:11: path must start with '/'"),
-        ("    max_clients: 0\n", "test.yaml:5:18: max_clients must be between 1 and 100000, found 0"),
-        ("    max_message_bytes: 10\n", "test.yaml:5:24: max_message_bytes must be between 64 and 1048576, found 10"),
-        ("    token: \"\"\n", "test.yaml:5:12: token must not be empty"),
-        ("    mdns:\n      type: iracingws\n", "test.yaml:6:13: type must look like '_name._tcp'"),
-        ("    mdns:\n      enabled: maybe\n", "test.yaml:6:16: expected true or false"),
-        ("    dashbord: true\n", "test.yaml:5:5: unknown key 'dashbord'"),
-        ("    max_commands_per_s: 0\n", "test.yaml:5:25: max_commands_per_s must be between 1 and 100000, found 0"),
-        ("    max_subscriptions: -1\n", "test.yaml:5:24: max_subscriptions must be between 1 and 1000000, found -1"),
-        ("    max_connects_per_s: 1.5\n", "test.yaml:5:25: "),
-    ])
+    @Test(
+        "bad values are reported with their position",
+        arguments: [
+            ("    port: 70000\n", "test.yaml:5:11: port must be between 1 and 65535, found 70000"),
+            ("    path: telemetry\n", "test.yaml:5:11: path must start with '/'"),
+            ("    max_clients: 0\n", "test.yaml:5:18: max_clients must be between 1 and 100000, found 0"),
+            ("    max_message_bytes: 10\n", "test.yaml:5:24: max_message_bytes must be between 64 and 1048576, found 10"),
+            ("    token: \"\"\n", "test.yaml:5:12: token must not be empty"),
+            ("    mdns:\n      type: iracingws\n", "test.yaml:6:13: type must look like '_name._tcp'"),
+            ("    mdns:\n      enabled: maybe\n", "test.yaml:6:16: expected true or false"),
+            ("    dashbord: true\n", "test.yaml:5:5: unknown key 'dashbord'"),
+            ("    max_commands_per_s: 0\n", "test.yaml:5:25: max_commands_per_s must be between 1 and 100000, found 0"),
+            ("    max_subscriptions: -1\n", "test.yaml:5:24: max_subscriptions must be between 1 and 1000000, found -1"),
+            ("    max_connects_per_s: 1.5\n", "test.yaml:5:25: "),
+        ])
     func badValues(lines: String, expected: String) {
         let errors = Self.errors(lines)
         #expect(errors.contains { $0.hasPrefix(expected) }, "\(errors)")

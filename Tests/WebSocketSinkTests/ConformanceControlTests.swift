@@ -34,19 +34,24 @@ extension ConformanceTests {
             [
                 ConformanceCase("5.5", "a ping with a 126-byte payload", Frames.ping(Frames.pattern(126)), closes: 1002),
                 ConformanceCase("5.5", "a pong with a 126-byte payload", Frames.pong(Frames.pattern(126)), closes: 1002),
-                ConformanceCase("5.5", "a close with a 126-byte payload", ClientFrame.close(code: 1000, reason: Array(repeating: 0x61, count: 124)), closes: 1002),
+                ConformanceCase(
+                    "5.5", "a close with a 126-byte payload", ClientFrame.close(code: 1000, reason: Array(repeating: 0x61, count: 124)), closes: 1002),
                 ConformanceCase("5.5", "a fragmented ping", Frames.ping([1, 2], fin: false) + Frames.continuation([3], fin: true), closes: 1002),
                 ConformanceCase(
-                    "5.5", "a fragmented close", ClientFrame.make(opcode: ServerFrame.close, payload: [0x03, 0xE8], fin: false) + Frames.continuation([]),
+                    "5.5", "a fragmented close",
+                    ClientFrame.make(opcode: ServerFrame.close, payload: [0x03, 0xE8], fin: false) + Frames.continuation([]),
                     closes: 1002),
                 ConformanceCase("5.2", "RSV1 on a text frame", Frames.text(Array("ping".utf8), rsv: 0b100), closes: 1002),
                 ConformanceCase("5.2", "RSV2 on a text frame", Frames.text(Array("ping".utf8), rsv: 0b010), closes: 1002),
                 ConformanceCase("5.2", "RSV3 on a text frame", Frames.text(Array("ping".utf8), rsv: 0b001), closes: 1002),
                 ConformanceCase("5.2", "all RSV bits on a text frame", Frames.text(Array("ping".utf8), rsv: 0b111), closes: 1002),
-                ConformanceCase("5.2", "RSV1 on a continuation frame", Frames.text("pi", fin: false) + Frames.continuation(Array("ng".utf8), rsv: 0b100), closes: 1002),
+                ConformanceCase(
+                    "5.2", "RSV1 on a continuation frame", Frames.text("pi", fin: false) + Frames.continuation(Array("ng".utf8), rsv: 0b100),
+                    closes: 1002),
                 ConformanceCase("5.2", "RSV2 on a ping", Frames.ping([1], rsv: 0b010), closes: 1002),
                 ConformanceCase("5.2", "RSV3 on a pong", Frames.pong([1], rsv: 0b001), closes: 1002),
-                ConformanceCase("5.2", "RSV1 on a close", ClientFrame.make(opcode: ServerFrame.close, payload: [0x03, 0xE8], rsv: 0b100), closes: 1002),
+                ConformanceCase(
+                    "5.2", "RSV1 on a close", ClientFrame.make(opcode: ServerFrame.close, payload: [0x03, 0xE8], rsv: 0b100), closes: 1002),
             ]
             + ([3, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF] as [UInt8]).map { opcode in
                 ConformanceCase("5.2", "reserved opcode \(opcode)", ClientFrame.make(opcode: opcode, payload: Array("ping".utf8)), closes: 1002)

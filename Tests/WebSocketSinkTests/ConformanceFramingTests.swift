@@ -85,7 +85,8 @@ extension ConformanceTests {
         static let refused: [ConformanceCase] = [
             ConformanceCase("10.4, 7.4.1", "one frame one byte over max_message_bytes (4096)", Frames.text(Frames.paddedPing(4097)), closes: 1009),
             ConformanceCase(
-                "10.4, 7.4.1", "a header claiming 2^62 bytes", ClientFrame.make(opcode: ServerFrame.text, payload: [1, 2, 3, 4], lengthForm: .extended64)
+                "10.4, 7.4.1", "a header claiming 2^62 bytes",
+                ClientFrame.make(opcode: ServerFrame.text, payload: [1, 2, 3, 4], lengthForm: .extended64)
                     .enumerated().map { $0.offset == 2 ? 0x40 : $0.element }, closes: 1009),
             ConformanceCase(
                 "5.2, 10.4", "a 64-bit length with its top bit set (a choice: 1009, as for any length over the limit)",
@@ -93,11 +94,13 @@ extension ConformanceTests {
                     .enumerated().map { $0.offset == 2 ? 0x80 : $0.element }, closes: 1009),
             ConformanceCase(
                 "10.4, 7.4.1", "fragments adding up to more than max_message_bytes",
-                Frames.text(Frames.pattern(3000).map { $0 & 0x3F | 0x20 }, fin: false) + Frames.continuation(Frames.pattern(3000).map { $0 & 0x3F | 0x20 }),
+                Frames.text(Frames.pattern(3000).map { $0 & 0x3F | 0x20 }, fin: false)
+                    + Frames.continuation(Frames.pattern(3000).map { $0 & 0x3F | 0x20 }),
                 closes: 1009),
             ConformanceCase("5.4", "a continuation frame with no message to continue", Frames.continuation("ping"), closes: 1002),
             ConformanceCase("5.4", "a final continuation frame with no message to continue", Frames.continuation("ping", fin: true), closes: 1002),
-            ConformanceCase("5.4", "a new text frame while a fragmented message is open", Frames.text("pi", fin: false) + Frames.text("ping"), closes: 1002),
+            ConformanceCase(
+                "5.4", "a new text frame while a fragmented message is open", Frames.text("pi", fin: false) + Frames.text("ping"), closes: 1002),
             ConformanceCase(
                 "5.4", "a new binary frame while a fragmented message is open", Frames.text("pi", fin: false) + Frames.binary([1]), closes: 1002),
         ]

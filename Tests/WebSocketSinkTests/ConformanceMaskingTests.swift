@@ -12,7 +12,8 @@ extension ConformanceTests {
         func unmaskedPipelinedWithRequest() async throws {
             try await withSinkHarness { harness in
                 for attempt in 0..<10 {
-                    let client = try await WireClient(port: harness.port, pipelined: ClientFrame.make(opcode: ServerFrame.text, payload: Array("ping".utf8), mask: nil))
+                    let client = try await WireClient(
+                        port: harness.port, pipelined: ClientFrame.make(opcode: ServerFrame.text, payload: Array("ping".utf8), mask: nil))
                     let frames = await client.expectClosed(code: 1002, "pipelined, attempt \(attempt)")
                     #expect(!frames.contains { $0.isMessage(type: "pong") }, "attempt \(attempt): the unmasked frame was taken as a command")
                 }

@@ -51,7 +51,8 @@ struct DashboardBrowserTests {
                 // Standings: positions 1...20 in order, driver names from the session info, the player marked.
                 let rows = later["rows"]?.arrayValue ?? []
                 #expect(rows.compactMap { $0["pos"]?.stringValue } == (1...20).map(String.init))
-                #expect(rows.allSatisfy { ($0["name"]?.stringValue ?? "").range(of: #"^[A-Z][a-z]+ [A-Z][a-z]+$"#, options: .regularExpression) != nil })
+                #expect(
+                    rows.allSatisfy { ($0["name"]?.stringValue ?? "").range(of: #"^[A-Z][a-z]+ [A-Z][a-z]+$"#, options: .regularExpression) != nil })
                 #expect(rows.allSatisfy { $0["number"]?.stringValue?.hasPrefix("#") == true })
                 #expect(rows.filter { $0["me"] == true }.count == 1)
                 // Without the race processor: no relative panel, no fuel tile, no gap columns.

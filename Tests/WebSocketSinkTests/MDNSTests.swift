@@ -66,17 +66,18 @@ struct MDNSTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("config.yaml")
         try """
-            sources:
-              - type: mock
-            sinks:
-              - type: websocket
-                host: 127.0.0.1
-                port: \(port)
-            """.write(to: config, atomically: true, encoding: .utf8)
+        sources:
+          - type: mock
+        sinks:
+          - type: websocket
+            host: 127.0.0.1
+            port: \(port)
+        """.write(to: config, atomically: true, encoding: .utf8)
         // A bus address that leads nowhere: no daemon can be reached, and a daemon the machine may
         // run is never asked to announce anything on the host's network.
         try await withBroker(
-            ["--config", config.path], environment: ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=\(directory.path)/no-bus"]) { broker in
+            ["--config", config.path], environment: ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=\(directory.path)/no-bus"]
+        ) { broker in
             let serving = await waitUntil(timeout: 10) { (try? AccessAndLimitsTests.get("/healthz", port: port).status) == 200 }
             #expect(serving, "the sink should serve without mDNS: \(broker.stderr)")
             broker.signal(SIGTERM)

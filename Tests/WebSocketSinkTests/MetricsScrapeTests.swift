@@ -75,7 +75,9 @@ struct MetricsScrapeTests {
             var contentType = ""
             for _ in 0..<50 {
                 (contentType, families) = try await Self.scrape(port: webSocketPort)
-                if families["broker_source_dropped"]?.value("broker_source_dropped_total", ["source": "fm", "reason": "unknown length"]) == 3 { break }
+                if families["broker_source_dropped"]?.value("broker_source_dropped_total", ["source": "fm", "reason": "unknown length"]) == 3 {
+                    break
+                }
                 try await Task.sleep(for: .milliseconds(100))
             }
 
@@ -98,7 +100,9 @@ struct MetricsScrapeTests {
             #expect(runs > 0)
             #expect(runTime.value("broker_processor_run_seconds_bucket", labels.merging(["le": "+Inf"]) { $1 }) == runs)
             #expect((runTime.value("broker_processor_run_seconds_sum", labels) ?? -1) >= 0)
-            let bounds = runTime.samples.filter { $0.name == "broker_processor_run_seconds_bucket" }.compactMap { $0.labels["le"].flatMap(Double.init) }
+            let bounds = runTime.samples.filter { $0.name == "broker_processor_run_seconds_bucket" }.compactMap {
+                $0.labels["le"].flatMap(Double.init)
+            }
             #expect(bounds.count == BrokerMetrics.durationBuckets.count + 1)
             #expect(bounds.min() == 1e-7 && bounds.contains(10) && bounds.max() == .infinity)
 

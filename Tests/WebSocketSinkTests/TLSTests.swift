@@ -56,7 +56,9 @@ struct TLSTests {
         }
     }
 
-    @Test("a plain http:// or ws:// request on a TLS port gets a clear 400, not garbage", .enabled("needs python3 with websockets, and openssl") { await toolsAvailable() })
+    @Test(
+        "a plain http:// or ws:// request on a TLS port gets a clear 400, not garbage",
+        .enabled("needs python3 with websockets, and openssl") { await toolsAvailable() })
     func plainRefused() async throws {
         let certificates = try await TestCertificates()
         defer { certificates.remove() }
@@ -74,9 +76,9 @@ struct TLSTests {
             #expect(result.status == 1)
             #expect(result.output.contains("400"), "\(result.output)")
         }
-            // Counted in plain_requests_refused, not logged: nothing at error level (the HTTP upgrader
-            // used to log one error per refused request when the connection closed under it).
-            #expect(!(await waitUntil(timeout: 1) { !capture.messages(atLeast: .error).isEmpty }), "\(capture.messages(atLeast: .error))")
+        // Counted in plain_requests_refused, not logged: nothing at error level (the HTTP upgrader
+        // used to log one error per refused request when the connection closed under it).
+        #expect(!(await waitUntil(timeout: 1) { !capture.messages(atLeast: .error).isEmpty }), "\(capture.messages(atLeast: .error))")
     }
 
     @Test("a TLS connection that stays silent, or stalls in the handshake, is closed after the request deadline")
@@ -174,7 +176,9 @@ struct TLSTests {
         #expect(capture.warnings.first?.contains("TLS certificate \(soon.cert) expires on ") == true, "\(capture.warnings)")
     }
 
-    @Test("the broker: a bad certificate stops it with one line and exit 1; SIGHUP reloads", .enabled("needs python3 with websockets, and openssl") { await toolsAvailable() })
+    @Test(
+        "the broker: a bad certificate stops it with one line and exit 1; SIGHUP reloads",
+        .enabled("needs python3 with websockets, and openssl") { await toolsAvailable() })
     func brokerProcess() async throws {
         let certificates = try await TestCertificates()
         defer { certificates.remove() }

@@ -134,7 +134,8 @@ import WebSocketSource
         let stub = try await UpstreamStub.start(port: port) { inbound, outbound in
             try await PythonBridge.serve(inbound, outbound, sessionInfo: sessionInfo) { tick in
                 let positions = (0..<64).map { "\(Double($0) / 64 + Double(tick) * 0.001)" }.joined(separator: ",")
-                return #"{"Speed":\#(40 + Double(tick) * 0.5),"Gear":\#(tick % 6),"RPM":7000.5,"IsOnTrack":true,"Bespoke":\#(tick),"CarIdxLapDistPct":[\#(positions)],"FuelUsePerHour":null}"#
+                return
+                    #"{"Speed":\#(40 + Double(tick) * 0.5),"Gear":\#(tick % 6),"RPM":7000.5,"IsOnTrack":true,"Bespoke":\#(tick),"CarIdxLapDistPct":[\#(positions)],"FuelUsePerHour":null}"#
             }
         }
         try await using(stub, stop: { await $0.stop() }) { stub in
@@ -208,7 +209,9 @@ import WebSocketSource
                 try await c.stop()
 
                 try await withRunningBroker(
-                    Self.downstreamBroker(upstream: "ws://127.0.0.1:\(port)/").replacingOccurrences(of: "    reconnect:", with: "    token: secret\n    reconnect:")) { withToken in
+                    Self.downstreamBroker(upstream: "ws://127.0.0.1:\(port)/").replacingOccurrences(
+                        of: "    reconnect:", with: "    token: secret\n    reconnect:")
+                ) { withToken in
                     let good = try withToken.hub("car12")
                     #expect(await waitUntil(timeout: 20) { good.status.connected && good.latestFrame != nil })
                 }

@@ -25,7 +25,9 @@ import Testing
     func pythonBridgeInference() throws {
         let f = Fixture()
         f.receive(#"{"type":"status","connected":true}"#)
-        f.receive(#"{"type":"telemetry","data":{"Speed":42.5,"Gear":3,"Lap":2.0,"Custom":7,"Ratio":0.25,"Flags":[1,2,3],"OnPitRoad":false,"Missing":null}}"#)
+        f.receive(
+            #"{"type":"telemetry","data":{"Speed":42.5,"Gear":3,"Lap":2.0,"Custom":7,"Ratio":0.25,"Flags":[1,2,3],"OnPitRoad":false,"Missing":null}}"#
+        )
         let frame = try #require(f.hub.latestFrame)
         let fields = Dictionary(uniqueKeysWithValues: frame.layout.fields.map { ($0.name, $0) })
         #expect(fields["Speed"]?.type == .float)  // the catalogue's
@@ -54,9 +56,12 @@ import Testing
     @Test("our protocol: declarations from vars (only the followed source's), other sources' messages ignored")
     func ourProtocolFollowsOneSource() throws {
         let f = Fixture()
-        f.receive(#"{"type":"status","connected":true,"sources":{"a":{"connected":true,"type":"mock","seed":1},"b":{"connected":false,"type":"mock"}}}"#)
+        f.receive(
+            #"{"type":"status","connected":true,"sources":{"a":{"connected":true,"type":"mock","seed":1},"b":{"connected":false,"type":"mock"}}}"#)
         #expect(f.session.followed == "a")
-        f.receive(#"{"type":"vars","data":[{"name":"Speed","type":"float","count":1,"unit":"m/s","desc":"","sources":["a","b"]},{"name":"OnlyB","type":"int","count":1,"unit":"","desc":"","sources":["b"]},{"name":"Gear","type":"int","count":1,"unit":"","desc":"","sources":[]},{"name":"Temps","type":"double","count":4,"unit":"C","desc":"tyres","sources":["a"]}]}"#)
+        f.receive(
+            #"{"type":"vars","data":[{"name":"Speed","type":"float","count":1,"unit":"m/s","desc":"","sources":["a","b"]},{"name":"OnlyB","type":"int","count":1,"unit":"","desc":"","sources":["b"]},{"name":"Gear","type":"int","count":1,"unit":"","desc":"","sources":[]},{"name":"Temps","type":"double","count":4,"unit":"C","desc":"tyres","sources":["a"]}]}"#
+        )
         #expect(f.session.declarations == .vars)
         f.receive(#"{"type":"telemetry","source":"b","seq":1,"data":{"Speed":1.0,"OnlyB":3}}"#)
         #expect(f.hub.latestFrame == nil)
@@ -70,7 +75,9 @@ import Testing
         f.receive(#"{"type":"event","source":"a","name":"lap","data":{"Lap":3}}"#)
         f.receive(#"{"type":"event","source":"b","name":"pit","data":{}}"#)
         #expect(f.hub.events(after: 0).events.map(\.name) == ["lap"])
-        f.receive(#"{"type":"status","connected":true,"sources":{"a":{"connected":false,"type":"mock","reason":"sim gone"},"b":{"connected":true,"type":"mock"}}}"#)
+        f.receive(
+            #"{"type":"status","connected":true,"sources":{"a":{"connected":false,"type":"mock","reason":"sim gone"},"b":{"connected":true,"type":"mock"}}}"#
+        )
         #expect(!f.session.upstreamConnected)
         #expect(f.session.upstreamReason == "upstream: sim gone")
         #expect(f.drops.total == 0)

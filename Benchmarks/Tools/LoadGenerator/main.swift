@@ -109,7 +109,9 @@ struct Options {
             index += 1
         }
         guard options.clientCounts.allSatisfy({ (1...8000).contains($0) }) else { fail("--clients: 1...8000 each") }
-        guard options.duration > 0, options.duration <= 600, options.warmup >= 0, options.warmup <= 60 else { fail("--duration/--warmup out of range") }
+        guard options.duration > 0, options.duration <= 600, options.warmup >= 0, options.warmup <= 60 else {
+            fail("--duration/--warmup out of range")
+        }
         guard (options.tlsCert == nil) == (options.tlsKey == nil) else { fail("--tls-cert and --tls-key go together") }
         guard options.floorSize.map({ (2...65535).contains($0) }) ?? true else { fail("--floor-size: 2...65535 bytes") }
         return options
@@ -557,7 +559,8 @@ for count in options.clientCounts {
             }
         case .floor:
             // The size of the broker's messages at this client count, else of any step so far.
-            let measured = results.last { $0.clients == count && $0.target != .floor && $0.meanMessageBytes.isFinite }
+            let measured =
+                results.last { $0.clients == count && $0.target != .floor && $0.meanMessageBytes.isFinite }
                 ?? results.last { $0.target != .floor && $0.meanMessageBytes.isFinite }
             let size = options.floorSize ?? measured.map { Int($0.meanMessageBytes.rounded()) } ?? 435
             server = startFloor(path: options.floorPath!, port: options.port, size: size)

@@ -10,11 +10,17 @@ import FuzzSupport
 /// With `FUZZ_WRITE_SEEDS=DIR` in the environment it writes every plugin's sample config into DIR
 /// and exits, so `scripts/fuzz.sh` seeds the corpus from the plugins as they are.
 @_cdecl("LLVMFuzzerInitialize")
-public func fuzzConfigInitialize(_ argc: UnsafeMutablePointer<CInt>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?) -> CInt {
+public func fuzzConfigInitialize(
+    _ argc: UnsafeMutablePointer<CInt>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?
+) -> CInt {
     guard let folder = ProcessInfo.processInfo.environment["FUZZ_WRITE_SEEDS"] else { return 0 }
     let catalog = BuiltinPlugins.catalog
-    for plugin in catalog.sources { _ = FileManager.default.createFile(atPath: "\(folder)/source-\(plugin.typeName).yaml", contents: Data(plugin.sampleConfig.utf8)) }
-    for plugin in catalog.sinks { _ = FileManager.default.createFile(atPath: "\(folder)/sink-\(plugin.typeName).yaml", contents: Data(plugin.sampleConfig.utf8)) }
+    for plugin in catalog.sources {
+        _ = FileManager.default.createFile(atPath: "\(folder)/source-\(plugin.typeName).yaml", contents: Data(plugin.sampleConfig.utf8))
+    }
+    for plugin in catalog.sinks {
+        _ = FileManager.default.createFile(atPath: "\(folder)/sink-\(plugin.typeName).yaml", contents: Data(plugin.sampleConfig.utf8))
+    }
     exit(0)
 }
 

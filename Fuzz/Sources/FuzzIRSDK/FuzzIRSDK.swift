@@ -27,7 +27,8 @@ public func fuzzIRSDK(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     // The same bytes as a file its writer cuts short after a few reads (how many, and where, taken
     // from the input's last two bytes), so every "the region shrank" path is taken too.
     if input.count >= 2 {
-        let shrinking = ShrinkingRegion(input, readsBeforeCut: Int(input[input.count - 1] % 16), cutAt: Int(input[input.count - 2]) * input.count / 256)
+        let shrinking = ShrinkingRegion(
+            input, readsBeforeCut: Int(input[input.count - 1] % 16), cutAt: Int(input[input.count - 2]) * input.count / 256)
         replayAsDiskFile(shrinking)
         followAsLiveMap(shrinking)
     }

@@ -396,7 +396,9 @@ struct RaceState {
         if let lapsLeft {
             if lapsLeft < config.fuelMarginLaps && !fuelWarned {
                 fuelWarned = true
-                events.emit("fuel", .object([("FuelLapsLeft", .double(lapsLeft)), ("FuelToAdd", toAdd.map { .double($0) } ?? .null)]), timestamp: frameTimestamp)
+                events.emit(
+                    "fuel", .object([("FuelLapsLeft", .double(lapsLeft)), ("FuelToAdd", toAdd.map { .double($0) } ?? .null)]),
+                    timestamp: frameTimestamp)
             } else if lapsLeft >= config.fuelMarginLaps {
                 fuelWarned = false
             }

@@ -470,9 +470,10 @@ private func describeTLSError(_ error: NIOSSLError) -> String {
 /// BoringSSL's errors (a failed handshake, an alert the server sent) by their reason code.
 private func describeTLSError(_ error: BoringSSLError) -> String {
     let text = "\(error)"
-    let reason = text.range(of: #"OPENSSL_internal:[A-Z0-9_]+"#, options: .regularExpression).map {
-        String(text[$0].dropFirst("OPENSSL_internal:".count))
-    } ?? text
+    let reason =
+        text.range(of: #"OPENSSL_internal:[A-Z0-9_]+"#, options: .regularExpression).map {
+            String(text[$0].dropFirst("OPENSSL_internal:".count))
+        } ?? text
     let meaning: String
     switch reason {
     case "CERTIFICATE_VERIFY_FAILED":

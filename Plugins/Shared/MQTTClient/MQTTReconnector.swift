@@ -99,7 +99,9 @@ public struct MQTTReconnector: Sendable {
             logger.info("\(label): connected to \(server) as '\(clientID)'")
         }
         if skipsVerification {
-            logger.warning("\(label): TLS certificate verification is off (insecure_skip_verify): anyone on the path to \(server) can read and alter this connection")
+            logger.warning(
+                "\(label): TLS certificate verification is off (insecure_skip_verify): anyone on the path to \(server) can read and alter this connection"
+            )
         }
     }
 }

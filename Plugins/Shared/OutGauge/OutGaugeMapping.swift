@@ -11,7 +11,8 @@ public enum OutGaugeVariables {
 
     /// Values of OutGauge's own.
     public static let own: [VariableInfo] = [
-        VariableInfo(name: "TurboPressure", type: .float, unit: "bar", description: "Turbo boost pressure relative to atmosphere (OutGauge)", range: -1...3),
+        VariableInfo(
+            name: "TurboPressure", type: .float, unit: "bar", description: "Turbo boost pressure relative to atmosphere (OutGauge)", range: -1...3),
         VariableInfo(name: "DashLights", type: .bitfield, unit: "DL", description: "Dash lights the car has (OutGauge DL_* bits)"),
         VariableInfo(name: "ShowLights", type: .bitfield, unit: "DL", description: "Dash lights switched on (OutGauge DL_* bits)"),
         VariableInfo(name: "DashDisplay1", type: .string, description: "First dash text line, usually fuel (OutGauge)"),
@@ -52,7 +53,9 @@ public struct OutGaugeFrameFields: Sendable {
             let display2 = field("DashDisplay2")
         else { return nil }
         (self.speed, self.rpm, self.gear, self.throttle, self.brake, self.clutch) = (speed, rpm, gear, throttle, brake, clutch)
-        (self.fuelLevelPct, self.waterTemp, self.oilTemp, self.oilPress, self.engineWarnings) = (fuelLevelPct, waterTemp, oilTemp, oilPress, engineWarnings)
+        (self.fuelLevelPct, self.waterTemp, self.oilTemp, self.oilPress, self.engineWarnings) = (
+            fuelLevelPct, waterTemp, oilTemp, oilPress, engineWarnings
+        )
         (self.displayUnits, self.shiftIndicatorPct, self.turboPressure) = (displayUnits, shiftIndicatorPct, turboPressure)
         (self.dashLights, self.showLights, self.display1, self.display2) = (dashLights, showLights, display1, display2)
     }

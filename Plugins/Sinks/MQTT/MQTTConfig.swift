@@ -38,7 +38,8 @@ public struct MQTTConfig: PluginConfig {
     public static var defaultClientID: String { MQTTConnectionOptions.hostClientID }
 
     public init(
-        server: MQTTServerAddress = MQTTServerAddress(host: "127.0.0.1", port: 1883), tls: MQTTTLSOptions? = nil, clientID: String = MQTTConfig.defaultClientID,
+        server: MQTTServerAddress = MQTTServerAddress(host: "127.0.0.1", port: 1883), tls: MQTTTLSOptions? = nil,
+        clientID: String = MQTTConfig.defaultClientID,
         username: String? = nil, password: String? = nil, topicPrefix: String = "telemetry", qos: MQTTQoS = .atMostOnce,
         variables: VariableSelection = .all, keepAliveSeconds: Int = 30, retainStatus: Bool = true, perVariable: Bool = false,
         maxInFlight: Int = 20, reconnect: MQTTReconnectPolicy = MQTTReconnectPolicy()

@@ -67,7 +67,9 @@ final class MQTTSession: Sendable {
         guard topicBytes <= 0xFFFF, 4 + topicBytes + message.payload.count <= MQTTPacketCoder.maximumRemainingLength else {
             statistics.update { $0.dropped += 1 }
             if reportedOversized.withLock({ $0.insert(message.topic).inserted }) {
-                logger.error("mqtt sink '\(settings.sinkID)': a message on '\(message.topic.prefix(80))' is too large for MQTT (\(message.payload.count) bytes); dropped")
+                logger.error(
+                    "mqtt sink '\(settings.sinkID)': a message on '\(message.topic.prefix(80))' is too large for MQTT (\(message.payload.count) bytes); dropped"
+                )
             }
             return
         }
@@ -121,7 +123,8 @@ final class MQTTSession: Sendable {
         } catch {
             return .unreachable(describeConnectionError(error))
         }
-        let ticker = connection.channel.eventLoop.scheduleRepeatedTask(initialDelay: MQTTConnectionDefaults.tick, delay: MQTTConnectionDefaults.tick) { _ in wake.yield() }
+        let ticker = connection.channel.eventLoop.scheduleRepeatedTask(initialDelay: MQTTConnectionDefaults.tick, delay: MQTTConnectionDefaults.tick)
+        { _ in wake.yield() }
         current.withLock { $0 = connection }
         defer {
             ticker.cancel()
@@ -130,7 +133,9 @@ final class MQTTSession: Sendable {
             connection.abort()
         }
         var iterator = events.makeAsyncIterator()
-        if let refusal = await connection.handshake(connectPacket(), events: &iterator, clock: clock, timeout: MQTTConnectionDefaults.handshakeTimeout) {
+        if let refusal = await connection.handshake(
+            connectPacket(), events: &iterator, clock: clock, timeout: MQTTConnectionDefaults.handshakeTimeout)
+        {
             return refusal
         }
 
@@ -190,9 +195,11 @@ final class MQTTSession: Sendable {
 
     /// Publishes the offline status (a clean DISCONNECT suppresses the will) and disconnects.
     private func sayGoodbye(on connection: MQTTConnection<OutboundMessage>, state: MQTTConnectionState<OutboundMessage>) async {
-        var goodbye = MQTTPublish(topic: statusTopic, payload: offlineStatus(reason: "broker stopped"), qos: settings.qos, retain: settings.retainStatus)
+        var goodbye = MQTTPublish(
+            topic: statusTopic, payload: offlineStatus(reason: "broker stopped"), qos: settings.qos, retain: settings.retainStatus)
         if settings.qos == .atLeastOnce {
-            goodbye.packetID = state.registerInFlight(OutboundMessage(topic: goodbye.topic, payload: goodbye.payload, retain: goodbye.retain, kind: .latest))
+            goodbye.packetID = state.registerInFlight(
+                OutboundMessage(topic: goodbye.topic, payload: goodbye.payload, retain: goodbye.retain, kind: .latest))
             statistics.update { $0.inFlight += 1 }
         }
         await connection.sendAndClose([.publish(goodbye), .disconnect], grace: .milliseconds(500))
@@ -212,7 +219,8 @@ final class MQTTSession: Sendable {
         MQTTConnect(
             clientID: settings.clientID, cleanSession: true, keepAlive: UInt16(clamping: settings.keepAliveSeconds),
             username: settings.username, password: settings.password.map { Array($0.utf8) },
-            will: MQTTPublish(topic: statusTopic, payload: offlineStatus(reason: "broker connection lost"), qos: settings.qos, retain: settings.retainStatus))
+            will: MQTTPublish(
+                topic: statusTopic, payload: offlineStatus(reason: "broker connection lost"), qos: settings.qos, retain: settings.retainStatus))
     }
 
     /// The source's `status` object with `connected: false`: the will, and the goodbye.

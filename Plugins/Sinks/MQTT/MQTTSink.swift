@@ -98,7 +98,9 @@ public struct MQTTSink: Sink {
                         routes[hub.id] = route
                         // A receiver (another broker's mqtt source) must know types, counts and units.
                         session.enqueue(
-                            OutboundMessage(topic: topic(hub, "declarations"), payload: declarations(hub: hub, selection: route.selection), retain: true, kind: .latest),
+                            OutboundMessage(
+                                topic: topic(hub, "declarations"), payload: declarations(hub: hub, selection: route.selection), retain: true,
+                                kind: .latest),
                             remember: true)
                     }
                     let payload = BrokerMessages.telemetry(sourceID: hub.id, frame: frame, selection: route.selection)

@@ -36,7 +36,10 @@ public final class UDPSinkCounters: Sendable {
             (\.framesSplit, counter("broker_udp_frames_split_total", "Telemetry frames that needed more than one datagram.")),
             (\.sendErrors, counter("broker_udp_send_errors_total", "Datagrams that could not be sent (no route, no socket).")),
             (\.variablesDropped, counter("broker_udp_variables_dropped_total", "Variable values left out for exceeding max_datagram_bytes alone.")),
-            (\.messagesDropped, counter("broker_udp_messages_dropped_total", "Status, event or telemetry messages not sent for exceeding max_datagram_bytes.")),
+            (
+                \.messagesDropped,
+                counter("broker_udp_messages_dropped_total", "Status, event or telemetry messages not sent for exceeding max_datagram_bytes.")
+            ),
         ]
     }
 

@@ -147,10 +147,12 @@ final class LoopMailbox: Sendable {
     }
 
     private func drain(metrics: SinkMetrics, clock: any BrokerClock) {
-        guard let batch = pending.withLock({ pending -> Pending? in
-            defer { pending = nil }
-            return pending
-        }) else { return }
+        guard
+            let batch = pending.withLock({ pending -> Pending? in
+                defer { pending = nil }
+                return pending
+            })
+        else { return }
         let now = clock.now()
         var sent = 0
         var replaced = 0

@@ -262,7 +262,8 @@ struct ClientSession: Sendable {
         guard let raw = try await requireArguments(command, usage: "messages per second per source, e.g. 'rate 30'") else { return }
         guard raw.count == 1, let requested = Double(raw[0]), requested.isFinite, requested > 0 else {
             return try await reply(
-                BrokerMessages.error("'rate' needs one number of messages per second above 0, found '\(raw.joined(separator: ","))'", command: command.word))
+                BrokerMessages.error(
+                    "'rate' needs one number of messages per second above 0, found '\(raw.joined(separator: ","))'", command: command.word))
         }
         let rate = fanout.effectiveRate(requested)
         client.setRate(rate)

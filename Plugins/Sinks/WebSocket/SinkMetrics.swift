@@ -214,13 +214,16 @@ final class SinkMetrics: Sendable {
             ($0.loop.summary, $0.encode.summary, $0.variableGet.summary, $0.delivery.summary)
         }
         let data: JSONValue = .object([
-            ("loop", .object([
-                ("time", loop.json),
-                ("get_count", .int(Int64(session.gets))),
-                ("skip_count", .int(Int64(session.skips))),
-                ("get_vs_skip", .double((session.getShare * 1000).rounded() / 1000)),
-                ("max_get_streak", .int(Int64(session.maxStreak))),
-            ])),
+            (
+                "loop",
+                .object([
+                    ("time", loop.json),
+                    ("get_count", .int(Int64(session.gets))),
+                    ("skip_count", .int(Int64(session.skips))),
+                    ("get_vs_skip", .double((session.getShare * 1000).rounded() / 1000)),
+                    ("max_get_streak", .int(Int64(session.maxStreak))),
+                ])
+            ),
             ("var_get", .object([("time", variableGet.json)])),
             ("encode", .object([("time", encode.json)])),
             ("delivery", .object([("time", delivery.json)])),

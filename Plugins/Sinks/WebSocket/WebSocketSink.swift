@@ -169,7 +169,8 @@ public struct WebSocketSink: Sink {
                 upgradeChannel: HTTP1WebSocketUpgradeChannel(
                     responder: responder, configuration: .init(http1: .init(idleTimeout: .seconds(30)), ws: webSocket)
                 ) { head, channel, _ in
-                    let tokenName = policy.tokens.required
+                    let tokenName =
+                        policy.tokens.required
                         ? policy.tokens.name(uri: head.path ?? "", authorization: head.headerFields[values: .authorization]) : nil
                     return .upgrade([:]) { inbound, outbound, _ in
                         try await Self.serve(

@@ -213,4 +213,3 @@ extension WebSocketSinkConfig: CustomStringConvertible, CustomDebugStringConvert
 
     public var debugDescription: String { description }
 }
-

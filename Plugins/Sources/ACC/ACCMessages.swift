@@ -212,14 +212,17 @@ public enum ACCMessage: Sendable, Equatable {
             }
             var pages: [String] = []
             for _ in 0..<(try r.u8()) { pages.append(try r.string()) }
-            message = .trackData(TrackData(connectionID: connection, trackName: name, trackID: id, trackMeters: meters, cameraSets: sets, hudPages: pages))
+            message = .trackData(
+                TrackData(connectionID: connection, trackName: name, trackID: id, trackMeters: meters, cameraSets: sets, hudPages: pages))
         case 6:
             let index = try r.u16(), model = try r.u8(), team = try r.string(), number = try r.i32(), cup = try r.u8()
             let current = try r.u8(), nationality = try r.u16()
             var drivers: [Driver] = []
             for _ in 0..<(try r.u8()) {
                 drivers.append(
-                    Driver(firstName: try r.string(), lastName: try r.string(), shortName: try r.string(), category: try r.u8(), nationality: try r.u16()))
+                    Driver(
+                        firstName: try r.string(), lastName: try r.string(), shortName: try r.string(), category: try r.u8(), nationality: try r.u16()
+                    ))
             }
             message = .entryListCar(
                 EntryListCar(

@@ -140,7 +140,9 @@ struct ACCSession {
             row.set(f("CarIdxLapCompleted"), -1, element: slot)
             row.set(f("CarIdxLastLapTime"), -1.0, element: slot)
             row.set(f("CarIdxBestLapTime"), -1.0, element: slot)
-            for name in ["CarIdxSpeed", "CarIdxX", "CarIdxY", "CarIdxYaw", "CarIdxDelta", "CarIdxCurrentLapTime"] { row.setNull(f(name), element: slot) }
+            for name in ["CarIdxSpeed", "CarIdxX", "CarIdxY", "CarIdxYaw", "CarIdxDelta", "CarIdxCurrentLapTime"] {
+                row.setNull(f(name), element: slot)
+            }
         }
         for (index, slot) in slots {
             row.set(f("CarIdxACCIndex"), Int(index), element: slot)

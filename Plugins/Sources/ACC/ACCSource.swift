@@ -71,7 +71,9 @@ public struct ACCSource: Source {
         let drops = DropTally(logger: logger, context: "\(label) from \(endpoint)", source: hub)
         let remote: SocketAddress
         do {
-            remote = try await NIOThreadPool.singleton.runIfActive { [config] in try SocketAddress.makeAddressResolvingHost(config.host, port: config.port) }
+            remote = try await NIOThreadPool.singleton.runIfActive { [config] in
+                try SocketAddress.makeAddressResolvingHost(config.host, port: config.port)
+            }
         } catch {
             throw PluginError("\(label): cannot resolve \(endpoint): \(error)")
         }
@@ -105,15 +107,18 @@ public struct ACCSource: Source {
         var lastRefusal: String?
         var details: [(String, JSONValue)] { [("host", .string(endpoint)), ("dropped", drops.json)] }
         func register(now: Double) -> Phase {
-            send(ACCRequest.register(
-                displayName: config.name, connectionPassword: config.password, updateIntervalMs: Int32(config.intervalMs),
-                commandPassword: config.commandPassword))
+            send(
+                ACCRequest.register(
+                    displayName: config.name, connectionPassword: config.password, updateIntervalMs: Int32(config.intervalMs),
+                    commandPassword: config.commandPassword))
             return .registering(since: now)
         }
         /// `healthy`: how long the registration that just failed had worked (0 when it never did).
         func fail(_ reason: String, now: Double, healthy: Double = 0, asError: Bool = false) -> Phase {
             let delay = backoff.nextDelay(afterHealthyFor: healthy)
-            if asError { logger.error("\(label): \(reason); registering again in \(delay) s") } else {
+            if asError {
+                logger.error("\(label): \(reason); registering again in \(delay) s")
+            } else {
                 logger.warning("\(label): \(reason); registering again in \(delay) s")
             }
             hub.setConnected(false, details: [("reason", .string(reason))] + details)
@@ -163,7 +168,8 @@ public struct ACCSource: Source {
                     if result.success {
                         lastRefusal = nil
                         phase = .registered(lastMessage: now, healthySince: now)
-                        logger.info("\(label): registered with \(endpoint), connection \(result.connectionID)\(result.isReadOnly ? " (read-only)" : "")")
+                        logger.info(
+                            "\(label): registered with \(endpoint), connection \(result.connectionID)\(result.isReadOnly ? " (read-only)" : "")")
                         hub.setConnected(true, details: statusDetails(session: session, rate: packetsPerSecond) + details)
                     } else {
                         let reason = "registration refused: \(result.errorMessage.isEmpty ? "no reason given" : result.errorMessage)"

@@ -22,7 +22,8 @@ public struct F1Event: Sendable {
         let codeBytes = (0..<4).map { b.u8($0) }
         code = String(decoding: codeBytes, as: UTF8.self)
         guard let name = Self.names[code] else {
-            throw .unknownEventCode(code.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 32 } ? code : codeBytes.map { String($0) }.joined(separator: " "))
+            throw .unknownEventCode(
+                code.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 32 } ? code : codeBytes.map { String($0) }.joined(separator: " "))
         }
         self.name = name
         let d = 4  // the details union starts after the code
@@ -44,11 +45,13 @@ public struct F1Event: Sendable {
         case "SGSV":
             fields = car("vehicleIdx", d) + [f32("stopTime", d + 1)]
         case "PENA":
-            fields = [u8("penaltyType", d), u8("infringementType", d + 1)] + car("vehicleIdx", d + 2) + car("otherVehicleIdx", d + 3) + [
-                u8("time", d + 4), u8("lapNum", d + 5), u8("placesGained", d + 6),
-            ]
+            fields =
+                [u8("penaltyType", d), u8("infringementType", d + 1)] + car("vehicleIdx", d + 2) + car("otherVehicleIdx", d + 3) + [
+                    u8("time", d + 4), u8("lapNum", d + 5), u8("placesGained", d + 6),
+                ]
         case "SPTP":
-            fields = car("vehicleIdx", d) + [f32("speed", d + 1), u8("isOverallFastestInSession", d + 5), u8("isDriverFastestInSession", d + 6)]
+            fields =
+                car("vehicleIdx", d) + [f32("speed", d + 1), u8("isOverallFastestInSession", d + 5), u8("isDriverFastestInSession", d + 6)]
                 + car("fastestVehicleIdxInSession", d + 7) + [f32("fastestSpeedInSession", d + 8)]
         case "STLG":
             fields = [u8("numLights", d)]

@@ -221,7 +221,8 @@ struct F1SessionState {
                     value = element < F1Datagram.carCount ? variable.read(cars[element], facts, element) : nil
                 } else if let player {
                     value = variable.read(player, facts, element)
-                } else if variable.info.name == "PlayerCarIdx" || F1Variables.sessionVariables.contains(where: { $0.info.name == variable.info.name }) {
+                } else if variable.info.name == "PlayerCarIdx" || F1Variables.sessionVariables.contains(where: { $0.info.name == variable.info.name })
+                {
                     value = variable.read(F1CarState(), facts, element)
                 } else {
                     value = nil
@@ -347,7 +348,8 @@ struct F1SessionState {
 
     private static func forecastEntry(_ sample: F1WeatherForecast) -> JSONValue {
         .object([
-            ("SessionType", .string(F1Names.name(F1Names.sessionTypes, sample.sessionType))), ("TimeOffsetMin", .int(Int64(sample.timeOffsetMinutes))),
+            ("SessionType", .string(F1Names.name(F1Names.sessionTypes, sample.sessionType))),
+            ("TimeOffsetMin", .int(Int64(sample.timeOffsetMinutes))),
             ("Weather", .string(F1Names.name(F1Names.weather, sample.weather))), ("TrackTemp", .int(Int64(sample.trackTemperature))),
             ("AirTemp", .int(Int64(sample.airTemperature))), ("RainPct", .int(Int64(sample.rainPercentage))),
         ])

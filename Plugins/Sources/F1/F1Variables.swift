@@ -57,7 +57,8 @@ enum F1Variables {
             read: { car, _, _ in read(car) }, absent: absent, perCar: true)
     }
 
-    private static func player(_ name: String, absent: Double? = nil, _ read: @escaping @Sendable (F1CarState, F1FrameFacts) -> Double?) -> F1Variable {
+    private static func player(_ name: String, absent: Double? = nil, _ read: @escaping @Sendable (F1CarState, F1FrameFacts) -> Double?) -> F1Variable
+    {
         F1Variable(info: canonical(name), read: { car, facts, _ in read(car, facts) }, absent: absent, perCar: false)
     }
 
@@ -65,7 +66,8 @@ enum F1Variables {
         _ name: String, _ type: VariableType, unit: String = "", _ description: String, count: Int = 1, absent: Double? = nil,
         _ read: @escaping @Sendable (F1CarState, F1FrameFacts, Int) -> Double?
     ) -> F1Variable {
-        F1Variable(info: VariableInfo(name: name, type: type, count: count, unit: unit, description: description), read: read, absent: absent, perCar: false)
+        F1Variable(
+            info: VariableInfo(name: name, type: type, count: count, unit: unit, description: description), read: read, absent: absent, perCar: false)
     }
 
     /// A per-wheel player value, RL RR FL FR.
@@ -126,32 +128,47 @@ enum F1Variables {
         perCar("CarIdxDeltaToRaceLeader", .float, unit: "s", "gap to the race leader as the game reports it (LapData deltaToRaceLeader)") {
             $0.lap.map { Double($0.deltaToRaceLeaderMs) / 1000 }
         },
-        perCar("CarIdxCurrentLapTime", .float, unit: "s", "time of the lap in progress (LapData)") { $0.lap.map { Double($0.currentLapTimeMs) / 1000 } },
+        perCar("CarIdxCurrentLapTime", .float, unit: "s", "time of the lap in progress (LapData)") {
+            $0.lap.map { Double($0.currentLapTimeMs) / 1000 }
+        },
         perCar("CarIdxLapDist", .float, unit: "m", "distance along the lap, negative before the line on the first lap (LapData)") {
             $0.lap.map { Double($0.lapDistance) }
         },
         perCar("CarIdxSector", .int, "sector of the lap, 0 to 2 (LapData)", absent: -1) { $0.lap.map { Double($0.sector) } },
-        perCar("CarIdxLapInvalid", .bool, "true when the lap in progress is invalid (LapData)", absent: 0) { $0.lap.map { Double($0.currentLapInvalid) } },
+        perCar("CarIdxLapInvalid", .bool, "true when the lap in progress is invalid (LapData)", absent: 0) {
+            $0.lap.map { Double($0.currentLapInvalid) }
+        },
         perCar("CarIdxNumPitStops", .int, "pit stops made (LapData)", absent: 0) { $0.lap.map { Double($0.numPitStops) } },
-        perCar("CarIdxPitStatus", .int, unit: "F1PitStatus", "0 none, 1 pitting, 2 in the pit area (LapData)", absent: 0) { $0.lap.map { Double($0.pitStatus) } },
-        perCar("CarIdxPenaltiesSec", .int, unit: "s", "time penalties accumulated (LapData)", absent: 0) { $0.lap.map { Double($0.penaltiesSeconds) } },
+        perCar("CarIdxPitStatus", .int, unit: "F1PitStatus", "0 none, 1 pitting, 2 in the pit area (LapData)", absent: 0) {
+            $0.lap.map { Double($0.pitStatus) }
+        },
+        perCar("CarIdxPenaltiesSec", .int, unit: "s", "time penalties accumulated (LapData)", absent: 0) {
+            $0.lap.map { Double($0.penaltiesSeconds) }
+        },
         perCar("CarIdxWarnings", .int, "warnings received (LapData totalWarnings)", absent: 0) { $0.lap.map { Double($0.totalWarnings) } },
         perCar("CarIdxGridPosition", .int, "starting grid position (LapData)", absent: 0) { $0.lap.map { Double($0.gridPosition) } },
         perCar("CarIdxDriverStatus", .int, unit: "F1DriverStatus", "0 garage, 1 flying lap, 2 in lap, 3 out lap, 4 on track (LapData)", absent: -1) {
             $0.lap.map { Double($0.driverStatus) }
         },
         perCar(
-            "CarIdxResultStatus", .int, unit: "F1ResultStatus", "0 invalid, 1 inactive, 2 active, 3 finished, 4 DNF, 5 DSQ, 6 not classified, 7 retired (LapData)",
+            "CarIdxResultStatus", .int, unit: "F1ResultStatus",
+            "0 invalid, 1 inactive, 2 active, 3 finished, 4 DNF, 5 DSQ, 6 not classified, 7 retired (LapData)",
             absent: 0
         ) { $0.lap.map { Double($0.resultStatus) } },
         perCar("CarIdxSpeed", .float, unit: "m/s", "speed (CarTelemetry, km/h converted)") { $0.telemetry.map { Double($0.speed) / 3.6 } },
         perCar("CarIdxThrottle", .float, unit: "%", "throttle, 0 to 1 (CarTelemetry)") { $0.telemetry.map { Double($0.throttle) } },
         perCar("CarIdxBrake", .float, unit: "%", "brake, 0 to 1 (CarTelemetry)") { $0.telemetry.map { Double($0.brake) } },
         perCar("CarIdxDRS", .bool, "true while DRS is open (CarTelemetry)", absent: 0) { $0.telemetry.map { Double($0.drs) } },
-        perCar("CarIdxTyreCompoundVisual", .int, unit: "F1VisualCompound", "visual tyre compound: 16 soft, 17 medium, 18 hard, 7 inter, 8 wet (CarStatus)", absent: 0) {
+        perCar(
+            "CarIdxTyreCompoundVisual", .int, unit: "F1VisualCompound",
+            "visual tyre compound: 16 soft, 17 medium, 18 hard, 7 inter, 8 wet (CarStatus)", absent: 0
+        ) {
             $0.status.map { Double($0.visualTyreCompound) }
         },
-        perCar("CarIdxTyreCompoundActual", .int, unit: "F1ActualCompound", "actual compound: 16 C5 to 22 C0 and others, as EA lists them (CarStatus)", absent: 0) {
+        perCar(
+            "CarIdxTyreCompoundActual", .int, unit: "F1ActualCompound", "actual compound: 16 C5 to 22 C0 and others, as EA lists them (CarStatus)",
+            absent: 0
+        ) {
             $0.status.map { Double($0.actualTyreCompound) }
         },
         perCar("CarIdxTyreAgeLaps", .int, "laps on the fitted tyres (CarStatus)", absent: 0) { $0.status.map { Double($0.tyresAgeLaps) } },
@@ -183,24 +200,40 @@ enum F1Variables {
         player("OnPitRoad", absent: 0) { car, _ in car.lap.map { $0.pitStatus != 0 ? 1 : 0 } },
         player("PlayerTrackSurface", absent: -1) { car, _ in car.lap.map(trackSurface) },
         player("EnergyERSBattery") { car, _ in car.status.map { Double($0.ersStoreEnergy) } },
-        player("Steer", .float, "Steering input, -1 full left to 1 full right (CarTelemetry)") { car, _, _ in car.telemetry.map { Double($0.steer) } },
-        player("SuggestedGear", .int, "Gear the game suggests, 0 when none (CarTelemetry)", absent: 0) { _, facts, _ in facts.suggestedGear.map(Double.init) },
-        player("EngineTemp", .float, unit: "C", "Engine temperature (CarTelemetry)") { car, _, _ in car.telemetry.map { Double($0.engineTemperature) } },
+        player("Steer", .float, "Steering input, -1 full left to 1 full right (CarTelemetry)") { car, _, _ in car.telemetry.map { Double($0.steer) }
+        },
+        player("SuggestedGear", .int, "Gear the game suggests, 0 when none (CarTelemetry)", absent: 0) { _, facts, _ in
+            facts.suggestedGear.map(Double.init)
+        },
+        player("EngineTemp", .float, unit: "C", "Engine temperature (CarTelemetry)") { car, _, _ in car.telemetry.map { Double($0.engineTemperature) }
+        },
         player("DRS", .bool, "True while DRS is open (CarTelemetry)", absent: 0) { car, _, _ in car.telemetry.map { Double($0.drs) } },
         wheels("BrakeTemp", unit: "C", "Brake temperatures (CarTelemetry)") { car, _ in car.telemetry.map { w($0.brakesTemperature) } },
-        wheels("TyreSurfaceTemp", unit: "C", "Tyre surface temperatures (CarTelemetry)") { car, _ in car.telemetry.map { w($0.tyresSurfaceTemperature) } },
-        wheels("TyreInnerTemp", unit: "C", "Tyre carcass temperatures (CarTelemetry)") { car, _ in car.telemetry.map { w($0.tyresInnerTemperature) } },
+        wheels("TyreSurfaceTemp", unit: "C", "Tyre surface temperatures (CarTelemetry)") { car, _ in
+            car.telemetry.map { w($0.tyresSurfaceTemperature) }
+        },
+        wheels("TyreInnerTemp", unit: "C", "Tyre carcass temperatures (CarTelemetry)") { car, _ in car.telemetry.map { w($0.tyresInnerTemperature) }
+        },
         wheels("TyrePressure", unit: "psi", "Tyre pressures (CarTelemetry)") { car, _ in car.telemetry.map { w($0.tyresPressure) } },
         player("FuelInTankKg", .float, unit: "kg", "Fuel in the tank (CarStatus)") { car, _, _ in car.status.map { Double($0.fuelInTank) } },
         player("FuelCapacityKg", .float, unit: "kg", "Tank capacity (CarStatus)") { car, _, _ in car.status.map { Double($0.fuelCapacity) } },
         player("FuelRemainingLaps", .float, unit: "laps", "Laps the fuel lasts, as the game's MFD shows it (CarStatus)") { car, _, _ in
             car.status.map { Double($0.fuelRemainingLaps) }
         },
-        player("FuelMix", .int, unit: "F1FuelMix", "0 lean, 1 standard, 2 rich, 3 max (CarStatus)", absent: -1) { car, _, _ in car.status.map { Double($0.fuelMix) } },
-        player("TractionControl", .int, "0 off, 1 medium, 2 full (CarStatus)", absent: -1) { car, _, _ in car.status.map { Double($0.tractionControl) } },
-        player("ABS", .bool, "True when anti-lock brakes are on (CarStatus)", absent: 0) { car, _, _ in car.status.map { Double($0.antiLockBrakes) } },
-        player("FrontBrakeBias", .int, unit: "%", "Front brake bias in percent (CarStatus)", absent: 0) { car, _, _ in car.status.map { Double($0.frontBrakeBias) } },
-        player("PitLimiter", .bool, "True while the pit limiter is on (CarStatus)", absent: 0) { car, _, _ in car.status.map { Double($0.pitLimiterStatus) } },
+        player("FuelMix", .int, unit: "F1FuelMix", "0 lean, 1 standard, 2 rich, 3 max (CarStatus)", absent: -1) { car, _, _ in
+            car.status.map { Double($0.fuelMix) }
+        },
+        player("TractionControl", .int, "0 off, 1 medium, 2 full (CarStatus)", absent: -1) { car, _, _ in
+            car.status.map { Double($0.tractionControl) }
+        },
+        player("ABS", .bool, "True when anti-lock brakes are on (CarStatus)", absent: 0) { car, _, _ in car.status.map { Double($0.antiLockBrakes) }
+        },
+        player("FrontBrakeBias", .int, unit: "%", "Front brake bias in percent (CarStatus)", absent: 0) { car, _, _ in
+            car.status.map { Double($0.frontBrakeBias) }
+        },
+        player("PitLimiter", .bool, "True while the pit limiter is on (CarStatus)", absent: 0) { car, _, _ in
+            car.status.map { Double($0.pitLimiterStatus) }
+        },
         player("MaxRPM", .float, unit: "revs/min", "Rev limit (CarStatus)") { car, _, _ in car.status.map { Double($0.maxRPM) } },
         player("DRSAllowed", .bool, "True when DRS may be used now (CarStatus)", absent: 0) { car, _, _ in car.status.map { Double($0.drsAllowed) } },
         player("DRSActivationDistance", .int, unit: "m", "Distance to the DRS zone, 0 when not available (CarStatus)", absent: 0) { car, _, _ in
@@ -210,37 +243,57 @@ enum F1Variables {
             car.status.map { Double($0.visualTyreCompound) }
         },
         player("TyreAgeLaps", .int, "Laps on the fitted tyres (CarStatus)", absent: 0) { car, _, _ in car.status.map { Double($0.tyresAgeLaps) } },
-        player("ERSDeployMode", .int, "0 none, 1 medium, 2 hotlap, 3 overtake (CarStatus)", absent: -1) { car, _, _ in car.status.map { Double($0.ersDeployMode) } },
+        player("ERSDeployMode", .int, "0 none, 1 medium, 2 hotlap, 3 overtake (CarStatus)", absent: -1) { car, _, _ in
+            car.status.map { Double($0.ersDeployMode) }
+        },
         player("ERSHarvestedMGUK", .float, unit: "J", "Energy the MGU-K harvested this lap (CarStatus)") { car, _, _ in
             car.status.map { Double($0.ersHarvestedThisLapMGUK) }
         },
         player("ERSHarvestedMGUH", .float, unit: "J", "Energy the MGU-H harvested this lap (CarStatus)") { car, _, _ in
             car.status.map { Double($0.ersHarvestedThisLapMGUH) }
         },
-        player("ERSDeployed", .float, unit: "J", "Energy deployed this lap (CarStatus)") { car, _, _ in car.status.map { Double($0.ersDeployedThisLap) } },
-        player("EnginePowerICE", .float, unit: "W", "Combustion engine power output (CarStatus)") { car, _, _ in car.status.map { Double($0.enginePowerICE) } },
+        player("ERSDeployed", .float, unit: "J", "Energy deployed this lap (CarStatus)") { car, _, _ in
+            car.status.map { Double($0.ersDeployedThisLap) }
+        },
+        player("EnginePowerICE", .float, unit: "W", "Combustion engine power output (CarStatus)") { car, _, _ in
+            car.status.map { Double($0.enginePowerICE) }
+        },
         player("EnginePowerMGUK", .float, unit: "W", "MGU-K power output (CarStatus)") { car, _, _ in car.status.map { Double($0.enginePowerMGUK) } },
         wheels("TyreWear", unit: "%", "Tyre wear in percent (CarDamage)") { car, _ in car.damage.map { w($0.tyresWear) } },
         wheels("TyreDamage", unit: "%", "Tyre damage in percent (CarDamage)") { car, _ in car.damage.map { w($0.tyresDamage) } },
         wheels("BrakeDamage", unit: "%", "Brake damage in percent (CarDamage)") { car, _ in car.damage.map { w($0.brakesDamage) } },
-        player("FrontLeftWingDamage", .int, unit: "%", "Front left wing damage (CarDamage)", absent: 0) { car, _, _ in car.damage.map { Double($0.frontLeftWingDamage) } },
-        player("FrontRightWingDamage", .int, unit: "%", "Front right wing damage (CarDamage)", absent: 0) { car, _, _ in car.damage.map { Double($0.frontRightWingDamage) } },
-        player("RearWingDamage", .int, unit: "%", "Rear wing damage (CarDamage)", absent: 0) { car, _, _ in car.damage.map { Double($0.rearWingDamage) } },
+        player("FrontLeftWingDamage", .int, unit: "%", "Front left wing damage (CarDamage)", absent: 0) { car, _, _ in
+            car.damage.map { Double($0.frontLeftWingDamage) }
+        },
+        player("FrontRightWingDamage", .int, unit: "%", "Front right wing damage (CarDamage)", absent: 0) { car, _, _ in
+            car.damage.map { Double($0.frontRightWingDamage) }
+        },
+        player("RearWingDamage", .int, unit: "%", "Rear wing damage (CarDamage)", absent: 0) { car, _, _ in
+            car.damage.map { Double($0.rearWingDamage) }
+        },
         player("FloorDamage", .int, unit: "%", "Floor damage (CarDamage)", absent: 0) { car, _, _ in car.damage.map { Double($0.floorDamage) } },
-        player("DiffuserDamage", .int, unit: "%", "Diffuser damage (CarDamage)", absent: 0) { car, _, _ in car.damage.map { Double($0.diffuserDamage) } },
-        player("SidepodDamage", .int, unit: "%", "Sidepod damage (CarDamage)", absent: 0) { car, _, _ in car.damage.map { Double($0.sidepodDamage) } },
-        player("GearboxDamage", .int, unit: "%", "Gearbox damage (CarDamage)", absent: 0) { car, _, _ in car.damage.map { Double($0.gearBoxDamage) } },
+        player("DiffuserDamage", .int, unit: "%", "Diffuser damage (CarDamage)", absent: 0) { car, _, _ in
+            car.damage.map { Double($0.diffuserDamage) }
+        },
+        player("SidepodDamage", .int, unit: "%", "Sidepod damage (CarDamage)", absent: 0) { car, _, _ in car.damage.map { Double($0.sidepodDamage) }
+        },
+        player("GearboxDamage", .int, unit: "%", "Gearbox damage (CarDamage)", absent: 0) { car, _, _ in car.damage.map { Double($0.gearBoxDamage) }
+        },
         player("EngineDamage", .int, unit: "%", "Engine damage (CarDamage)", absent: 0) { car, _, _ in car.damage.map { Double($0.engineDamage) } },
         player("DRSFault", .bool, "True with a DRS fault (CarDamage)", absent: 0) { car, _, _ in car.damage.map { Double($0.drsFault) } },
         player("ERSFault", .bool, "True with an ERS fault (CarDamage)", absent: 0) { car, _, _ in car.damage.map { Double($0.ersFault) } },
         player("GForceLateral", .float, unit: "g", "Lateral g-force (Motion)") { car, _, _ in car.motion.map { Double($0.gForceLateral) } },
-        player("GForceLongitudinal", .float, unit: "g", "Longitudinal g-force (Motion)") { car, _, _ in car.motion.map { Double($0.gForceLongitudinal) } },
+        player("GForceLongitudinal", .float, unit: "g", "Longitudinal g-force (Motion)") { car, _, _ in
+            car.motion.map { Double($0.gForceLongitudinal) }
+        },
         player("GForceVertical", .float, unit: "g", "Vertical g-force (Motion)") { car, _, _ in car.motion.map { Double($0.gForceVertical) } },
         player("WorldYaw", .float, unit: "rad", "Yaw in the game's world frame (Motion)") { car, _, _ in car.motion.map { Double($0.yaw) } },
         player("WorldPitch", .float, unit: "rad", "Pitch in the game's world frame (Motion)") { car, _, _ in car.motion.map { Double($0.pitch) } },
         player("WorldRoll", .float, unit: "rad", "Roll in the game's world frame (Motion)") { car, _, _ in car.motion.map { Double($0.roll) } },
         wheels("WheelSpeed", unit: "m/s", "Wheel speeds of the player's own car (MotionEx)") { _, facts in facts.motionEx.map { w($0.wheelSpeed) } },
-        wheels("WheelSlipRatio", unit: "", "Wheel slip ratios of the player's own car (MotionEx)") { _, facts in facts.motionEx.map { w($0.wheelSlipRatio) } },
+        wheels("WheelSlipRatio", unit: "", "Wheel slip ratios of the player's own car (MotionEx)") { _, facts in
+            facts.motionEx.map { w($0.wheelSlipRatio) }
+        },
         wheels("SuspensionPosition", unit: "mm", "Suspension positions of the player's own car (MotionEx)") { _, facts in
             facts.motionEx.map { w($0.suspensionPosition) }
         },
@@ -255,14 +308,18 @@ enum F1Variables {
         player("SessionLapsTotal", absent: 0) { _, facts in facts.session.map { Double($0.totalLaps) } },
         player("AirTemp") { _, facts in facts.session.map { Double($0.airTemperature) } },
         player("TrackTemp") { _, facts in facts.session.map { Double($0.trackTemperature) } },
-        player("Weather", .int, unit: "F1Weather", "0 clear, 1 light cloud, 2 overcast, 3 light rain, 4 heavy rain, 5 storm (Session)", absent: -1) { _, facts, _ in
+        player("Weather", .int, unit: "F1Weather", "0 clear, 1 light cloud, 2 overcast, 3 light rain, 4 heavy rain, 5 storm (Session)", absent: -1) {
+            _, facts, _ in
             facts.session.map { Double($0.weather) }
         },
         player("SafetyCarStatus", .int, "0 none, 1 full safety car, 2 virtual, 3 formation lap (Session)", absent: 0) { _, facts, _ in
             facts.session.map { Double($0.safetyCarStatus) }
         },
-        player("IsPaused", .bool, "True while the game is paused (Session)", absent: 0) { _, facts, _ in facts.session.map { Double($0.gamePaused) } },
-        player("IsSpectating", .bool, "True while the game spectates (Session)", absent: 0) { _, facts, _ in facts.session.map { Double($0.isSpectating) } },
+        player("IsPaused", .bool, "True while the game is paused (Session)", absent: 0) { _, facts, _ in facts.session.map { Double($0.gamePaused) }
+        },
+        player("IsSpectating", .bool, "True while the game spectates (Session)", absent: 0) { _, facts, _ in
+            facts.session.map { Double($0.isSpectating) }
+        },
         player("FrameIdentifier", .int, "The game's frame counter of this frame (header frameIdentifier; restarts after a flashback)", absent: 0) {
             _, facts, _ in facts.header.map { Double($0.frameIdentifier) }
         },

@@ -130,7 +130,9 @@ public struct ForzaPacket: Sendable, Equatable {
     /// Decodes a datagram whose length is `format.length` (the caller checks the length).
     public static func decode(_ bytes: UnsafeRawBufferPointer, format: ForzaFormat) -> ForzaPacket {
         precondition(bytes.count >= format.length, "Forza \(format) needs \(format.length) bytes")
-        @inline(__always) func f32(_ offset: Int) -> Float { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
+        @inline(__always) func f32(_ offset: Int) -> Float {
+            Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        }
         @inline(__always) func s32(_ offset: Int) -> Int32 { Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)) }
         @inline(__always) func wheels(_ offset: Int) -> ForzaWheels { ForzaWheels(f32(offset), f32(offset + 4), f32(offset + 8), f32(offset + 12)) }
         @inline(__always) func wheelInts(_ offset: Int) -> ForzaWheels {

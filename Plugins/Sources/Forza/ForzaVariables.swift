@@ -19,12 +19,24 @@ enum ForzaVariables {
         VariableInfo(name: "TimestampMS", type: .double, unit: "ms", description: "Forza's packet clock (wraps at 2^32 ms)"),
         VariableInfo(name: "EngineMaxRPM", type: .float, unit: "revs/min", description: "The car's maximum engine speed", range: 0...15000),
         VariableInfo(name: "EngineIdleRPM", type: .float, unit: "revs/min", description: "The car's idle engine speed", range: 0...3000),
-        VariableInfo(name: "AccelerationX", type: .float, unit: "m/s^2", description: "Acceleration along the car's right axis, gravity excluded (Forza axes)", range: -50...50),
-        VariableInfo(name: "AccelerationY", type: .float, unit: "m/s^2", description: "Acceleration along the car's up axis, gravity excluded (Forza axes)", range: -50...50),
-        VariableInfo(name: "AccelerationZ", type: .float, unit: "m/s^2", description: "Acceleration along the car's forward axis, gravity excluded (Forza axes)", range: -50...50),
-        VariableInfo(name: "AngularVelocityX", type: .float, unit: "rad/s", description: "Rotation rate about the car's right axis (Forza axes)", range: -3.1416...3.1416),
-        VariableInfo(name: "AngularVelocityY", type: .float, unit: "rad/s", description: "Rotation rate about the car's up axis (Forza axes)", range: -3.1416...3.1416),
-        VariableInfo(name: "AngularVelocityZ", type: .float, unit: "rad/s", description: "Rotation rate about the car's forward axis (Forza axes)", range: -3.1416...3.1416),
+        VariableInfo(
+            name: "AccelerationX", type: .float, unit: "m/s^2", description: "Acceleration along the car's right axis, gravity excluded (Forza axes)",
+            range: -50...50),
+        VariableInfo(
+            name: "AccelerationY", type: .float, unit: "m/s^2", description: "Acceleration along the car's up axis, gravity excluded (Forza axes)",
+            range: -50...50),
+        VariableInfo(
+            name: "AccelerationZ", type: .float, unit: "m/s^2",
+            description: "Acceleration along the car's forward axis, gravity excluded (Forza axes)", range: -50...50),
+        VariableInfo(
+            name: "AngularVelocityX", type: .float, unit: "rad/s", description: "Rotation rate about the car's right axis (Forza axes)",
+            range: -3.1416...3.1416),
+        VariableInfo(
+            name: "AngularVelocityY", type: .float, unit: "rad/s", description: "Rotation rate about the car's up axis (Forza axes)",
+            range: -3.1416...3.1416),
+        VariableInfo(
+            name: "AngularVelocityZ", type: .float, unit: "rad/s", description: "Rotation rate about the car's forward axis (Forza axes)",
+            range: -3.1416...3.1416),
         VariableInfo(name: "ForzaYaw", type: .float, unit: "rad", description: "Forza's yaw angle of the car", range: -3.1416...3.1416),
         VariableInfo(name: "ForzaPitch", type: .float, unit: "rad", description: "Forza's pitch angle of the car", range: -0.5...0.5),
         VariableInfo(name: "ForzaRoll", type: .float, unit: "rad", description: "Forza's roll angle of the car", range: -0.5...0.5),
@@ -49,14 +61,20 @@ enum ForzaVariables {
         VariableInfo(name: "PositionZ", type: .float, unit: "m", description: "World position Z (Dash formats)"),
         VariableInfo(name: "Power", type: .float, unit: "W", description: "Engine power, negative under engine braking", range: -200_000...1_000_000),
         VariableInfo(name: "Torque", type: .float, unit: "N*m", description: "Engine torque", range: -500...2000),
-        VariableInfo(name: "Boost", type: .float, unit: "psi", description: "Boost pressure relative to atmosphere, negative is vacuum", range: -15...45),
+        VariableInfo(
+            name: "Boost", type: .float, unit: "psi", description: "Boost pressure relative to atmosphere, negative is vacuum", range: -15...45),
         VariableInfo(name: "DistanceTraveled", type: .float, unit: "m", description: "Distance driven this race or session"),
         VariableInfo(name: "RaceTime", type: .float, unit: "s", description: "Time since the race started"),
-        VariableInfo(name: "SteerInput", type: .float, description: "Steering input, -1 full left to 1 full right (Forza's -127..127 / 127)", range: -1...1),
-        VariableInfo(name: "DrivingLine", type: .float, description: "Driving-line assist, normalized -1..1 (Forza's -127..127 / 127)", range: -1...1),
-        VariableInfo(name: "AIBrakeDifference", type: .float, description: "Braking-line assist difference, normalized -1..1 (Forza's -127..127 / 127)", range: -1...1),
+        VariableInfo(
+            name: "SteerInput", type: .float, description: "Steering input, -1 full left to 1 full right (Forza's -127..127 / 127)", range: -1...1),
+        VariableInfo(
+            name: "DrivingLine", type: .float, description: "Driving-line assist, normalized -1..1 (Forza's -127..127 / 127)", range: -1...1),
+        VariableInfo(
+            name: "AIBrakeDifference", type: .float, description: "Braking-line assist difference, normalized -1..1 (Forza's -127..127 / 127)",
+            range: -1...1),
         VariableInfo(name: "TrackOrdinal", type: .int, description: "Forza's id of the track (Forza Motorsport 2023 only)"),
-        VariableInfo(name: "HorizonCarGroup", type: .int, description: "Forza Horizon: first of the 12 undocumented bytes (u32), read as a car group"),
+        VariableInfo(
+            name: "HorizonCarGroup", type: .int, description: "Forza Horizon: first of the 12 undocumented bytes (u32), read as a car group"),
     ]
 
     static var all: [VariableInfo] { canonical.map(catalogueInfo) + own }
@@ -108,25 +126,65 @@ struct ForzaFrameWriter: Sendable {
         let distance, raceTime, steer, drivingLine, aiBrake, track, carGroup: Int
 
         init(_ f: [String: Int]) {
-            isOnTrack = f["IsOnTrack"]!; rpm = f["RPM"]!; speed = f["Speed"]!; gear = f["Gear"]!; throttle = f["Throttle"]!
-            brake = f["Brake"]!; clutch = f["ClutchRaw"]!; handbrake = f["HandbrakeRaw"]!
-            velocityX = f["VelocityX"]!; velocityY = f["VelocityY"]!; velocityZ = f["VelocityZ"]!
-            fuel = f["FuelLevelPct"]!; lap = f["Lap"]!; lapCompleted = f["LapCompleted"]!; best = f["LapBestLapTime"]!
-            last = f["LapLastLapTime"]!; current = f["LapCurrentLapTime"]!; position = f["PlayerCarPosition"]!
-            timestamp = f["TimestampMS"]!; maxRPM = f["EngineMaxRPM"]!; idleRPM = f["EngineIdleRPM"]!
-            accelX = f["AccelerationX"]!; accelY = f["AccelerationY"]!; accelZ = f["AccelerationZ"]!
-            angularX = f["AngularVelocityX"]!; angularY = f["AngularVelocityY"]!; angularZ = f["AngularVelocityZ"]!
-            yaw = f["ForzaYaw"]!; pitch = f["ForzaPitch"]!; roll = f["ForzaRoll"]!
-            suspensionNorm = f["SuspensionTravelNorm"]!; suspension = f["SuspensionTravel"]!; slipRatio = f["TireSlipRatio"]!
-            slipAngle = f["TireSlipAngle"]!; combinedSlip = f["TireCombinedSlip"]!; rotation = f["WheelRotationSpeed"]!
-            rumbleStrip = f["WheelOnRumbleStrip"]!; puddle = f["WheelInPuddleDepth"]!; surfaceRumble = f["SurfaceRumble"]!
-            tireTemp = f["TireTemp"]!; tireWear = f["TireWear"]!
-            ordinal = f["CarOrdinal"]!; carClass = f["CarClass"]!; performanceIndex = f["CarPerformanceIndex"]!
-            drivetrain = f["DrivetrainType"]!; cylinders = f["NumCylinders"]!
-            positionX = f["PositionX"]!; positionY = f["PositionY"]!; positionZ = f["PositionZ"]!
-            power = f["Power"]!; torque = f["Torque"]!; boost = f["Boost"]!; distance = f["DistanceTraveled"]!; raceTime = f["RaceTime"]!
-            steer = f["SteerInput"]!; drivingLine = f["DrivingLine"]!; aiBrake = f["AIBrakeDifference"]!
-            track = f["TrackOrdinal"]!; carGroup = f["HorizonCarGroup"]!
+            isOnTrack = f["IsOnTrack"]!
+            rpm = f["RPM"]!
+            speed = f["Speed"]!
+            gear = f["Gear"]!
+            throttle = f["Throttle"]!
+            brake = f["Brake"]!
+            clutch = f["ClutchRaw"]!
+            handbrake = f["HandbrakeRaw"]!
+            velocityX = f["VelocityX"]!
+            velocityY = f["VelocityY"]!
+            velocityZ = f["VelocityZ"]!
+            fuel = f["FuelLevelPct"]!
+            lap = f["Lap"]!
+            lapCompleted = f["LapCompleted"]!
+            best = f["LapBestLapTime"]!
+            last = f["LapLastLapTime"]!
+            current = f["LapCurrentLapTime"]!
+            position = f["PlayerCarPosition"]!
+            timestamp = f["TimestampMS"]!
+            maxRPM = f["EngineMaxRPM"]!
+            idleRPM = f["EngineIdleRPM"]!
+            accelX = f["AccelerationX"]!
+            accelY = f["AccelerationY"]!
+            accelZ = f["AccelerationZ"]!
+            angularX = f["AngularVelocityX"]!
+            angularY = f["AngularVelocityY"]!
+            angularZ = f["AngularVelocityZ"]!
+            yaw = f["ForzaYaw"]!
+            pitch = f["ForzaPitch"]!
+            roll = f["ForzaRoll"]!
+            suspensionNorm = f["SuspensionTravelNorm"]!
+            suspension = f["SuspensionTravel"]!
+            slipRatio = f["TireSlipRatio"]!
+            slipAngle = f["TireSlipAngle"]!
+            combinedSlip = f["TireCombinedSlip"]!
+            rotation = f["WheelRotationSpeed"]!
+            rumbleStrip = f["WheelOnRumbleStrip"]!
+            puddle = f["WheelInPuddleDepth"]!
+            surfaceRumble = f["SurfaceRumble"]!
+            tireTemp = f["TireTemp"]!
+            tireWear = f["TireWear"]!
+            ordinal = f["CarOrdinal"]!
+            carClass = f["CarClass"]!
+            performanceIndex = f["CarPerformanceIndex"]!
+            drivetrain = f["DrivetrainType"]!
+            cylinders = f["NumCylinders"]!
+            positionX = f["PositionX"]!
+            positionY = f["PositionY"]!
+            positionZ = f["PositionZ"]!
+            power = f["Power"]!
+            torque = f["Torque"]!
+            boost = f["Boost"]!
+            distance = f["DistanceTraveled"]!
+            raceTime = f["RaceTime"]!
+            steer = f["SteerInput"]!
+            drivingLine = f["DrivingLine"]!
+            aiBrake = f["AIBrakeDifference"]!
+            track = f["TrackOrdinal"]!
+            carGroup = f["HorizonCarGroup"]!
         }
     }
 
@@ -188,7 +246,10 @@ struct ForzaFrameWriter: Sendable {
             row.set(f.last, Double(d.lastLap))
             row.set(f.current, Double(d.currentLap))
             row.set(f.position, Int(d.racePosition))
-            setWheels(&row, f.tireTemp, ForzaWheels(celsius(d.tireTemp.frontLeft), celsius(d.tireTemp.frontRight), celsius(d.tireTemp.rearLeft), celsius(d.tireTemp.rearRight)))
+            setWheels(
+                &row, f.tireTemp,
+                ForzaWheels(
+                    celsius(d.tireTemp.frontLeft), celsius(d.tireTemp.frontRight), celsius(d.tireTemp.rearLeft), celsius(d.tireTemp.rearRight)))
             row.set(f.positionX, Double(d.positionX))
             row.set(f.positionY, Double(d.positionY))
             row.set(f.positionZ, Double(d.positionZ))
@@ -203,9 +264,10 @@ struct ForzaFrameWriter: Sendable {
         } else {
             let v = s
             row.set(f.speed, Double((v.velocityX * v.velocityX + v.velocityY * v.velocityY + v.velocityZ * v.velocityZ).squareRoot()))
-            for field in [f.throttle, f.brake, f.clutch, f.handbrake, f.fuel, f.best, f.last, f.current, f.positionX, f.positionY, f.positionZ,
-                f.power, f.torque, f.boost, f.distance, f.raceTime, f.steer, f.drivingLine, f.aiBrake]
-            {
+            for field in [
+                f.throttle, f.brake, f.clutch, f.handbrake, f.fuel, f.best, f.last, f.current, f.positionX, f.positionY, f.positionZ,
+                f.power, f.torque, f.boost, f.distance, f.raceTime, f.steer, f.drivingLine, f.aiBrake,
+            ] {
                 row.setNull(field)
             }
             for wheel in 0..<4 { row.setNull(f.tireTemp, element: wheel) }

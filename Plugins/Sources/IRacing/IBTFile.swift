@@ -52,7 +52,8 @@ public struct IBTFile: Sendable {
             guard declared <= available else {
                 let expected = firstRowOffset + declared * rowLength
                 throw IRSDKFormatError(
-                    "truncated: the header promises \(declared) rows of \(rowLength) bytes from offset \(firstRowOffset) (\(expected) bytes in all) but the file has \(size) bytes (\(available) whole rows)")
+                    "truncated: the header promises \(declared) rows of \(rowLength) bytes from offset \(firstRowOffset) (\(expected) bytes in all) but the file has \(size) bytes (\(available) whole rows)"
+                )
             }
             rowCount = declared
             rowCountFromFileSize = false

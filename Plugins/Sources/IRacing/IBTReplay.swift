@@ -59,7 +59,8 @@ struct IBTReplay {
         publisher.updateSessionInfo(file.sessionInfoBytes, update: file.header.sessionInfoUpdate)
         hub.setConnected(true, details: [("mode", "ibt"), ("rows", .int(Int64(file.rowCount)))])
         logger.info(
-            "replaying \(file.path): \(file.rowCount) rows at \(file.header.tickRate) Hz, speed \(speed == 0 ? "as fast as possible" : "x\(speed)")\(loop ? ", looping" : "")")
+            "replaying \(file.path): \(file.rowCount) rows at \(file.header.tickRate) Hz, speed \(speed == 0 ? "as fast as possible" : "x\(speed)")\(loop ? ", looping" : "")"
+        )
 
         let tickRate = file.header.tickRate
         let sessionTick = file.description.variable(named: "SessionTick").flatMap { $0.type == .int ? $0 : nil }

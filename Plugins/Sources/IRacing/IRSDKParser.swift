@@ -38,7 +38,8 @@ public enum IRSDKParser {
         let tableEnd = variableHeaderOffset + variableCount * IRSDK.variableHeaderSize
         guard variableHeaderOffset >= 0, tableEnd <= available else {
             throw IRSDKFormatError(
-                "the variable header table (varHeaderOffset \(variableHeaderOffset), \(variableCount) x \(IRSDK.variableHeaderSize) bytes, ending at \(tableEnd)) does not fit in the \(available) bytes available")
+                "the variable header table (varHeaderOffset \(variableHeaderOffset), \(variableCount) x \(IRSDK.variableHeaderSize) bytes, ending at \(tableEnd)) does not fit in the \(available) bytes available"
+            )
         }
         let bufferCount = Int(int32(bytes, F.bufferCount))
         guard (1...IRSDK.maxBuffers).contains(bufferCount) else {
@@ -54,7 +55,8 @@ public enum IRSDKParser {
             let offset = Int(int32(bytes, entry + 4))
             guard offset >= 0, offset + bufferLength <= available else {
                 throw IRSDKFormatError(
-                    "row buffer \(index) at offset \(offset) with bufLen \(bufferLength) ends at \(offset + bufferLength), past the \(available) bytes available")
+                    "row buffer \(index) at offset \(offset) with bufLen \(bufferLength) ends at \(offset + bufferLength), past the \(available) bytes available"
+                )
             }
             buffers.append(IRSDKBuffer(tickCount: int32(bytes, entry), offset: offset))
         }
@@ -62,7 +64,8 @@ public enum IRSDKParser {
         let sessionInfoLength = Int(int32(bytes, F.sessionInfoLength))
         guard sessionInfoOffset >= 0, sessionInfoLength >= 0, sessionInfoOffset + sessionInfoLength <= available else {
             throw IRSDKFormatError(
-                "the session info (sessionInfoOffset \(sessionInfoOffset), sessionInfoLen \(sessionInfoLength)) does not fit in the \(available) bytes available")
+                "the session info (sessionInfoOffset \(sessionInfoOffset), sessionInfoLen \(sessionInfoLength)) does not fit in the \(available) bytes available"
+            )
         }
         return IRSDKHeader(
             version: version, status: int32(bytes, F.status), tickRate: tickRate,
@@ -118,7 +121,8 @@ public enum IRSDKParser {
         let tableLength = header.variableCount * IRSDK.variableHeaderSize
         let table = memory.copyBytes(from: header.variableHeaderOffset, count: tableLength)
         guard table.count == tableLength else {
-            throw IRSDKFormatError("the variable header table could not be read: the data ends \(tableLength - table.count) bytes early (it shrank while being read)")
+            throw IRSDKFormatError(
+                "the variable header table could not be read: the data ends \(tableLength - table.count) bytes early (it shrank while being read)")
         }
         return try table.withUnsafeBytes { try description(table: $0, header: header) }
     }
@@ -152,7 +156,8 @@ public enum IRSDKParser {
             let end = offset + count * declaredType.byteSize
             guard offset >= 0, end <= header.bufferLength else {
                 throw IRSDKFormatError(
-                    "variable '\(name)' at row offset \(offset) (\(count) x \(declaredType.byteSize) bytes) ends at \(end), past the row length bufLen \(header.bufferLength)")
+                    "variable '\(name)' at row offset \(offset) (\(count) x \(declaredType.byteSize) bytes) ends at \(end), past the row length bufLen \(header.bufferLength)"
+                )
             }
             let unit = text(table, at: base + V.unit, length: V.unitLength)
             var variable = IRSDKVariable(

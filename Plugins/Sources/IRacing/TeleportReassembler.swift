@@ -77,7 +77,8 @@ package struct TeleportReassembler: Sendable {
     public mutating func add(_ datagram: UnsafeRawBufferPointer) -> Outcome {
         guard datagram.count > TeleportWire.headerSize else {
             return .dropped(
-                reason: "short datagram", detail: "\(datagram.count) bytes; a fragment is a \(TeleportWire.headerSize)-byte header and at least one payload byte")
+                reason: "short datagram",
+                detail: "\(datagram.count) bytes; a fragment is a \(TeleportWire.headerSize)-byte header and at least one payload byte")
         }
         guard datagram.count <= TeleportWire.maxDatagram else {
             return .dropped(reason: "oversized datagram", detail: "\(datagram.count) bytes; the sender makes at most \(TeleportWire.maxDatagram)")
@@ -92,7 +93,9 @@ package struct TeleportReassembler: Sendable {
         guard fragments == TeleportWire.fragmentCount(payloadSize: size), index < fragments else {
             return .dropped(
                 reason: "header lies about sizes",
-                detail: "fragment \(index) of \(fragments) for a \(size)-byte payload, which takes \(TeleportWire.fragmentCount(payloadSize: size)) fragments")
+                detail:
+                    "fragment \(index) of \(fragments) for a \(size)-byte payload, which takes \(TeleportWire.fragmentCount(payloadSize: size)) fragments"
+            )
         }
         let start = index * TeleportWire.fragmentPayload
         let length = min(size, start + TeleportWire.fragmentPayload) - start

@@ -52,7 +52,8 @@ final class TeleportReceiver: LiveMemoryProvider, Sendable {
 
     /// Binds (and joins the group), then starts receiving. Throws a `PluginError` naming the address
     /// when the port is taken or the group cannot be joined.
-    static func start(config: TeleportConfig, clock: any BrokerClock, logger: Logger, label: String, hub: SourceHub) async throws -> TeleportReceiver {
+    static func start(config: TeleportConfig, clock: any BrokerClock, logger: Logger, label: String, hub: SourceHub) async throws -> TeleportReceiver
+    {
         let intake = try await DatagramIntake.start(
             listen: config.listen, clock: clock, multicastGroup: config.group, label: label, source: hub)
         let drops = DropTally(logger: logger, context: "\(label) on UDP \(config.listen)", source: hub)
@@ -103,7 +104,8 @@ final class TeleportReceiver: LiveMemoryProvider, Sendable {
             let group = config.group.map { " (multicast group \($0))" } ?? ""
             throw MemoryOpenError(
                 description:
-                    "waiting for the first snapshot from iracing-teleport on UDP \(config.listen)\(group): is its sender running and pointed at this machine?")
+                    "waiting for the first snapshot from iracing-teleport on UDP \(config.listen)\(group): is its sender running and pointed at this machine?"
+            )
         }
         return map
     }
@@ -120,10 +122,12 @@ final class TeleportReceiver: LiveMemoryProvider, Sendable {
     /// Decompresses the newest complete payload, if one came, into the map copy (a new copy when
     /// the map's size changed). A snapshot that does not decode is dropped; the map stays as it was.
     private func takeNewestSnapshot() {
-        guard let (payload, arrival) = inbox.withLock({ inbox -> ([UInt8], Double)? in
-            defer { inbox.pending = nil }
-            return inbox.pending.map { ($0, inbox.pendingArrival) }
-        }) else { return }
+        guard
+            let (payload, arrival) = inbox.withLock({ inbox -> ([UInt8], Double)? in
+                defer { inbox.pending = nil }
+                return inbox.pending.map { ($0, inbox.pendingArrival) }
+            })
+        else { return }
         do {
             let size = try TeleportSnapshot.statedSize(of: payload)
             let existing = follower.withLock { $0.map }

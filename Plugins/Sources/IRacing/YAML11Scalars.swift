@@ -34,7 +34,9 @@ package enum YAML11Scalars {
         if first == zero {
             let rest = body.dropFirst()
             if rest.isEmpty { return true }
-            if rest.first == UInt8(ascii: "b") { return rest.count > 1 && rest.dropFirst().allSatisfy { $0 == zero || $0 == one || $0 == underscore } }
+            if rest.first == UInt8(ascii: "b") {
+                return rest.count > 1 && rest.dropFirst().allSatisfy { $0 == zero || $0 == one || $0 == underscore }
+            }
             if rest.first == UInt8(ascii: "x") { return rest.count > 1 && rest.dropFirst().allSatisfy { isHexDigit($0) || $0 == underscore } }
             return rest.allSatisfy { ($0 >= zero && $0 <= seven) || $0 == underscore }
         }

@@ -14,7 +14,8 @@ enum InSimConnectionError: Error, CustomStringConvertible {
         case let .idle(seconds): return "no data from LFS for \(formatSeconds(seconds)) s"
         case let .noVersionReply(seconds): return "no IS_VER reply within \(formatSeconds(seconds)) s of IS_ISI"
         case .closedByLFS(afterHandshake: true): return "LFS closed the connection"
-        case .closedByLFS(afterHandshake: false): return "LFS closed the connection before its version reply (wrong admin password, or InSim slots full?)"
+        case .closedByLFS(afterHandshake: false):
+            return "LFS closed the connection before its version reply (wrong admin password, or InSim slots full?)"
         case let .unsupportedVersion(version): return "LFS speaks InSim \(version); this source needs 9 or later"
         }
     }

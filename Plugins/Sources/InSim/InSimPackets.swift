@@ -12,7 +12,10 @@ public struct InSimInit: Sendable, Equatable {
     /// The program's short name (IName, at most 15 bytes).
     public var name: String
 
-    public init(requestID: UInt8 = 1, udpPort: UInt16 = 0, flags: UInt16, insimVersion: UInt8 = 10, prefix: UInt8 = 0, interval: UInt16, admin: String = "", name: String) {
+    public init(
+        requestID: UInt8 = 1, udpPort: UInt16 = 0, flags: UInt16, insimVersion: UInt8 = 10, prefix: UInt8 = 0, interval: UInt16, admin: String = "",
+        name: String
+    ) {
         self.requestID = requestID
         self.udpPort = udpPort
         self.flags = flags

@@ -703,7 +703,10 @@ struct InSimSession: Sendable {
     }
 
     static func leaveReason(_ reason: UInt8) -> String {
-        let names = ["disconnect", "timeout", "lost_connection", "kicked", "banned", "security", "cheat_protection", "out_of_sync", "join_out_of_sync", "invalid_packet"]
+        let names = [
+            "disconnect", "timeout", "lost_connection", "kicked", "banned", "security", "cheat_protection", "out_of_sync", "join_out_of_sync",
+            "invalid_packet",
+        ]
         return names.indices.contains(Int(reason)) ? names[Int(reason)] : "unknown"
     }
 

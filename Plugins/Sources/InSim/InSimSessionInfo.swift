@@ -8,7 +8,10 @@ extension InSimSession {
             ("WeekendInfo", weekendInfo()),
             ("SessionInfo", .object([("Sessions", .array([currentSession()]))])),
             ("DriverInfo", driverInfo()),
-            ("ConnectionInfo", .object([("Connections", .array(connections.values.sorted { $0.connectionID < $1.connectionID }.map(connectionEntry)))])),
+            (
+                "ConnectionInfo",
+                .object([("Connections", .array(connections.values.sorted { $0.connectionID < $1.connectionID }.map(connectionEntry)))])
+            ),
         ])
     }
 
@@ -71,7 +74,9 @@ extension InSimSession {
         let inProgress = facts.state?.raceInProgress ?? 0
         switch (inProgress, facts.raceLength, facts.qualifyingMinutes) {
         case (2, _, let minutes?), (_, nil, let minutes?):
-            fields += [("SessionType", .string("Qualify")), ("SessionLaps", .string("unlimited")), ("SessionTime", .string("\(minutes * 60).0000 sec"))]
+            fields += [
+                ("SessionType", .string("Qualify")), ("SessionLaps", .string("unlimited")), ("SessionTime", .string("\(minutes * 60).0000 sec")),
+            ]
         case (_, .laps(let laps)?, _):
             fields += [("SessionType", .string("Race")), ("SessionLaps", .string("\(laps)")), ("SessionTime", .string("unlimited"))]
         case (_, .hours(let hours)?, _):
@@ -79,7 +84,10 @@ extension InSimSession {
         case (_, .practice?, _), (_, .noLapTiming?, _):
             fields += [("SessionType", .string("Practice")), ("SessionLaps", .string("unlimited")), ("SessionTime", .string("unlimited"))]
         default:
-            fields += [("SessionType", .string(inProgress == 0 ? "None" : "Race")), ("SessionLaps", .string("unlimited")), ("SessionTime", .string("unlimited"))]
+            fields += [
+                ("SessionType", .string(inProgress == 0 ? "None" : "Race")), ("SessionLaps", .string("unlimited")),
+                ("SessionTime", .string("unlimited")),
+            ]
         }
         fields.append(("RaceInProgress", .int(Int64(inProgress))))
         return .object(fields)

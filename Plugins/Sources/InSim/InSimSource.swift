@@ -66,7 +66,13 @@ public struct InSimSource: Source {
             endpoint: endpoint, publishOnNodeLap: !config.flags.contains(.mci), outGaugeEnabled: outGauge)
         if !intakes.isEmpty {
             settings.udpDetails = {
-                [("udp", .object(intakes.map { ($0.key, .object([("received", .int(Int64($0.intake.received))), ("forward", $0.intake.forwardJSON)])) }))]
+                [
+                    (
+                        "udp",
+                        .object(
+                            intakes.map { ($0.key, .object([("received", .int(Int64($0.intake.received))), ("forward", $0.intake.forwardJSON)])) })
+                    )
+                ]
             }
         }
         let session = LockedSession(
@@ -110,9 +116,12 @@ public struct InSimSource: Source {
                 let host = config.udpBindAddress.contains(":") ? "[\(config.udpBindAddress)]" : config.udpBindAddress
                 let listen = try UDPTarget(parsing: "\(host):\(port.port)")
                 intakes.append(
-                    (port.key, try await DatagramIntake.start(
-                        listen: listen, forward: config.forward, clock: context.clock, label: "insim source '\(id)' (\(port.key))",
-                        source: hub)))
+                    (
+                        port.key,
+                        try await DatagramIntake.start(
+                            listen: listen, forward: config.forward, clock: context.clock, label: "insim source '\(id)' (\(port.key))",
+                            source: hub)
+                    ))
             } catch {
                 for opened in intakes { await opened.intake.close() }
                 throw error

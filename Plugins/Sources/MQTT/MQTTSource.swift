@@ -116,7 +116,8 @@ public struct MQTTSource: Source {
         } catch {
             return .unreachable(describeConnectionError(error))
         }
-        let ticker = connection.channel.eventLoop.scheduleRepeatedTask(initialDelay: MQTTConnectionDefaults.tick, delay: MQTTConnectionDefaults.tick) { _ in
+        let ticker = connection.channel.eventLoop.scheduleRepeatedTask(initialDelay: MQTTConnectionDefaults.tick, delay: MQTTConnectionDefaults.tick)
+        { _ in
             wake.yield()
         }
         defer {

@@ -140,7 +140,9 @@ final class RemoteSources: Sendable {
     func handle(_ inbound: MQTTInbound) {
         switch inbound {
         case let .oversized(topic, bytes):
-            drops.record("oversized message", detail: "\(bytes) bytes on '\(topic.prefix(120))', over the limit of \(MQTTConnectionDefaults.maximumPublishLength)")
+            drops.record(
+                "oversized message",
+                detail: "\(bytes) bytes on '\(topic.prefix(120))', over the limit of \(MQTTConnectionDefaults.maximumPublishLength)")
         case let .message(publish):
             // An empty retained message is how a topic's retained copy is deleted: nothing to take.
             guard !publish.payload.isEmpty else { return }
@@ -160,7 +162,9 @@ final class RemoteSources: Sendable {
         }
         let expectedType = topic.kind == .declarations ? "vars" : topic.kind.rawValue
         guard message["type"]?.stringValue == expectedType else {
-            return drops.record("message of the wrong type for its topic", detail: "a \(topic.kind.rawValue) topic carried type '\(message["type"]?.stringValue ?? "none")'")
+            return drops.record(
+                "message of the wrong type for its topic",
+                detail: "a \(topic.kind.rawValue) topic carried type '\(message["type"]?.stringValue ?? "none")'")
         }
         if topic.kind != .status, let source = message["source"]?.stringValue, source != topic.remoteID {
             return drops.record("source differs from its topic", detail: "'\(source)' on the topic of '\(topic.remoteID)'")

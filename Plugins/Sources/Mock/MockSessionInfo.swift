@@ -29,39 +29,51 @@ enum MockSessionInfo {
             ])
         }
         return .object([
-            ("WeekendInfo", .object([
-                ("TrackName", "mock_ring"),
-                ("TrackID", 1),
-                ("TrackLength", "4.00 km"),
-                ("TrackDisplayName", "Mock Ring"),
-                ("TrackDisplayShortName", "Mock"),
-                ("TrackCity", "Nowhere"),
-                ("TrackCountry", "Mockland"),
-                ("TrackNumTurns", 9),
-                ("TrackAirTemp", "21.50 C"),
-                ("TrackSurfaceTemp", "32.00 C"),
-                ("SessionID", 1),
-                ("SubSessionID", 1),
-                ("EventType", "Race"),
-                ("Category", "Road"),
-                ("SimMode", "mock"),
-                ("WeekendOptions", .object([("NumStarters", .int(Int64(cars))), ("Date", "2026-01-01")])),
-            ])),
-            ("SessionInfo", .object([
-                ("Sessions", .array([
-                    .object([
-                        ("SessionNum", 0), ("SessionLaps", "unlimited"), ("SessionTime", "unlimited"),
-                        ("SessionType", "Race"), ("SessionName", "RACE"),
-                    ])
-                ]))
-            ])),
-            ("DriverInfo", .object([
-                ("DriverCarIdx", 0),
-                ("DriverUserID", 100_000),
-                ("DriverCarIdleRPM", .double(MockSimulation.idleRPM)),
-                ("DriverCarRedLine", .double(MockSimulation.redlineRPM)),
-                ("Drivers", .array(drivers)),
-            ])),
+            (
+                "WeekendInfo",
+                .object([
+                    ("TrackName", "mock_ring"),
+                    ("TrackID", 1),
+                    ("TrackLength", "4.00 km"),
+                    ("TrackDisplayName", "Mock Ring"),
+                    ("TrackDisplayShortName", "Mock"),
+                    ("TrackCity", "Nowhere"),
+                    ("TrackCountry", "Mockland"),
+                    ("TrackNumTurns", 9),
+                    ("TrackAirTemp", "21.50 C"),
+                    ("TrackSurfaceTemp", "32.00 C"),
+                    ("SessionID", 1),
+                    ("SubSessionID", 1),
+                    ("EventType", "Race"),
+                    ("Category", "Road"),
+                    ("SimMode", "mock"),
+                    ("WeekendOptions", .object([("NumStarters", .int(Int64(cars))), ("Date", "2026-01-01")])),
+                ])
+            ),
+            (
+                "SessionInfo",
+                .object([
+                    (
+                        "Sessions",
+                        .array([
+                            .object([
+                                ("SessionNum", 0), ("SessionLaps", "unlimited"), ("SessionTime", "unlimited"),
+                                ("SessionType", "Race"), ("SessionName", "RACE"),
+                            ])
+                        ])
+                    )
+                ])
+            ),
+            (
+                "DriverInfo",
+                .object([
+                    ("DriverCarIdx", 0),
+                    ("DriverUserID", 100_000),
+                    ("DriverCarIdleRPM", .double(MockSimulation.idleRPM)),
+                    ("DriverCarRedLine", .double(MockSimulation.redlineRPM)),
+                    ("Drivers", .array(drivers)),
+                ])
+            ),
         ])
     }
 }

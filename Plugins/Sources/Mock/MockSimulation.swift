@@ -255,24 +255,48 @@ public struct MockSimulation: Sendable {
 
         init(_ layout: FrameLayout) {
             func f(_ name: String) -> Int? { layout.fieldIndex(named: name) }
-            speed = f("Speed"); rpm = f("RPM"); gear = f("Gear"); throttle = f("Throttle"); brake = f("Brake")
-            clutch = f("Clutch"); lapDistPct = f("LapDistPct"); lapDist = f("LapDist"); lap = f("Lap")
-            lapCompleted = f("LapCompleted"); lapCurrentLapTime = f("LapCurrentLapTime")
-            lapLastLapTime = f("LapLastLapTime"); lapBestLapTime = f("LapBestLapTime")
-            sessionTime = f("SessionTime"); sessionTick = f("SessionTick"); sessionNum = f("SessionNum")
-            sessionState = f("SessionState"); sessionFlags = f("SessionFlags"); fuelLevel = f("FuelLevel")
-            fuelLevelPct = f("FuelLevelPct"); isOnTrack = f("IsOnTrack"); onPitRoad = f("OnPitRoad")
-            playerCarIdx = f("PlayerCarIdx"); playerTrackSurface = f("PlayerTrackSurface"); velocityX = f("VelocityX")
-            carLap = f("CarIdxLap"); carLapCompleted = f("CarIdxLapCompleted"); carLapDistPct = f("CarIdxLapDistPct")
-            carPosition = f("CarIdxPosition"); carClassPosition = f("CarIdxClassPosition"); carGear = f("CarIdxGear")
-            carRPM = f("CarIdxRPM"); carTrackSurface = f("CarIdxTrackSurface"); carEstTime = f("CarIdxEstTime")
+            speed = f("Speed")
+            rpm = f("RPM")
+            gear = f("Gear")
+            throttle = f("Throttle")
+            brake = f("Brake")
+            clutch = f("Clutch")
+            lapDistPct = f("LapDistPct")
+            lapDist = f("LapDist")
+            lap = f("Lap")
+            lapCompleted = f("LapCompleted")
+            lapCurrentLapTime = f("LapCurrentLapTime")
+            lapLastLapTime = f("LapLastLapTime")
+            lapBestLapTime = f("LapBestLapTime")
+            sessionTime = f("SessionTime")
+            sessionTick = f("SessionTick")
+            sessionNum = f("SessionNum")
+            sessionState = f("SessionState")
+            sessionFlags = f("SessionFlags")
+            fuelLevel = f("FuelLevel")
+            fuelLevelPct = f("FuelLevelPct")
+            isOnTrack = f("IsOnTrack")
+            onPitRoad = f("OnPitRoad")
+            playerCarIdx = f("PlayerCarIdx")
+            playerTrackSurface = f("PlayerTrackSurface")
+            velocityX = f("VelocityX")
+            carLap = f("CarIdxLap")
+            carLapCompleted = f("CarIdxLapCompleted")
+            carLapDistPct = f("CarIdxLapDistPct")
+            carPosition = f("CarIdxPosition")
+            carClassPosition = f("CarIdxClassPosition")
+            carGear = f("CarIdxGear")
+            carRPM = f("CarIdxRPM")
+            carTrackSurface = f("CarIdxTrackSurface")
+            carEstTime = f("CarIdxEstTime")
             carOnPitRoad = f("CarIdxOnPitRoad")
-            all = Set([
-                speed, rpm, gear, throttle, brake, clutch, lapDistPct, lapDist, lap, lapCompleted, lapCurrentLapTime,
-                lapLastLapTime, lapBestLapTime, sessionTime, sessionTick, sessionNum, sessionState, sessionFlags, fuelLevel,
-                fuelLevelPct, isOnTrack, onPitRoad, playerCarIdx, playerTrackSurface, velocityX, carLap, carLapCompleted,
-                carLapDistPct, carPosition, carClassPosition, carGear, carRPM, carTrackSurface, carEstTime, carOnPitRoad,
-            ].compactMap { $0 })
+            all = Set(
+                [
+                    speed, rpm, gear, throttle, brake, clutch, lapDistPct, lapDist, lap, lapCompleted, lapCurrentLapTime,
+                    lapLastLapTime, lapBestLapTime, sessionTime, sessionTick, sessionNum, sessionState, sessionFlags, fuelLevel,
+                    fuelLevelPct, isOnTrack, onPitRoad, playerCarIdx, playerTrackSurface, velocityX, carLap, carLapCompleted,
+                    carLapDistPct, carPosition, carClassPosition, carGear, carRPM, carTrackSurface, carEstTime, carOnPitRoad,
+                ].compactMap { $0 })
         }
     }
 }

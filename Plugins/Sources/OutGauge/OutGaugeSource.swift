@@ -46,7 +46,9 @@ public struct OutGaugeSource: Source {
             await intake.close()
             throw PluginError("\(label): the frame layout lacks the OutGauge variables")
         }
-        var status = StatusReport(listen: "\(config.listen)", intake: intake, drops: DropTally(logger: context.logger, context: "\(label) on \(config.listen)", source: hub))
+        var status = StatusReport(
+            listen: "\(config.listen)", intake: intake, drops: DropTally(logger: context.logger, context: "\(label) on \(config.listen)", source: hub)
+        )
         hub.setStatus(status.current(reason: "waiting for OutGauge datagrams"))
         let clock = context.clock
         var lastStatusAt = -Double.infinity
@@ -64,7 +66,8 @@ public struct OutGaugeSource: Source {
                 fields.write(packet, into: &row)
                 row.setString(carField, packet.car)
                 hub.publish(row)
-                let changed = !status.connected || status.packet?.sender != packet.sender || status.packet?.car != packet.car
+                let changed =
+                    !status.connected || status.packet?.sender != packet.sender || status.packet?.car != packet.car
                     || status.packet?.id != packet.id
                 status.connected = true
                 status.packet = packet

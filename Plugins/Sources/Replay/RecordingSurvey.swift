@@ -98,7 +98,8 @@ struct RecordingSurvey {
                     }
                 }
             } else if firstLineProblem == nil {
-                firstLineProblem = outcome.problem
+                firstLineProblem =
+                    outcome.problem
                     ?? outcome.line?.typeName.map { "line \(slice.number) has an unknown type '\($0)'" } ?? "line \(slice.number) has no type"
             }
             if firstTime == nil && (nonEmptyLines >= probeLines || reader.bytesRead >= probeBytes) { break }
@@ -111,7 +112,8 @@ struct RecordingSurvey {
                 reason = "its lines have no `time`: it was captured from standard output, not recorded with the stdout sink's `path`"
             } else {
                 let problem = firstLineProblem ?? "no line has a known type and a time"
-                reason = (nonEmptyLines == 1 ? problem : "none of its first \(min(nonEmptyLines, probeLines)) lines is a recording line; \(problem)")
+                reason =
+                    (nonEmptyLines == 1 ? problem : "none of its first \(min(nonEmptyLines, probeLines)) lines is a recording line; \(problem)")
                     + (path.lowercased().hasSuffix(".ibt") ? "; an iRacing .ibt file plays with `type: iracing` and `ibt:`" : "")
             }
             throw RecordingProblem.notARecording(path: path, reason: reason)

@@ -110,7 +110,9 @@ struct ReplayPlayer {
                 if jump > Self.maxForwardGap || (kind == .telemetry && -jump > Self.maxBackwardJump) {
                     offset -= jump
                     effective = last
-                    if firstPass { logger.info("replay of \(path): recorded time jumps by \(jump) s at line \(slice.number); playing on without waiting") }
+                    if firstPass {
+                        logger.info("replay of \(path): recorded time jumps by \(jump) s at line \(slice.number); playing on without waiting")
+                    }
                 }
             }
             latest = max(latest ?? effective, effective)
@@ -167,7 +169,9 @@ struct ReplayPlayer {
 
     /// Decodes one line of the replayed source; nil when it has nothing left to do at its time (a
     /// declaration, installed here) or is skipped (with a warning where due).
-    private mutating func prepare(_ line: RecordingFormat.Line, kind: RecordingFormat.LineKind, slice: RecordingLineSlice, bytes: UnsafeRawBufferPointer) -> Action? {
+    private mutating func prepare(
+        _ line: RecordingFormat.Line, kind: RecordingFormat.LineKind, slice: RecordingLineSlice, bytes: UnsafeRawBufferPointer
+    ) -> Action? {
         switch kind {
         case .declare:
             guard let variables = line.variables else {
@@ -176,7 +180,9 @@ struct ReplayPlayer {
             }
             do {
                 let recorded = try RecordingFormat.Declaration(bytes, variables: variables)
-                if recorded.dropped > 0 { report("line \(slice.number): \(recorded.dropped) entries of its variables are not valid and were left out") }
+                if recorded.dropped > 0 {
+                    report("line \(slice.number): \(recorded.dropped) entries of its variables are not valid and were left out")
+                }
                 // Installed at once, not at its time: building a layout of hundreds of variables
                 // must not delay the frame recorded right after it.
                 if recorded != declaration {

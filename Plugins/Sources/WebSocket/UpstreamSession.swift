@@ -131,16 +131,21 @@ struct UpstreamSession {
         if followed == nil, let first = upstreamSources.first {
             followed = first
             if upstreamSources.count > 1 {
-                logger.info("following upstream source '\(first)'; it also has \(upstreamSources.dropFirst().joined(separator: ", ")) (one entry with `source:` per source brings them)")
+                logger.info(
+                    "following upstream source '\(first)'; it also has \(upstreamSources.dropFirst().joined(separator: ", ")) (one entry with `source:` per source brings them)"
+                )
             }
         }
         guard let followed, let entry = sources.first(where: { $0.0 == followed })?.1 else {
             upstreamConnected = false
-            upstreamReason = followed.map { "the upstream has no source '\($0)' (it has: \(upstreamSources.joined(separator: ", ")))" } ?? "the upstream has no sources"
+            upstreamReason =
+                followed.map { "the upstream has no source '\($0)' (it has: \(upstreamSources.joined(separator: ", ")))" }
+                ?? "the upstream has no sources"
             return accepted()
         }
         upstreamConnected = entry["connected"]?.boolValue ?? false
-        upstreamReason = upstreamConnected ? nil : (entry["reason"]?.stringValue.map { "upstream: \($0)" } ?? "the upstream reports '\(followed)' disconnected")
+        upstreamReason =
+            upstreamConnected ? nil : (entry["reason"]?.stringValue.map { "upstream: \($0)" } ?? "the upstream reports '\(followed)' disconnected")
         accepted()
     }
 

@@ -101,7 +101,9 @@ public struct ConfigLoader: Sendable {
         var ports: [ListeningPort: (String, SourceMark)] = [:]
         for (index, item) in sinkItems.enumerated() {
             let path: [any CodingKey] = [PathKey("sinks"), PathKey(intValue: index)]
-            guard let entry = decodeSink(item, path: path, defaultRate: config.rate, knownSources: sourceIDs, diagnostics: diagnostics) else { continue }
+            guard let entry = decodeSink(item, path: path, defaultRate: config.rate, knownSources: sourceIDs, diagnostics: diagnostics) else {
+                continue
+            }
             if let first = sinkIDs[entry.id] {
                 diagnostics.add("duplicate sink id '\(entry.id)' (first used at line \(first.line))", at: (item["id"] ?? item).mark)
                 continue
@@ -210,9 +212,10 @@ public struct ConfigLoader: Sendable {
     }
 
     static func isValidID(_ id: String) -> Bool {
-        !id.isEmpty && id.count <= 64 && id.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2D || c == 0x2E
-        }
+        !id.isEmpty && id.count <= 64
+            && id.utf8.allSatisfy { c in
+                (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2D || c == 0x2E
+            }
     }
 
     private func decodeSource(_ item: YAMLNode, path: [any CodingKey], diagnostics: ConfigDiagnostics) -> BrokerConfig.SourceEntry? {
@@ -384,10 +387,11 @@ public struct ConfigLoader: Sendable {
             for section in ["sinks", "processors"] {
                 guard let i = index(of: section), case let .sequence(entries) = pairs[i].value.content else { continue }
                 pairs[i].value = YAMLNode(
-                    .sequence(entries.map { entry in
-                        guard case let .mapping(keys) = entry.content else { return entry }
-                        return YAMLNode(.mapping(keys.filter { $0.key.scalar != "sources" }), mark: entry.mark)
-                    }), mark: pairs[i].value.mark)
+                    .sequence(
+                        entries.map { entry in
+                            guard case let .mapping(keys) = entry.content else { return entry }
+                            return YAMLNode(.mapping(keys.filter { $0.key.scalar != "sources" }), mark: entry.mark)
+                        }), mark: pairs[i].value.mark)
             }
         }
         if let i = index(of: "sinks"), case var .sequence(sinks) = pairs[i].value.content {

@@ -109,7 +109,9 @@ public enum YAMLParser {
         var nodes = 1_000_000
     }
 
-    private static func convert(_ node: UnsafeMutablePointer<yaml_node_t>, in document: inout yaml_document_t, budget: inout Budget) throws -> YAMLNode {
+    private static func convert(_ node: UnsafeMutablePointer<yaml_node_t>, in document: inout yaml_document_t, budget: inout Budget) throws
+        -> YAMLNode
+    {
         let mark = SourceMark(line: Int(node.pointee.start_mark.line) + 1, column: Int(node.pointee.start_mark.column) + 1)
         budget.depth -= 1
         budget.nodes -= 1

@@ -76,9 +76,10 @@ public enum BrokerMessages {
     /// `max` where the catalogue has one (dashboards scale bars with it), and the source ids providing
     /// each.
     public static func variableCatalogue(_ registry: VariableRegistry) -> JSONValue {
-        .array(registry.entries().map { entry in
-            .object(entry.info.jsonFields() + rangeFields(entry.info) + [("sources", .array(entry.providers.map { .string($0) }))])
-        })
+        .array(
+            registry.entries().map { entry in
+                .object(entry.info.jsonFields() + rangeFields(entry.info) + [("sources", .array(entry.providers.map { .string($0) }))])
+            })
     }
 
     /// `min` and `max` of a variable's range, or nothing when it has none.

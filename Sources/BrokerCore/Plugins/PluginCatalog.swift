@@ -13,10 +13,13 @@ public struct SourcePlugin: Sendable {
         providedVariables = S.providedVariables
         load = { decoder in
             let config = try decoder.decode(S.Config.self)
-            return (config, { id, context in
-                let source = try S(id: id, config: config, context: context)
-                return SourceRunner { try await source.run(output: $0) }
-            })
+            return (
+                config,
+                { id, context in
+                    let source = try S(id: id, config: config, context: context)
+                    return SourceRunner { try await source.run(output: $0) }
+                }
+            )
         }
     }
 }
@@ -36,10 +39,13 @@ public struct SinkPlugin: Sendable {
         defaultRate = S.defaultRate
         load = { decoder in
             let config = try decoder.decode(S.Config.self)
-            return (config, { id, context in
-                let sink = try S(id: id, config: config, context: context)
-                return SinkRunner { try await sink.run(input: $0) }
-            })
+            return (
+                config,
+                { id, context in
+                    let sink = try S(id: id, config: config, context: context)
+                    return SinkRunner { try await sink.run(input: $0) }
+                }
+            )
         }
     }
 }

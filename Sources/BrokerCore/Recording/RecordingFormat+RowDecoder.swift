@@ -56,7 +56,9 @@ extension RecordingFormat {
             }
         }
 
-        private func readElement(_ type: VariableType, at offset: Int, from scanner: inout JSONScanner, into row: UnsafeMutableRawBufferPointer) throws {
+        private func readElement(_ type: VariableType, at offset: Int, from scanner: inout JSONScanner, into row: UnsafeMutableRawBufferPointer)
+            throws
+        {
             guard let next = scanner.peek() else { throw scanner.error("unexpected end (expected a value)") }
             switch next {
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):

@@ -44,7 +44,8 @@ public final class DropTally: Sendable {
         }
         if first {
             let text = detail()
-            logger.warning("\(context): dropped input: \(reason)\(text.isEmpty ? "" : " (\(text))"); further drops of this kind are counted, not logged")
+            logger.warning(
+                "\(context): dropped input: \(reason)\(text.isEmpty ? "" : " (\(text))"); further drops of this kind are counted, not logged")
         }
     }
 

@@ -69,7 +69,8 @@ struct ProcessorChain {
                 offset += info.type.elementSize * max(info.count, 1)
             }
         }
-        let layout = added.isEmpty
+        let layout =
+            added.isEmpty
             ? source
             : FrameLayout(declaring: declarations + added, registry: registry, sourceID: sourceID, rowSize: source.rowSize)
         for index in stages.indices {
@@ -115,7 +116,8 @@ struct ProcessorChain {
                     if stages[index].overBudget == 1 {
                         newFault = true
                         stages[index].attached.logger.warning(
-                            "processor '\(stages[index].attached.id)' took \(Self.microseconds(elapsed)) µs on a frame, over its budget of \(Self.microseconds(stages[index].attached.budget)) µs")
+                            "processor '\(stages[index].attached.id)' took \(Self.microseconds(elapsed)) µs on a frame, over its budget of \(Self.microseconds(stages[index].attached.budget)) µs"
+                        )
                     }
                 }
             }
@@ -128,19 +130,20 @@ struct ProcessorChain {
 
     /// The processors' counters, for the source's status details.
     var json: JSONValue {
-        .object(stages.map { stage in
-            var fields: [(String, JSONValue)] = [
-                ("type", .string(stage.attached.typeName)), ("frames", .int(Int64(stage.frames))),
-                ("errors", .int(Int64(stage.errors))), ("overBudget", .int(Int64(stage.overBudget))),
-                ("slowestMicros", .double(Self.microseconds(stage.slowest))),
-            ]
-            if let lastError = stage.lastError { fields.append(("lastError", .string(lastError))) }
-            return (stage.attached.id, .object(fields))
-        })
+        .object(
+            stages.map { stage in
+                var fields: [(String, JSONValue)] = [
+                    ("type", .string(stage.attached.typeName)), ("frames", .int(Int64(stage.frames))),
+                    ("errors", .int(Int64(stage.errors))), ("overBudget", .int(Int64(stage.overBudget))),
+                    ("slowestMicros", .double(Self.microseconds(stage.slowest))),
+                ]
+                if let lastError = stage.lastError { fields.append(("lastError", .string(lastError))) }
+                return (stage.attached.id, .object(fields))
+            })
     }
 
     static func microseconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
-        return (Double(seconds) * 1e6 + Double(attoseconds) * 1e-12).rounded() 
+        return (Double(seconds) * 1e6 + Double(attoseconds) * 1e-12).rounded()
     }
 }

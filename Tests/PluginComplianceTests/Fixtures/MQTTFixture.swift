@@ -10,7 +10,8 @@ let mqttFixture = PluginCompliance.SinkFixture(typeName: "mqtt") {
     let mosquitto = try Mosquitto()
     let subscriber = try await mosquitto.subscribe("compliance/+/telemetry")
     return PluginCompliance.SinkProbe(
-        entry: "type: mqtt\nurl: mqtt://127.0.0.1:\(mosquitto.port)\nclient_id: compliance-\(UUID().uuidString.prefix(8))\ntopic_prefix: compliance\nrate: 30",
+        entry:
+            "type: mqtt\nurl: mqtt://127.0.0.1:\(mosquitto.port)\nclient_id: compliance-\(UUID().uuidString.prefix(8))\ntopic_prefix: compliance\nrate: 30",
         receiveTelemetry: {
             let received = try await subscriber.waitUntil(timeout: 10) { !$0.isEmpty }
             guard let first = received.first else { throw TestSetupError("no telemetry reached mosquitto_sub within 10 s:\n\(mosquitto.log)") }

@@ -35,9 +35,12 @@ let mqttSourceFixture = PluginCompliance.SourceFixture(typeName: "mqtt") {
         id_prefix: remote-
         reconnect: {min_s: 0.1, max_s: 0.5}
         """
-    return (entry, {
-        running.cancel()
-        _ = try? await running.value
-        mosquitto.stop()
-    })
+    return (
+        entry,
+        {
+            running.cancel()
+            _ = try? await running.value
+            mosquitto.stop()
+        }
+    )
 }

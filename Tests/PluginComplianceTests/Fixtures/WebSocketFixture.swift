@@ -52,7 +52,8 @@ final class MinimalWebSocketClient {
             close(descriptor)
             throw FixtureError("connect failed")
         }
-        let request = "GET / HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        let request =
+            "GET / HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         try write(Array(request.utf8))
         var found = buffer.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound

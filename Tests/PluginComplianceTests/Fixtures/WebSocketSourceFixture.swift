@@ -23,5 +23,11 @@ let websocketSourceFixture = PluginCompliance.SourceFixture(typeName: "websocket
     logger.logLevel = .error
     let broker = try Broker(config: config, logger: logger)
     let running = Task { try await broker.run(handleSignals: false) }
-    return ("type: websocket\nurl: ws://127.0.0.1:\(port)/\nreconnect: {min_s: 0.1, max_s: 0.5}", { running.cancel(); _ = try? await running.value })
+    return (
+        "type: websocket\nurl: ws://127.0.0.1:\(port)/\nreconnect: {min_s: 0.1, max_s: 0.5}",
+        {
+            running.cancel()
+            _ = try? await running.value
+        }
+    )
 }

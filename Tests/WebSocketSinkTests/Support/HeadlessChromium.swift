@@ -43,14 +43,15 @@ final class HeadlessChromium: Sendable {
         }
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-profile-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
-        process = ChildProcess([
-            executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--mute-audio", "--hide-scrollbars",
-            // hummingbird-websocket's client sends `Origin: ws://<host>`; DevTools refuses unlisted origins.
-            "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--remote-allow-origins=ws://127.0.0.1",
-            "--user-data-dir=\(profile.path)", "--window-size=\(width),\(height)",
-        ] + extraArguments + ["about:blank"], errors: profile.path + ".err")
+        process = ChildProcess(
+            [
+                executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--mute-audio", "--hide-scrollbars",
+                // hummingbird-websocket's client sends `Origin: ws://<host>`; DevTools refuses unlisted origins.
+                "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--remote-allow-origins=ws://127.0.0.1",
+                "--user-data-dir=\(profile.path)", "--window-size=\(width),\(height)",
+            ] + extraArguments + ["about:blank"], errors: profile.path + ".err")
         let portFile = profile.appendingPathComponent("DevToolsActivePort")
         var url: String?
         let ready = await waitUntil(timeout: 30) { [process] in

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -170,8 +171,6 @@ final class WireClient {
     }
 }
 
-import Testing
-
 extension WireClient {
     /// Expects the server to have closed the connection (RFC 6455 7.1.7 when it fails it, 7.1.2
     /// when it answers a close): a close frame with `code`, nothing after it, and the TCP
@@ -192,6 +191,7 @@ extension WireClient {
     func expectServing(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) async {
         send(ClientFrame.text("ping"))
         let reply = await nextNonTelemetryFrame()
-        #expect(reply?.isMessage(type: "pong") == true, "\(name): \(reply.map(String.init(describing:)) ?? "nothing")", sourceLocation: sourceLocation)
+        #expect(
+            reply?.isMessage(type: "pong") == true, "\(name): \(reply.map(String.init(describing:)) ?? "nothing")", sourceLocation: sourceLocation)
     }
 }
