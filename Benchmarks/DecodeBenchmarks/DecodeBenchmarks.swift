@@ -1,7 +1,7 @@
 import Benchmark
 import Foundation
 
-// Decode and encode micro-benchmarks (SPEC 9 and the per-source targets in BENCHMARKS.md).
+// Decode and encode micro-benchmarks (the targets in BENCHMARKS.md).
 //
 //   cd Benchmarks && swift package benchmark --target DecodeBenchmarks [--filter json]
 //

@@ -8,7 +8,7 @@ import Logging
 let liveMapDump = "iracing/w13_monza_livemem.bin"
 
 func registerIRacingBenchmarks() {
-    // Copy + torn-read check + 20 variables (SPEC 9: >= 1,000,000 rows/s on one core).
+    // Copy + torn-read check + 20 variables (BENCHMARKS.md: >= 1,000,000 rows/s on one core).
     let reader = Result { try IRSDKRowDecodeBenchmark(memory: InMemoryRegion(sharedBytes(liveMapDump))) }
     Benchmark("iracing-row-decode", configuration: micro()) { benchmark in
         let reader = try reader.get()

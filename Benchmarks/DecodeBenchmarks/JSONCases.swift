@@ -21,7 +21,7 @@ func registerJSONBenchmarks() {
     let mock = MockFrame()
 
     // `read all` of the mock's whole catalogue (410 variables, 2,201 values, about 18 KB): the
-    // selection resolved once, as the sink does, the JSON written per operation (SPEC 9: <= 20 us).
+    // selection resolved once, as the sink does, the JSON written per operation (BENCHMARKS.md: <= 20 us).
     let all = VariableSelection.all.resolve(sourceID: "mock", layout: mock.layout, registry: mock.registry)
     Benchmark("json-read-all", configuration: micro()) { benchmark in
         for _ in benchmark.scaledIterations {

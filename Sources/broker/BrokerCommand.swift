@@ -1,7 +1,7 @@
 import ArgumentParser
 import BrokerCore
 
-/// `broker`: the command line (SPEC 2). Running the broker is the default subcommand, so
+/// `broker`: the command line (README.md, "Command line"). Running the broker is the default subcommand, so
 /// `broker --config config.yaml` works as the Python bridge's `python main.py` did.
 @main
 struct BrokerCommand: AsyncParsableCommand {

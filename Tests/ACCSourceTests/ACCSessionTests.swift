@@ -6,7 +6,7 @@ import Testing
 @testable import ACCSource
 
 /// The session rules without a network: slots, the focused car's single-car values (recomputed
-/// when the focus moves, never stale: issue 22), a joining car, events, session info.
+/// when the focus moves, never stale), a joining car, events, session info.
 @Suite struct ACCSessionTests {
     static func decode(_ bytes: [UInt8]) -> ACCMessage { try! ACCMessage.decode(bytes) }
 

@@ -141,7 +141,7 @@ import Testing
     }
 }
 
-/// The iRacing source replaying a real .ibt through the stdout sink, end to end (issue 4).
+/// The iRacing source replaying a real .ibt through the stdout sink, end to end.
 @Suite(.enabled(if: TestData.isAvailable, "needs ../shared/data"))
 struct IBTReplayEndToEndTests {
     func config(speed: Double) throws -> String {

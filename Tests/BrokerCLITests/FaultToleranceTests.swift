@@ -6,7 +6,7 @@ import NIOWebSocket
 import Synchronization
 import Testing
 
-/// The broker as users run it for a whole weekend (issue 8): it stops cleanly under full load, and a
+/// The broker as users run it for a whole weekend: it stops cleanly under full load, and a
 /// sink that cannot start says why in one line and exits 1.
 @Suite struct FaultToleranceTests {
     func temporaryDirectory() throws -> URL {

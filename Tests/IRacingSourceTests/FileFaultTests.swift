@@ -5,7 +5,7 @@ import Testing
 
 @testable import IRacingSource
 
-/// Files that vanish or shrink while the source reads them (issue 8): the status turns
+/// Files that vanish or shrink while the source reads them: the status turns
 /// `connected: false` with the reason, each problem is logged once, nothing is read past a file's end
 /// (a mapped file would fault the whole broker with SIGBUS here), and the source picks up cleanly when
 /// the file is back. Virtual time, so each test takes a fraction of a second.

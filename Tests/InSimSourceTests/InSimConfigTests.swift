@@ -17,7 +17,7 @@ private struct DiscardSink: Sink {
     func run(input: SinkInput) async throws {}
 }
 
-/// The `insim` keys of SPEC 3 through the real config loader: defaults, values, and errors with positions.
+/// The `insim` keys of the plugin's README through the real config loader: defaults, values, and errors with positions.
 struct InSimConfigTests {
     private let loader = ConfigLoader(
         catalog: PluginCatalog(sources: [SourcePlugin(InSimSource.self)], sinks: [SinkPlugin(DiscardSink.self)]), environment: [:])

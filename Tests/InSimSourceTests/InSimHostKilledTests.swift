@@ -4,7 +4,7 @@ import InSimSource
 import InSimTestSupport
 import Testing
 
-/// LFS killed in the middle of a packet (issue 8): the connection is reset with half a packet in
+/// LFS killed in the middle of a packet: the connection is reset with half a packet in
 /// flight and the port stays closed for a while. The source must report `connected: false` with the
 /// reason, retry with its backoff while nothing listens (one line per failed attempt, no busy loop),
 /// and, once LFS is back on the same port, connect and rebuild the race from scratch.

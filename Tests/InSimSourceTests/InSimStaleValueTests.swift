@@ -7,7 +7,7 @@ import NIOPosix
 import Testing
 
 /// Values derived from "the current one" (the viewed car, the current track) follow it when it
-/// changes, and a packet part that does not apply never hides the parts that do (issue 22).
+/// changes, and a packet part that does not apply never hides the parts that do.
 @Suite(.serialized) struct InSimStaleValueTests {
     private func startRace(withOutGauge: Bool = false) async throws -> (FakeLFSHost, RunningSource, Int) {
         let responses = LFSRaceScript.hostResponses

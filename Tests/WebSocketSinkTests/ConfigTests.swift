@@ -4,7 +4,7 @@ import Testing
 
 @testable import WebSocketSink
 
-/// The `websocket` keys of SPEC 3 through the real config loader: defaults, every key, and the
+/// The `websocket` keys of the plugin's README through the real config loader: defaults, every key, and the
 /// errors a user gets (with line and column).
 @Suite("WebSocket sink config")
 struct ConfigTests {
@@ -27,7 +27,7 @@ struct ConfigTests {
         }
     }
 
-    @Test("every key has its SPEC 3 default")
+    @Test("every key has its documented default")
     func defaults() throws {
         let config = try Self.load("")
         #expect(config.host == "0.0.0.0")

@@ -4,7 +4,7 @@ import Testing
 
 @testable import WebSocketSink
 
-/// Every command of SPEC 5 over a real socket, with the reply shapes the Python bridge's clients
+/// Every command of docs/PROTOCOL.md over a real socket, with the reply shapes the Python bridge's clients
 /// expect, and every error case (which must leave the connection open).
 @Suite("WebSocket protocol")
 struct ProtocolTests {

@@ -3,7 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
-// WebSocket load generator (SPEC 9, BENCHMARKS.md "Fan-out"). Loopback only.
+// WebSocket load generator (BENCHMARKS.md, "Fan-out"). Loopback only.
 //
 //   ws-load --broker PATH [--floor PATH] [--tls-cert PEM --tls-key PEM --tls-ca PEM] [--clients 200,1000]
 //   ws-load --port 8765 --broker-pid PID [--tls-ca PEM | --tls-insecure]     (a broker you started)
@@ -36,7 +36,7 @@ import NIOSSL
 //   msg B                mean payload bytes of a delivered message
 //   RSS                  the server's VmRSS at the end of the window, and its peak VmHWM
 //   ws-load CPU          this generator's own CPU over the window (it shares the machine)
-// Then, per client count, the ratios SPEC 9 asks for: plain/floor and tls/floor for CPU per message
+// Then, per client count, the ratios BENCHMARKS.md reports: plain/floor and tls/floor for CPU per message
 // and e2e p99, and tls/plain for CPU per message (the cost of TLS).
 
 enum Target: String {
@@ -589,7 +589,7 @@ let pairs: [(Target, Target)] = [(.plain, .floor), (.tls, .floor), (.tls, .plain
     options.chosenTargets.contains(pair.0) && options.chosenTargets.contains(pair.1)
 }
 if !pairs.isEmpty {
-    print("\nRatios (SPEC 9: broker/floor within 1.3 for CPU per message and e2e p99):\n")
+    print("\nRatios (BENCHMARKS.md: broker/floor within 1.3 for CPU per message and e2e p99):\n")
     print("| clients | ratio | CPU us/msg | e2e p99 | spread p99 |")
     print("|---:|---|---:|---:|---:|")
     for count in options.clientCounts {

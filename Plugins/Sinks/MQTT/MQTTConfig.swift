@@ -1,7 +1,7 @@
 import BrokerCore
 import MQTTClient
 
-/// The MQTT sink's settings (issue 10; keys and defaults in the plugin's README).
+/// The MQTT sink's settings (keys and defaults in the plugin's README).
 public struct MQTTConfig: PluginConfig {
     /// Where the MQTT server is, from `url` (`mqtt://host:1883`, `mqtts://host:8883`).
     public var server: MQTTServerAddress

@@ -132,7 +132,7 @@ public struct MQTTSink: Sink {
 
     /// The selection for one layout, and the per-variable topics when `per_variable` is on.
     /// `{"type":"vars","source":ID,"data":[...]}`: the declarations of the variables this sink
-    /// publishes for the source, in the `vars` reply's shape (SPEC 5), with the source's own types.
+    /// publishes for the source, in the `vars` reply's shape (docs/PROTOCOL.md), with the source's own types.
     private func declarations(hub: SourceHub, selection: ResolvedSelection) -> [UInt8] {
         let entries: [JSONValue] = selection.entries.compactMap { entry in
             guard let index = entry.field else { return nil }

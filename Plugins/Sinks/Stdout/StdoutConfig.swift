@@ -1,6 +1,6 @@
 import BrokerCore
 
-/// The stdout sink's settings (SPEC 3).
+/// The stdout sink's settings (reference: the plugin's README).
 public struct StdoutConfig: PluginConfig {
     public var variables: VariableSelection
     public var events: Bool

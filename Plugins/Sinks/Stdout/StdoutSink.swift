@@ -2,7 +2,7 @@ import BrokerCore
 import CoreMetrics
 import Logging
 
-/// Newline-delimited JSON on standard output or appended to a file (SPEC 6): the same objects the
+/// Newline-delimited JSON on standard output or appended to a file (docs/PROTOCOL.md): the same objects the
 /// WebSocket sends, one per line, each written whole. With `path` it makes a recording that the
 /// replay source plays back (`RecordingFormat`): every line carries `time` (wall-clock seconds), and a
 /// `declare` line precedes a source's telemetry whenever its layout first appears or changes.

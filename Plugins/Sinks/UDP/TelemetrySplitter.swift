@@ -1,6 +1,6 @@
 import BrokerCore
 
-/// Turns one frame's telemetry message into datagrams of at most `limit` bytes (SPEC 6).
+/// Turns one frame's telemetry message into datagrams of at most `limit` bytes (docs/PROTOCOL.md).
 ///
 /// A message that fits goes out as the core writes it. One that does not is cut between variables
 /// into parts, each a complete telemetry object with the same `type`, `source` and `seq`, plus

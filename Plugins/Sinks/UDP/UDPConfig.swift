@@ -1,7 +1,7 @@
 import BrokerCore
 import UDPSupport
 
-/// The UDP sink's settings (SPEC 3): where to send, what, and how big a datagram may be.
+/// The UDP sink's settings (reference: the plugin's README): where to send, what, and how big a datagram may be.
 public struct UDPConfig: PluginConfig {
     /// The smallest `max_datagram_bytes`: room for the telemetry header with `part`/`parts` and a
     /// few variables. The largest is what one IPv4 UDP datagram can carry.

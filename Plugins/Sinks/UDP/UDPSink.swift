@@ -5,7 +5,7 @@ import NIOPosix
 import Synchronization
 import UDPSupport
 
-/// JSON datagrams to one unicast, broadcast or multicast address (SPEC 3, 6): for receivers that
+/// JSON datagrams to one unicast, broadcast or multicast address (docs/PROTOCOL.md, "Transports"): for receivers that
 /// want the newest values with no connection to keep, such as a dashboard on the LAN or a logger.
 ///
 /// Each telemetry frame is one `telemetry` object per datagram, split into self-contained parts

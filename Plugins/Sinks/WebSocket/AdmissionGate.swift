@@ -31,7 +31,7 @@ final class ConnectionSlots: Sendable {
 
 /// Decides, from the request head of a WebSocket upgrade, whether the client may connect: not
 /// too many attempts from its address (429), the right path, a token when any is configured
-/// (SPEC 5: 401 otherwise), not too many clients from its address (429) and a free slot (503).
+/// (docs/PROTOCOL.md: 401 otherwise), not too many clients from its address (429) and a free slot (503).
 struct AdmissionPolicy: Sendable {
     let path: String
     let tokens: AccessTokens

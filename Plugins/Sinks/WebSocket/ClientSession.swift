@@ -4,7 +4,7 @@ import HummingbirdWebSocket
 import NIOCore
 
 /// A client command as typed: the command word (matched case-insensitively) and its
-/// comma-separated arguments, trimmed, empty ones dropped (SPEC 5).
+/// comma-separated arguments, trimmed, empty ones dropped (docs/PROTOCOL.md).
 struct ClientCommand: Equatable, Sendable {
     let word: String
     let arguments: [String]
@@ -27,7 +27,7 @@ struct ClientLimits: Sendable {
     var subscriptions: Int
 }
 
-/// Carries out one client's commands and writes the replies (SPEC 5, the Python bridge's protocol
+/// Carries out one client's commands and writes the replies (docs/PROTOCOL.md, the Python bridge's protocol
 /// plus `vars`, `rate` and `events`). Errors are replies; they never close the connection.
 struct ClientSession: Sendable {
     let client: ClientConnection

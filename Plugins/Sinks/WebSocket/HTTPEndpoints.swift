@@ -2,7 +2,7 @@ import BrokerCore
 import Hummingbird
 import NIOCore
 
-/// The plain HTTP side of the sink's port (SPEC 5): the dashboard page, the variable catalogue,
+/// The plain HTTP side of the sink's port (docs/PROTOCOL.md): the dashboard page, the variable catalogue,
 /// Prometheus metrics and a health check.
 enum HTTPEndpoints {
     static func router(fanout: Fanout, config: WebSocketSinkConfig) -> Router<BasicRequestContext> {

@@ -9,7 +9,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Advertises the sink on the local network through DNS-SD (SPEC 5): `<name>._iracingws._tcp.local.`
+/// Advertises the sink on the local network through DNS-SD (docs/PROTOCOL.md): `<name>._iracingws._tcp.local.`
 /// on the sink's port with TXT `path`, `version=1` and `sources`, so clients find the broker without
 /// an address. It talks to the system's mDNS daemon through `dns_sd` (avahi's compatibility
 /// library on Linux, Apple's own on macOS); without a daemon the sink serves on unadvertised.

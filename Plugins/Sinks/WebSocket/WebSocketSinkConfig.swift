@@ -1,7 +1,7 @@
 import BrokerCore
 import Foundation
 
-/// The `websocket` sink's keys (SPEC 3), decoded with their defaults.
+/// The `websocket` sink's keys (reference: the plugin's README), decoded with their defaults.
 ///
 /// A public memberwise initialiser exists besides the YAML decoding so benchmarks and tests can start
 /// a sink without a config file (port 0 then picks a free port; read it from `WebSocketSink.address`).
@@ -99,7 +99,7 @@ public struct WebSocketSinkConfig: PluginConfig, Equatable {
     public var maxSubscriptions: Int
     /// WebSocket upgrades one remote address may attempt per second; beyond, HTTP 429.
     public var maxConnectsPerSecond: Int
-    /// Seconds a client may stay undrained before it is closed with 1008 (not a config key: SPEC 5
+    /// Seconds a client may stay undrained before it is closed with 1008 (not a config key: docs/PROTOCOL.md
     /// fixes it at 10 s; tests shorten it).
     public var drainTimeout: Double
     /// Seconds a new connection may take to send its first request head before it gets 408 and is

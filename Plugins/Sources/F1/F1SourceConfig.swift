@@ -1,7 +1,7 @@
 import BrokerCore
 import UDPSupport
 
-/// The `f1` source's keys (SPEC 3), with their defaults and checks.
+/// The `f1` source's keys (reference: the plugin's README), with their defaults and checks.
 public struct F1SourceConfig: PluginConfig {
     /// Where the game sends to (its UDP telemetry settings: IP address and port).
     public var listen: UDPTarget

@@ -1,7 +1,7 @@
 import BrokerCore
 import UDPSupport
 
-/// The `iracing` source's keys (SPEC 3): which input to read and how to replay a file.
+/// The `iracing` source's keys (reference: the plugin's README): which input to read and how to replay a file.
 ///
 /// With none of `ibt`, `memory_file` and `teleport`, the source reads the running sim's live shared
 /// memory: on Windows the sim's own map, elsewhere the file a Wine/Proton bridge backs it with

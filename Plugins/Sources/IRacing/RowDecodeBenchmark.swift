@@ -1,4 +1,4 @@
-/// The iRacing decode path as a benchmark can time it (SPEC 9: copy + torn-read check + 20
+/// The iRacing decode path as a benchmark can time it (BENCHMARKS.md: copy + torn-read check + 20
 /// variables, >= 1,000,000 rows/s on one core).
 ///
 /// It runs the live follower's own copy step (`IRSDKLiveReader.copyNewestRow`) on a memory map and

@@ -1,7 +1,7 @@
 import BrokerCore
 import UDPSupport
 
-/// The `insim` source's keys (SPEC 3), with their defaults and checks.
+/// The `insim` source's keys (reference: the plugin's README), with their defaults and checks.
 public struct InSimSourceConfig: PluginConfig, Equatable {
     /// Options for IS_ISI's Flags field that make sense for a read-only telemetry client.
     public enum Flag: String, ConfigEnum {

@@ -5,7 +5,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// Brings in the sources other brokers publish through their MQTT sinks (issue 20), each as a
+/// Brings in the sources other brokers publish through their MQTT sinks, each as a
 /// source of this broker: a team's engineer station or a league's broadcast PC gathers every
 /// driver's broker into one registry, one dashboard, one recording.
 ///

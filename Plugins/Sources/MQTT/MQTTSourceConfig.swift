@@ -1,7 +1,7 @@
 import BrokerCore
 import MQTTClient
 
-/// The `mqtt` source's keys (issue 20; defaults and meaning in the plugin's README).
+/// The `mqtt` source's keys (defaults and meaning in the plugin's README).
 public struct MQTTSourceConfig: PluginConfig, Equatable {
     /// `url`, `tls`, `username`, `password`, `client_id` (nil: `broker-<host name>-<entry id>`).
     public var server: MQTTServerAddress

@@ -1,6 +1,6 @@
 import BrokerCore
 
-/// The mock source's settings (SPEC 3): frame rate, seed, car count and per-variable overrides.
+/// The mock source's settings (reference: the plugin's README): frame rate, seed, car count and per-variable overrides.
 public struct MockConfig: PluginConfig {
     /// Frames per second.
     public var rate: Double

@@ -2,7 +2,7 @@ import BrokerCore
 import Logging
 
 /// A source that needs no sim: a plausible car on a lap, rivals in the per-car arrays, and every
-/// other catalogue variable type-correct within its range (SPEC 3, 7). For developing dashboards
+/// other catalogue variable type-correct within its range (the plugin's README). For developing dashboards
 /// and clients anywhere, and the source `--test` swaps in, as the Python bridge's test mode did.
 public struct MockSource: Source {
     public static let typeName = "mock"

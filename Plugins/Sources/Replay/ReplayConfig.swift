@@ -1,6 +1,6 @@
 import BrokerCore
 
-/// The replay source's settings (issue 11): which recording, how fast, from where, looping or not,
+/// The replay source's settings: which recording, how fast, from where, looping or not,
 /// and which of its sources.
 public struct ReplayConfig: PluginConfig {
     /// The recording: NDJSON written by the stdout sink with `path` (relative to the config file).

@@ -2,7 +2,7 @@ import BrokerCore
 import Logging
 
 /// Plays back a recording made by the stdout sink, so dashboards can be built and bugs shared
-/// without the sim running (issue 11).
+/// without the sim running.
 ///
 /// The hub is fed by one recorded source (`source:`, default the first in the file): its declared
 /// variables, frames at their recorded pace, events, status and session info. Clients can tell it

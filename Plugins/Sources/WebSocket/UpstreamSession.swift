@@ -3,7 +3,7 @@ import Logging
 
 /// What an upstream WebSocket server has told us so far, turned into this broker's source.
 ///
-/// The upstream is another broker's WebSocket sink (SPEC 5: messages carry `source`, `status` lists
+/// The upstream is another broker's WebSocket sink (docs/PROTOCOL.md: messages carry `source`, `status` lists
 /// sources, `vars` declares them) or the Python bridge (one source, no `source` keys, no `vars`).
 /// Declarations come from the `vars` reply where there is one; a variable that arrives without one
 /// takes the catalogue's declaration when the catalogue has its name and shape, and is otherwise

@@ -1,6 +1,6 @@
 import BrokerCore
 
-/// The `websocket` source's keys (issue 20; defaults and meaning in the plugin's README).
+/// The `websocket` source's keys (defaults and meaning in the plugin's README).
 public struct WebSocketUpstreamConfig: PluginConfig, Equatable {
     /// The reconnect delay: it starts at `minS` and doubles after each failure up to `maxS`.
     public typealias Reconnect = ReconnectDelay

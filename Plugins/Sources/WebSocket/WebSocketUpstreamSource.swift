@@ -5,7 +5,7 @@ import Logging
 import Synchronization
 
 /// A source fed by another WebSocket server: an upstream broker's WebSocket sink, or the Python
-/// bridge on a sim PC (issue 20). This broker then serves that telemetry to its own clients, MQTT,
+/// bridge on a sim PC. This broker then serves that telemetry to its own clients, MQTT,
 /// recordings and processors, so one sim PC's feed reaches many consumers through a bigger machine.
 ///
 /// It connects as a client, asks for status, declarations, session info, events and telemetry, and

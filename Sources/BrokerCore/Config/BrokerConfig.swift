@@ -58,7 +58,7 @@ public struct BrokerConfig: Sendable {
     }
 }
 
-/// Command-line settings that change a config before it is checked (SPEC 2).
+/// Command-line settings that change a config before it is checked (README.md, "Command line").
 public struct ConfigOverrides: Sendable {
     /// `--test`: replace the configured sources with the mock.
     public var testMode = false

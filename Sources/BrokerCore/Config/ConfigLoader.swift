@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// Loads a broker config file (SPEC 3): parses it with libyaml, substitutes `${ENV}` values, applies
+/// Loads a broker config file (README.md, "Config"): parses it with libyaml, substitutes `${ENV}` values, applies
 /// command-line overrides, decodes every plugin entry with its own config type, and checks the
 /// whole (ids, source references, ports). Every problem is collected; the caller gets them all.
 public struct ConfigLoader: Sendable {

@@ -9,7 +9,7 @@ public struct Frame: Sendable {
     public let layout: FrameLayout
     public let row: [UInt8]
     /// When the frame was made (monotonic): for a hub's frames, when the source published it, so
-    /// sinks can measure their delay from a frame's arrival to its delivery (SPEC 9).
+    /// sinks can measure their delay from a frame's arrival to its delivery (BENCHMARKS.md).
     public let arrival: ContinuousClock.Instant
 
     public init(seq: UInt64, timestamp: Double, layout: FrameLayout, row: [UInt8], arrival: ContinuousClock.Instant = .now) {

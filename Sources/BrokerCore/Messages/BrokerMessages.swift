@@ -1,5 +1,5 @@
 /// The JSON messages every sink sends, built in one place so the WebSocket, NDJSON, UDP and MQTT
-/// outputs stay byte-for-byte the same objects (SPEC 5 and 6).
+/// outputs stay byte-for-byte the same objects (docs/PROTOCOL.md).
 ///
 /// `time` (wall-clock seconds) is added only when a sink asks for it, as the stdout recordings do.
 public enum BrokerMessages {

@@ -216,7 +216,7 @@ func telemetrySeq(_ text: String) -> Int? {
 }
 
 extension TestClient {
-    /// Measures this client's telemetry for `seconds` and checks it against its rate `hz` (SPEC 5:
+    /// Measures this client's telemetry for `seconds` and checks it against its rate `hz` (docs/PROTOCOL.md:
     /// at most `rate` per second) for a source publishing at `sourceHz`.
     ///
     /// The cap is checked on the sink's own count of frames it took for this client (`get_count`
