@@ -290,14 +290,36 @@ func httpGet(port: Int, path: String) -> String? {
     return String(text[split.upperBound...])
 }
 
-/// A quantile of the sink's summary `broker_websocket_<name>_ms` or `_seconds` from the Prometheus
-/// text, in milliseconds.
-func prometheusQuantileMS(_ text: String, name: String, quantile: String) -> Double? {
-    for line in text.split(separator: "\n") where line.hasPrefix("broker_websocket_\(name)") && line.contains("quantile=\"\(quantile)\"") {
-        guard let value = line.split(separator: " ").last.flatMap({ Double($0) }) else { continue }
-        let metric = line.prefix { $0 != "{" && $0 != " " }
-        if metric.hasSuffix("_seconds") { return value * 1000 }
-        if metric.hasSuffix("_ms") { return value }
+/// The cumulative counts of `broker_websocket_NAME_bucket{...,le="B"} N` lines, by upper bound.
+func histogramBuckets(_ text: String, name: String) -> [Double: Double] {
+    var buckets: [Double: Double] = [:]
+    for line in text.split(separator: "\n") where line.hasPrefix("broker_websocket_\(name)_bucket{") {
+        guard let start = line.range(of: "le=\""), let end = line[start.upperBound...].firstIndex(of: "\""),
+            let count = line.split(separator: " ").last.flatMap({ Double($0) })
+        else { continue }
+        let bound = line[start.upperBound..<end]
+        buckets[bound == "+Inf" ? .infinity : Double(bound) ?? .nan] = count
+    }
+    return buckets
+}
+
+/// The `quantile` of a histogram over the window between two scrapes, in milliseconds: the
+/// difference of the cumulative bucket counts, interpolated linearly within the bucket that holds
+/// the rank (as Prometheus's histogram_quantile does). Nil without samples in the window.
+func histogramQuantile(before: String, after: String, name: String, quantile: Double) -> Double? {
+    let earlier = histogramBuckets(before, name: name)
+    let counts = histogramBuckets(after, name: name).map { (bound: $0.key, count: $0.value - (earlier[$0.key] ?? 0)) }
+        .sorted { $0.bound < $1.bound }
+    guard let total = counts.last?.count, total > 0 else { return nil }
+    let rank = quantile * total
+    var lower = (bound: 0.0, count: 0.0)
+    for bucket in counts {
+        if bucket.count >= rank {
+            guard bucket.bound.isFinite else { return lower.bound * 1000 }
+            let share = bucket.count > lower.count ? (rank - lower.count) / (bucket.count - lower.count) : 1
+            return (lower.bound + (bucket.bound - lower.bound) * share) * 1000
+        }
+        lower = bucket
     }
     return nil
 }
@@ -432,7 +454,7 @@ func runStep(clients count: Int, setup: StepSetup, options: Options, group: Mult
     // Start recording on each client's own loop, then take the window's start.
     let starts = records.indices.map { index in loops[index].submit { records[index].recording = true } }
     for start in starts { try? start.wait() }
-    if setup.isBroker { _ = httpGet(port: options.port, path: "/metrics") }
+    let metricsBefore = setup.target == .plain ? httpGet(port: options.port, path: "/metrics") ?? "" : ""
     let windowStart = monotonicNow()
     let before = setup.serverPID.flatMap(sampleProcess)
     let selfBefore = sampleProcess(getpid())
@@ -442,8 +464,8 @@ func runStep(clients count: Int, setup: StepSetup, options: Options, group: Mult
     let after = setup.serverPID.flatMap(sampleProcess)
     let selfAfter = sampleProcess(getpid())
     let windowEnd = monotonicNow()
-    // The broker's summaries are over its last 3,600 frames: with a broker started for this step,
-    // that is this step's warm-up and window. The TLS sink has no plain-HTTP /metrics to scrape.
+    // The broker's histograms are cumulative: the window's share is the difference of two scrapes.
+    // The TLS sink has no plain-HTTP /metrics to scrape.
     let metrics = setup.target == .plain ? httpGet(port: options.port, path: "/metrics") ?? "" : ""
     let closes = channels.map { $0.close() }
     for close in closes { try? close.wait() }
@@ -505,8 +527,8 @@ func runStep(clients count: Int, setup: StepSetup, options: Options, group: Mult
         clients: count, target: setup.target, connected: connected,
         rates: (percentile(rates, 0), percentile(rates, 0.05), percentile(rates, 0.5)), gapP99: percentile(gaps, 0.99),
         e2e: (percentile(delays, 0.5), percentile(delays, 0.99)), spreadP99: percentile(spreads, 0.99),
-        fanoutP99: prometheusQuantileMS(metrics, name: "fanout_latency", quantile: "0.99"),
-        loopP50: prometheusQuantileMS(metrics, name: "loop_time", quantile: "0.5"),
+        fanoutP99: histogramQuantile(before: metricsBefore, after: metrics, name: "fanout_latency_seconds", quantile: 0.99),
+        loopP50: histogramQuantile(before: metricsBefore, after: metrics, name: "loop_time_seconds", quantile: 0.5),
         cpuPercent: cpuSeconds.map { $0 / window * 100 },
         cpuPerMessageMicroseconds: cpuSeconds.flatMap { delivered > 0 ? $0 / Double(delivered) * 1e6 : nil },
         meanMessageBytes: recordedMessages > 0 ? Double(bytes) / Double(recordedMessages) : .nan,
