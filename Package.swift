@@ -291,6 +291,7 @@ let package = Package(
                 "MQTTSource", "MQTTClient", "MQTTSink", "MockSource", "BrokerTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(
             name: "WebSocketSourceTests",
