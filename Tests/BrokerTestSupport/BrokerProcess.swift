@@ -39,6 +39,12 @@ public final class BrokerProcess: Sendable {
         try await child.launched()
     }
 
+    /// Starts a broker the caller stops itself: for a test that kills a broker and starts it again
+    /// part-way (a driver's PC going away). Everything else uses `withBroker`.
+    public static func start(_ arguments: [String], directory: URL? = nil, environment: [String: String] = [:]) async throws -> BrokerProcess {
+        try await BrokerProcess(arguments, directory: directory, environment: environment, stderrAsJournal: false)
+    }
+
     deinit {
         try? FileManager.default.removeItem(atPath: stdoutPath)
         try? FileManager.default.removeItem(atPath: stderrPath)

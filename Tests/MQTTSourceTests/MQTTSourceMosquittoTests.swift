@@ -183,9 +183,9 @@ struct MQTTSourceMosquittoTests {
 
     @Test(.enabled(if: TestCertificates.opensslAvailable, "needs openssl"))
     func overTLSWithTheCAAndRefusedWithAnother() async throws {
-        let certificates = try TestCertificates()
+        let certificates = try await TestCertificates()
         defer { certificates.remove() }
-        let server = try certificates.issue("server")
+        let server = try await certificates.issue("server")
         let mosquitto = try Mosquitto(tls: Mosquitto.TLSListener(caFile: certificates.ca.cert, certFile: server.cert, keyFile: server.key))
         let tlsPort = try #require(mosquitto.tlsPort)
         let remote = RemoteBroker(sourceIDs: ["alpha"])
@@ -201,7 +201,7 @@ struct MQTTSourceMosquittoTests {
         #expect(run.detail("server") == .string("mqtts://127.0.0.1:\(tlsPort)"))
         _ = await run.stop()
 
-        let stranger = try TestCertificates(caName: "Some Other CA")
+        let stranger = try await TestCertificates(caName: "Some Other CA")
         defer { stranger.remove() }
         let refused = try SourceRun(
             config: sourceConfig(port: tlsPort) {

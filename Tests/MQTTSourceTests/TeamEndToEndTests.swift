@@ -67,9 +67,9 @@ struct TeamEndToEndTests {
         defer {
             for config in [configA, configB, configC] { config.remove() }
         }
-        var brokerA = try BrokerProcess(["--config", configA.path])
-        let brokerB = try BrokerProcess(["--config", configB.path])
-        let brokerC = try BrokerProcess(["--config", configC.path])
+        var brokerA = try await BrokerProcess.start(["--config", configA.path])
+        let brokerB = try await BrokerProcess.start(["--config", configB.path])
+        let brokerC = try await BrokerProcess.start(["--config", configC.path])
         defer {
             for broker in [brokerA, brokerB, brokerC] { broker.signal(SIGKILL) }
         }
@@ -136,7 +136,7 @@ struct TeamEndToEndTests {
 
         // A back: recovered, frames flowing again.
         let framesBefore = client.telemetry(of: "league/car12").count
-        brokerA = try BrokerProcess(["--config", configA.path])
+        brokerA = try await BrokerProcess.start(["--config", configA.path])
         let recovered = await waitUntil(timeout: 30) {
             client.status(of: "league/car12")?["connected"] == .bool(true) && client.telemetry(of: "league/car12").count > framesBefore + 10
         }
