@@ -39,7 +39,7 @@ import Testing
         #expect(config.keepAliveSeconds == 30)
         #expect(config.retainStatus && !config.perVariable)
         #expect(config.maxInFlight == 20)
-        #expect(config.reconnect == MQTTReconnectPolicy(minimumSeconds: 1, maximumSeconds: 30))
+        #expect(config.reconnect == ReconnectDelay(minS: 1, maxS: 30))
         #expect(rate == 10, "the sink's own default rate applies when the entry sets none")
     }
 
@@ -66,7 +66,7 @@ import Testing
         #expect(config.topicPrefix == "league/race1" && config.qos == .atLeastOnce)
         #expect(config.variables == .names(["Speed", "RPM"]))
         #expect(rate == 30 && config.keepAliveSeconds == 5 && !config.retainStatus && config.perVariable)
-        #expect(config.maxInFlight == 4 && config.reconnect == MQTTReconnectPolicy(minimumSeconds: 0.5, maximumSeconds: 8))
+        #expect(config.maxInFlight == 4 && config.reconnect == ReconnectDelay(minS: 0.5, maxS: 8))
     }
 
     @Test func mqttsSelectsTLSOnPort8883ByDefault() throws {
@@ -92,7 +92,7 @@ import Testing
         ("url: mqtt://host\ntopic_prefix: $SYS", "reserved for the server"),
         ("url: mqtt://host\nclient_id: ''", "client_id must be 1 to 65535 bytes"),
         ("url: mqtt://host\nkeepalive_s: 70000", "keepalive_s must be between 0 and 65535"),
-        ("url: mqtt://host\nreconnect: {min_s: 5, max_s: 1}", "max_s must not be below min_s"),
+        ("url: mqtt://host\nreconnect: {min_s: 5, max_s: 1}", "max_s (1.0) must not be less than min_s (5.0)"),
         ("url: mqtt://host\nper_variabel: true", "unknown key 'per_variabel'"),
         ("url: mqtt://host\npassword: ${NOT_SET_ANYWHERE}\nusername: u", "environment variable 'NOT_SET_ANYWHERE' is not set"),
         ("topic_prefix: x", "url"),

@@ -82,7 +82,7 @@ import Testing
         let hub = SourceHub(id: "car", typeName: "test", registry: VariableRegistry())
         let settings = MQTTSession.Settings(
             server: MQTTServerAddress(host: "127.0.0.1", port: 1), clientID: "c", qos: .atLeastOnce, keepAliveSeconds: 30,
-            retainStatus: true, maxInFlight: 20, reconnect: MQTTReconnectPolicy(), sinkID: "mqtt")
+            retainStatus: true, maxInFlight: 20, reconnect: ReconnectDelay(), sinkID: "mqtt")
         let session = MQTTSession(
             hub: hub, settings: settings, topicPrefix: "t", statistics: statistics, logger: logs.logger(level: .debug), clock: SystemClock())
         let longTopic = "t/car/vars/" + String(repeating: "x", count: 70_000)

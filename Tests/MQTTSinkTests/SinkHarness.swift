@@ -116,7 +116,7 @@ final class SinkRun: Sendable {
 func testConfig(port: Int, clientID: String, _ adjust: (inout MQTTConfig) -> Void = { _ in }) -> MQTTConfig {
     var config = MQTTConfig(
         server: MQTTServerAddress(host: "127.0.0.1", port: port), clientID: clientID,
-        reconnect: MQTTReconnectPolicy(minimumSeconds: 0.1, maximumSeconds: 0.4))
+        reconnect: ReconnectDelay(minS: 0.1, maxS: 0.4))
     adjust(&config)
     return config
 }

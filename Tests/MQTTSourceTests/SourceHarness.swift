@@ -114,7 +114,7 @@ final class RemoteBroker: Sendable {
         port: Int, clientID: String, topicPrefix: String = "telemetry", rate: Double = 20, _ adjust: (inout MQTTConfig) -> Void = { _ in }
     ) throws -> Task<Void, any Error> {
         var config = MQTTConfig(server: MQTTServerAddress(host: "127.0.0.1", port: port), clientID: clientID, topicPrefix: topicPrefix)
-        config.reconnect = MQTTReconnectPolicy(minimumSeconds: 0.1, maximumSeconds: 0.4)
+        config.reconnect = ReconnectDelay(minS: 0.1, maxS: 0.4)
         adjust(&config)
         let sink = try MQTTSink(id: "mqtt", config: config, context: PluginContext(logger: logs.logger(level: .debug), registry: registry))
         let input = SinkInput(sinkID: "mqtt", sources: hubs, rate: rate)

@@ -61,3 +61,26 @@ public struct MQTTConnectionOptions: Sendable, Equatable {
         return "broker-" + (short.isEmpty ? "unknown" : short)
     }
 }
+
+extension KeyedDecodingContainer {
+    /// The `qos` key of the MQTT sink and source: 0 or 1 (QoS 2 is not supported), any other value
+    /// reported at the key (QoS 0 in its place, so the rest of the file is still checked).
+    public func mqttQoS(_ key: Key) throws -> MQTTQoS {
+        switch try value(key, default: 0) {
+        case 0: return .atMostOnce
+        case 1: return .atLeastOnce
+        case 2:
+            try reportOrThrow("qos 2 is not supported: qos must be 0 or 1", key: key)
+        case let level:
+            try reportOrThrow("qos must be 0 or 1, found \(level)", key: key)
+        }
+        return .atMostOnce
+    }
+
+    /// The `topic_prefix` key the MQTT sink and source share (default `telemetry`), checked.
+    public func mqttTopicPrefix(_ key: Key) throws -> String {
+        let prefix = try value(key, default: "telemetry")
+        if let problem = MQTTTopics.problem(withTopicPrefix: prefix) { try reportOrThrow(problem, key: key) }
+        return prefix
+    }
+}

@@ -9,25 +9,24 @@ public struct MQTTReconnector: Sendable {
     public var label: String
     public var server: MQTTServerAddress
     public var clientID: String
-    public var minimumSeconds: Double
-    public var maximumSeconds: Double
+    /// The entry's `reconnect: {min_s, max_s}`.
+    public var reconnect: ReconnectDelay
     public var logger: Logger
     public var clock: any BrokerClock
     /// Whether TLS verification is off, warned about at every connect.
     public var skipsVerification: Bool
 
-    /// A connection that lasted this long resets the backoff to `minimumSeconds`.
+    /// A connection that lasted this long resets the backoff to `min_s`.
     public static let stableAfterSeconds = 10.0
 
     public init(
-        label: String, server: MQTTServerAddress, clientID: String, minimumSeconds: Double, maximumSeconds: Double, logger: Logger,
+        label: String, server: MQTTServerAddress, clientID: String, reconnect: ReconnectDelay, logger: Logger,
         clock: any BrokerClock, skipsVerification: Bool = false
     ) {
         self.label = label
         self.server = server
         self.clientID = clientID
-        self.minimumSeconds = minimumSeconds
-        self.maximumSeconds = maximumSeconds
+        self.reconnect = reconnect
         self.logger = logger
         self.clock = clock
         self.skipsVerification = skipsVerification
@@ -46,7 +45,7 @@ public struct MQTTReconnector: Sendable {
     public func run(
         _ attempt: (Attempt) async -> MQTTConnectionOutcome, afterFailure: (MQTTConnectionOutcome, Double) -> Void = { _, _ in }
     ) async {
-        var delay = minimumSeconds
+        var backoff = ReconnectBackoff(reconnect)
         var hasConnected = false
         var failedAttempts = 0
         /// The problem last logged, so a repeating one is logged once.
@@ -76,13 +75,12 @@ public struct MQTTReconnector: Sendable {
                 hasConnected = true
                 failedAttempts = 0
                 reported = nil
-                if connectedFor >= Self.stableAfterSeconds { delay = minimumSeconds }
+                if connectedFor >= Self.stableAfterSeconds { backoff.reset() }
                 logger.warning("\(label): lost connection to \(server): \(reason); reconnecting")
             }
             // Full jitter on the upper half, so clients cut off together do not return together.
-            let pause = delay * Double.random(in: 0.5...1.0)
+            let pause = backoff.nextDelay() * Double.random(in: 0.5...1.0)
             afterFailure(outcome, pause)
-            delay = min(delay * 2, maximumSeconds)
             do {
                 try await clock.sleep(until: clock.now() + pause)
             } catch {

@@ -23,7 +23,7 @@ public struct MQTTConfig: PluginConfig {
     public var perVariable: Bool
     /// QoS 1 messages that may await their PUBACK at once.
     public var maxInFlight: Int
-    public var reconnect: MQTTReconnectPolicy
+    public var reconnect: ReconnectDelay
 
     enum CodingKeys: String, CodingKey {
         case qos, variables, reconnect
@@ -42,7 +42,7 @@ public struct MQTTConfig: PluginConfig {
         clientID: String = MQTTConfig.defaultClientID,
         username: String? = nil, password: String? = nil, topicPrefix: String = "telemetry", qos: MQTTQoS = .atMostOnce,
         variables: VariableSelection = .all, keepAliveSeconds: Int = 30, retainStatus: Bool = true, perVariable: Bool = false,
-        maxInFlight: Int = 20, reconnect: MQTTReconnectPolicy = MQTTReconnectPolicy()
+        maxInFlight: Int = 20, reconnect: ReconnectDelay = ReconnectDelay()
     ) {
         self.server = server
         self.tls = tls
@@ -67,50 +67,14 @@ public struct MQTTConfig: PluginConfig {
         username = connection.username
         password = connection.password
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        topicPrefix = try c.value(.topicPrefix, default: "telemetry")
-        if let problem = MQTTTopics.problem(withTopicPrefix: topicPrefix) { try c.reportOrThrow(problem, key: .topicPrefix) }
-        switch try c.value(.qos, default: 0) {
-        case 0: qos = .atMostOnce
-        case 1: qos = .atLeastOnce
-        case 2:
-            qos = .atMostOnce
-            try c.reportOrThrow("qos 2 is not supported (use 0 or 1)", key: .qos)
-        case let level:
-            qos = .atMostOnce
-            try c.reportOrThrow("qos must be 0 or 1, found \(level)", key: .qos)
-        }
+        topicPrefix = try c.mqttTopicPrefix(.topicPrefix)
+        qos = try c.mqttQoS(.qos)
         variables = try c.value(.variables, default: .all)
         keepAliveSeconds = try c.value(.keepAliveSeconds, default: 30, in: 0...65535)
         retainStatus = try c.value(.retainStatus, default: true)
         perVariable = try c.value(.perVariable, default: false)
         maxInFlight = try c.value(.maxInFlight, default: 20, in: 1...1000)
-        reconnect = try c.value(.reconnect, default: MQTTReconnectPolicy())
+        reconnect = try c.value(.reconnect, default: ReconnectDelay())
     }
 
-}
-
-/// How long to wait between connection attempts: from `min_s`, doubling per failure up to `max_s`.
-public struct MQTTReconnectPolicy: Decodable, Sendable, Equatable {
-    public var minimumSeconds: Double
-    public var maximumSeconds: Double
-
-    enum CodingKeys: String, CodingKey {
-        case minimumSeconds = "min_s"
-        case maximumSeconds = "max_s"
-    }
-
-    public init(minimumSeconds: Double = 1, maximumSeconds: Double = 30) {
-        self.minimumSeconds = minimumSeconds
-        self.maximumSeconds = maximumSeconds
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        minimumSeconds = try c.value(.minimumSeconds, default: 1, in: 0.05...3600)
-        maximumSeconds = try c.value(.maximumSeconds, default: 30, in: 0.05...3600)
-        if maximumSeconds < minimumSeconds {
-            try c.reportOrThrow("max_s must not be below min_s", key: .maximumSeconds)
-            maximumSeconds = minimumSeconds
-        }
-    }
 }

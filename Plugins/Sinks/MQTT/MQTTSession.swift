@@ -22,7 +22,7 @@ final class MQTTSession: Sendable {
         var keepAliveSeconds: Int
         var retainStatus: Bool
         var maxInFlight: Int
-        var reconnect: MQTTReconnectPolicy
+        var reconnect: ReconnectDelay
         var sinkID: String
     }
 
@@ -96,7 +96,7 @@ final class MQTTSession: Sendable {
         defer { statistics.update { $0.sessions -= 1 } }
         let reconnector = MQTTReconnector(
             label: "mqtt sink '\(settings.sinkID)'", server: settings.server, clientID: settings.clientID,
-            minimumSeconds: settings.reconnect.minimumSeconds, maximumSeconds: settings.reconnect.maximumSeconds, logger: logger, clock: clock,
+            reconnect: settings.reconnect, logger: logger, clock: clock,
             skipsVerification: settings.tls?.skipsVerification ?? false)
         await reconnector.run { attempt in
             let outcome = await connectAndServe(attempt, reconnector: reconnector)

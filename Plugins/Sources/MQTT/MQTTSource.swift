@@ -64,7 +64,7 @@ public struct MQTTSource: Source {
     /// `run` with the remote sources given (tests reach them through it).
     func run(output hub: SourceHub, remotes: RemoteSources) async throws {
         let reconnector = MQTTReconnector(
-            label: label, server: config.server, clientID: clientID, minimumSeconds: config.reconnect.minS, maximumSeconds: config.reconnect.maxS,
+            label: label, server: config.server, clientID: clientID, reconnect: config.reconnect,
             logger: context.logger, clock: context.clock, skipsVerification: tls?.skipsVerification ?? false)
         let link = LinkStatus(hub: hub, server: config.server, remotes: remotes)
         link.update(connected: false, reason: "connecting")

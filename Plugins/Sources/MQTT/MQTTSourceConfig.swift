@@ -66,8 +66,7 @@ public struct MQTTSourceConfig: PluginConfig, Equatable {
         clientID = c.contains(.clientID) ? connection.clientID : nil
         username = connection.username
         password = connection.password
-        topicPrefix = try c.value(.topicPrefix, default: "telemetry")
-        if let problem = MQTTTopics.problem(withTopicPrefix: topicPrefix) { try c.reportOrThrow(problem, key: .topicPrefix) }
+        topicPrefix = try c.mqttTopicPrefix(.topicPrefix)
         sources = try c.value(.sources, default: [Self.everySource])
         if sources.isEmpty { try c.reportOrThrow("sources must name at least one remote source id, or '+' for all", key: .sources) }
         for source in sources where source != Self.everySource {
@@ -79,13 +78,7 @@ public struct MQTTSourceConfig: PluginConfig, Equatable {
         if idPrefix.contains("+") || idPrefix.contains("#") || idPrefix.contains("\u{0}") || idPrefix.contains(",") || idPrefix.hasPrefix("/") {
             try c.reportOrThrow("id_prefix must not contain '+', '#', ',' or NUL, nor start with '/' (e.g. 'car12/' or 'pit-')", key: .idPrefix)
         }
-        switch try c.value(.qos, default: 0) {
-        case 0: qos = .atMostOnce
-        case 1: qos = .atLeastOnce
-        case let level:
-            qos = .atMostOnce
-            try c.reportOrThrow("qos must be 0 or 1, found \(level)", key: .qos)
-        }
+        qos = try c.mqttQoS(.qos)
         reconnect = try c.value(.reconnect, default: ReconnectDelay())
         maxSources = try c.value(.maxSources, default: 64, in: 1...10_000)
         keepAliveSeconds = try c.value(.keepAliveSeconds, default: 30, in: 0...65535)
