@@ -7,49 +7,34 @@ import Synchronization
 /// its `SourceHubFactory`. Sinks read the current list and follow `changes()` to pick up new hubs.
 /// Hubs are never removed: a remote source that goes away stays listed, disconnected.
 public final class HubDirectory: Sendable {
-    private struct State {
-        var hubs: [SourceHub] = []
-        var observers: [Int: AsyncStream<Void>.Continuation] = [:]
-        var nextObserverID = 0
-    }
-
-    private let state = Mutex(State())
+    private let list: Mutex<[SourceHub]>
+    private let observers = ChangeObservers()
 
     public init(_ hubs: [SourceHub] = []) {
-        state.withLock { $0.hubs = hubs }
+        list = Mutex(hubs)
     }
 
     /// The hubs as they are now, in the order they were added.
-    public var hubs: [SourceHub] { state.withLock { $0.hubs } }
+    public var hubs: [SourceHub] { list.withLock { $0 } }
+    /// How many hubs there are; it grows when one is added.
+    public var count: Int { list.withLock { $0.count } }
 
-    public func hub(id: String) -> SourceHub? { state.withLock { $0.hubs.first { $0.id == id } } }
+    public func hub(id: String) -> SourceHub? { list.withLock { $0.first { $0.id == id } } }
 
     /// Adds `hub`, unless a hub with its id exists: then returns that one and does not add.
     @discardableResult
     func add(_ hub: SourceHub) -> SourceHub {
-        let (result, observers) = state.withLock { state -> (SourceHub, [AsyncStream<Void>.Continuation]) in
-            if let existing = state.hubs.first(where: { $0.id == hub.id }) { return (existing, []) }
-            state.hubs.append(hub)
-            return (hub, Array(state.observers.values))
+        let (result, added) = list.withLock { hubs -> (SourceHub, Bool) in
+            if let existing = hubs.first(where: { $0.id == hub.id }) { return (existing, false) }
+            hubs.append(hub)
+            return (hub, true)
         }
-        for observer in observers { observer.yield() }
+        if added { observers.notify() }
         return result
     }
 
     /// A stream that yields (coalesced) whenever a hub is added.
-    public func changes() -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let observerID = state.withLock { state -> Int in
-            let id = state.nextObserverID
-            state.nextObserverID += 1
-            state.observers[id] = continuation
-            return id
-        }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.observers.removeValue(forKey: observerID) }
-        }
-        return stream
-    }
+    public func changes() -> AsyncStream<Void> { observers.stream() }
 }
 
 /// How a source adds hubs of its own at run time, one per remote source it relays, each seen by

@@ -49,6 +49,9 @@ public struct SinkInput: Sendable {
     /// Yields (coalesced) when a source may have been added; read `sources` again then.
     public func sourcesChanged() -> AsyncStream<Void> { directory.changes() }
 
+    /// How many hubs the broker has (any sink's); when it has not grown, `sources` has not changed.
+    var brokerSourceCount: Int { directory.count }
+
     /// The merged feed: every status change, session-info change and event as it happens, and per
     /// source the newest frame at most `rate` times a second on an absolute schedule, each frame at
     /// most once. The first status of each source is delivered at once. Ends when the task is cancelled.
@@ -75,6 +78,8 @@ public struct SinkFeed: AsyncSequence, Sendable {
         private let input: SinkInput
         private let clock: any BrokerClock
         private var cursors: [Cursor] = []
+        /// The broker's hub count when the sources were last looked at.
+        private var seenSourceCount = -1
         private var pending: [SinkMessage] = []
         private var changes: AsyncStream<Void>.AsyncIterator
         private let changeStreamOwner: ChangeStreamOwner
@@ -92,9 +97,10 @@ public struct SinkFeed: AsyncSequence, Sendable {
 
         /// Starts following the sources added since the last look.
         private mutating func followNewSources() {
-            let sources = input.sources
-            guard sources.count > cursors.count else { return }
-            for hub in sources where !cursors.contains(where: { $0.hub === hub }) {
+            let count = input.brokerSourceCount
+            guard count != seenSourceCount else { return }
+            seenSourceCount = count
+            for hub in input.sources where !cursors.contains(where: { $0.hub === hub }) {
                 cursors.append(Cursor(hub: hub, eventCursor: hub.eventsEmitted, limiter: RateLimiter(rate: input.rate)))
                 changeStreamOwner.follow(hub)
             }

@@ -25,12 +25,11 @@ public final class SourceHub: Sendable {
         var sessionInfo: SessionInfo?
         var events: [SourceEvent] = []
         var eventsEmitted: UInt64 = 0
-        var observers: [Int: AsyncStream<Void>.Continuation] = [:]
-        var nextObserverID = 0
         var everConnected = false
     }
 
     private let state = Mutex(State())
+    private let observers = ChangeObservers()
     /// The processors attached to this source, run on every frame before it is shared.
     private let processing: Mutex<ProcessorChain>
     private let hasProcessors: Bool
@@ -85,7 +84,7 @@ public final class SourceHub: Sendable {
         for event in processed.events { emit(event) }
         if processed.newFault {
             state.withLock { $0.statusVersion += 1 }
-            notify()
+            observers.notify()
         }
         return seq
     }
@@ -109,7 +108,7 @@ public final class SourceHub: Sendable {
         guard changed else { return }
         counts.statusChanges.increment()
         if reconnected { counts.reconnects.increment() }
-        notify()
+        observers.notify()
     }
 
     public func setConnected(_ connected: Bool, details: [(String, JSONValue)] = []) {
@@ -168,28 +167,11 @@ public final class SourceHub: Sendable {
 
     /// A stream that yields (coalesced) whenever anything in the hub changes. Finish iterating or
     /// drop it to stop observing.
-    public func changes() -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let observerID = state.withLock { state -> Int in
-            let id = state.nextObserverID
-            state.nextObserverID += 1
-            state.observers[id] = continuation
-            return id
-        }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.observers.removeValue(forKey: observerID) }
-        }
-        return stream
-    }
+    public func changes() -> AsyncStream<Void> { observers.stream() }
 
     private func update<T>(_ body: (inout State) -> T) -> T {
-        let (result, observers) = state.withLock { state in (body(&state), Array(state.observers.values)) }
-        for observer in observers { observer.yield() }
+        let result = state.withLock { body(&$0) }
+        observers.notify()
         return result
-    }
-
-    private func notify() {
-        let observers = state.withLock { Array($0.observers.values) }
-        for observer in observers { observer.yield() }
     }
 }
