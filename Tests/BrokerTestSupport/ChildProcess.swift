@@ -103,7 +103,7 @@ public final class ChildProcess: Sendable {
             if case .launching = state.value { return false }
             return true
         }
-        if case .finished(_, let launchError?) = state.value { throw ChildProcessError(launchError) }
+        if case .finished(_, let launchError?) = state.value { throw TestSetupError(launchError) }
     }
 
     /// The exit status (128 + the signal when a signal ended it), or nil while it runs.
@@ -225,10 +225,4 @@ public final class ChildProcess: Sendable {
         func set(_ state: State) { mutex.withLock { $0 = state } }
         func withValue<T>(_ body: (State) -> T) -> T { mutex.withLock { body($0) } }
     }
-}
-
-/// A child process that could not be started, as one line.
-public struct ChildProcessError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -8,7 +8,7 @@ import Glibc
 /// released), for config files, which cannot say "any port".
 public func freeLoopbackPort(udp: Bool = false) throws -> Int {
     let descriptor = socket(AF_INET, Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw FreePortError(description: "socket() failed: errno \(errno)") }
+    guard descriptor >= 0 else { throw TestSetupError("socket() failed: errno \(errno)") }
     defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -17,11 +17,6 @@ public func freeLoopbackPort(udp: Bool = false) throws -> Int {
     let bound = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
     }
-    guard bound else { throw FreePortError(description: "cannot bind a loopback port: errno \(errno)") }
+    guard bound else { throw TestSetupError("cannot bind a loopback port: errno \(errno)") }
     return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// Why no free port could be found.
-public struct FreePortError: Error, CustomStringConvertible {
-    public let description: String
 }

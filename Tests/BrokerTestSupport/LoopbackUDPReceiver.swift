@@ -23,7 +23,7 @@ public final class LoopbackUDPReceiver: Sendable {
     /// Binds 127.0.0.1 (or ::1) on a port the kernel picks.
     public init(ipv6: Bool = false) throws {
         let fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { throw UDPReceiverError("socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw TestSetupError("socket: \(String(cString: strerror(errno)))") }
         var timeout = timeval(tv_sec: 0, tv_usec: 50_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var bufferSize: Int32 = 4 << 20
@@ -39,7 +39,7 @@ public final class LoopbackUDPReceiver: Sendable {
             }
             guard bound else {
                 close(fd)
-                throw UDPReceiverError("bind [::1]: \(String(cString: strerror(errno)))")
+                throw TestSetupError("bind [::1]: \(String(cString: strerror(errno)))")
             }
             boundPort = UInt16(bigEndian: address.sin6_port)
         } else {
@@ -52,7 +52,7 @@ public final class LoopbackUDPReceiver: Sendable {
             }
             guard bound else {
                 close(fd)
-                throw UDPReceiverError("bind 127.0.0.1: \(String(cString: strerror(errno)))")
+                throw TestSetupError("bind 127.0.0.1: \(String(cString: strerror(errno)))")
             }
             boundPort = UInt16(bigEndian: address.sin_port)
         }
@@ -98,10 +98,4 @@ public final class LoopbackUDPReceiver: Sendable {
     }
 
     public static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-}
-
-/// A receiver socket that could not be set up.
-public struct UDPReceiverError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

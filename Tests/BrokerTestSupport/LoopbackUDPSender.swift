@@ -12,7 +12,7 @@ public final class LoopbackUDPSender: Sendable {
 
     public init(port: Int) throws {
         descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard descriptor >= 0 else { throw UDPReceiverError("socket() failed: errno \(errno)") }
+        guard descriptor >= 0 else { throw TestSetupError("socket() failed: errno \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian

@@ -255,9 +255,3 @@ public final class MQTTSubscriber: @unchecked Sendable {
         }
     }
 }
-
-/// A test set-up problem (a program missing or failing, a server that will not start), as one line.
-public struct TestSetupError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}

@@ -46,8 +46,8 @@ public final class NetworkNamespace: Sendable {
     static func run(_ executable: String, _ arguments: [String]) async throws {
         let command = ([executable] + arguments).joined(separator: " ")
         let result = try await ChildProcess.run([executable] + arguments, timeout: 10)
-        guard let status = result.status else { throw NamespaceError("\(command) did not finish within 10 s") }
-        guard status == 0 else { throw NamespaceError("\(command) failed (\(status)): \(result.errors)") }
+        guard let status = result.status else { throw TestSetupError("\(command) did not finish within 10 s") }
+        guard status == 0 else { throw TestSetupError("\(command) failed (\(status)): \(result.errors)") }
     }
 }
 
@@ -57,9 +57,4 @@ public final class NetworkNamespace: Sendable {
 public func withNetworkNamespace<Value>(_ body: (NetworkNamespace) async throws -> Value) async throws -> Value {
     let ipTool = try Fixture.require("ip", install: "iproute2")
     return try await using(try await NetworkNamespace(ipTool: ipTool), stop: { await $0.tearDown() }, body)
-}
-
-public struct NamespaceError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -353,7 +353,7 @@ func withDashboardBroker<Value>(
             !process.isRunning || (try? AccessAndLimitsTests.get("/healthz", port: port).status) == 200
         }
         guard answered, process.isRunning else {
-            throw HarnessError("broker did not answer /healthz on port \(port) within 20 s: \(process.stderr)")
+            throw TestSetupError("broker did not answer /healthz on port \(port) within 20 s: \(process.stderr)")
         }
         return try await body(DashboardBroker(process: process, port: port))
     }

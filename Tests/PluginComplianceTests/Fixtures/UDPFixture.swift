@@ -8,7 +8,7 @@ let udpFixture = PluginCompliance.SinkFixture(typeName: "udp") {
         receiveTelemetry: {
             let received = try await receiver.wait(timeout: 20) { $0.contains { $0.text.hasPrefix("{\"type\":\"telemetry\"") } }
             guard let telemetry = received.first(where: { $0.text.hasPrefix("{\"type\":\"telemetry\"") }) else {
-                throw UDPReceiverError("no telemetry datagram on 127.0.0.1:\(receiver.port) within 20 s")
+                throw TestSetupError("no telemetry datagram on 127.0.0.1:\(receiver.port) within 20 s")
             }
             return telemetry.text
         },

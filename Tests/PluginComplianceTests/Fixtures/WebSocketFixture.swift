@@ -21,13 +21,8 @@ let websocketFixture = PluginCompliance.SinkFixture(typeName: "websocket") {
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
-            throw FixtureError("no telemetry from the websocket sink on 127.0.0.1:\(port) within 20 s")
+            throw TestSetupError("no telemetry from the websocket sink on 127.0.0.1:\(port) within 20 s")
         })
-}
-
-struct FixtureError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Just enough of RFC 6455 to subscribe and read text frames: an upgrade request, one masked text
@@ -38,7 +33,7 @@ final class MinimalWebSocketClient {
 
     init(port: Int) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw FixtureError("socket() failed") }
+        guard descriptor >= 0 else { throw TestSetupError("socket() failed") }
         var timeout = timeval(tv_sec: 1, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
@@ -50,7 +45,7 @@ final class MinimalWebSocketClient {
         }
         guard connected == 0 else {
             close(descriptor)
-            throw FixtureError("connect failed")
+            throw TestSetupError("connect failed")
         }
         let request =
             "GET / HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -64,7 +59,7 @@ final class MinimalWebSocketClient {
         let headEnd = found ?? 0
         let head = String(decoding: buffer[..<headEnd], as: UTF8.self)
         buffer.removeFirst(headEnd)
-        guard head.hasPrefix("HTTP/1.1 101") else { throw FixtureError("upgrade refused: \(head)") }
+        guard head.hasPrefix("HTTP/1.1 101") else { throw TestSetupError("upgrade refused: \(head)") }
     }
 
     deinit { close(descriptor) }
@@ -78,7 +73,7 @@ final class MinimalWebSocketClient {
             let text = try nextTextMessage()
             if text.hasPrefix(prefix) { return text }
         }
-        throw FixtureError("no message starting with \(prefix)")
+        throw TestSetupError("no message starting with \(prefix)")
     }
 
     private func nextTextMessage() throws -> String {
@@ -100,19 +95,19 @@ final class MinimalWebSocketClient {
             let payload = Array(buffer[offset..<(offset + length)])
             buffer.removeFirst(offset + length)
             if opcode == 0x1 { return String(decoding: payload, as: UTF8.self) }
-            if opcode == 0x8 { throw FixtureError("the server closed the connection") }
+            if opcode == 0x8 { throw TestSetupError("the server closed the connection") }
         }
     }
 
     private func write(_ bytes: [UInt8]) throws {
         let sent = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard sent == bytes.count else { throw FixtureError("send failed") }
+        guard sent == bytes.count else { throw TestSetupError("send failed") }
     }
 
     private func receive() throws {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let count = recv(descriptor, &chunk, chunk.count, 0)
-        guard count > 0 else { throw FixtureError("the connection ended or timed out") }
+        guard count > 0 else { throw TestSetupError("the connection ended or timed out") }
         buffer += chunk[..<count]
     }
 }

@@ -39,7 +39,7 @@ final class HeadlessChromium: Sendable {
     /// `extraArguments` go on the browser's command line (e.g. a certificate to trust).
     private init(width: Int, height: Int, extraArguments: [String]) async throws {
         guard let executable = Self.executable else {
-            throw HarnessError("no Chromium found (install the Debian package 'chromium', or set CHROMIUM to the browser's path)")
+            throw TestSetupError("no Chromium found (install the Debian package 'chromium', or set CHROMIUM to the browser's path)")
         }
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-profile-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
@@ -68,9 +68,9 @@ final class HeadlessChromium: Sendable {
             try? FileManager.default.removeItem(at: profile)
             unlink(profile.path + ".err")
             if ready, let status {
-                throw HarnessError("Chromium exited with status \(status) before DevTools was ready: \(errors.suffix(2000))")
+                throw TestSetupError("Chromium exited with status \(status) before DevTools was ready: \(errors.suffix(2000))")
             }
-            throw HarnessError("Chromium's DevTools port did not appear within 30 s")
+            throw TestSetupError("Chromium's DevTools port did not appear within 30 s")
         }
         devToolsURL = url
     }
@@ -115,7 +115,7 @@ final class HeadlessChromium: Sendable {
                 guard outcome.claim() else { return }
                 work.cancel()
                 await process.stop(grace: 2)
-                continuation.resume(throwing: HarnessError("the browser session did not finish within \(timeout) s"))
+                continuation.resume(throwing: TestSetupError("the browser session did not finish within \(timeout) s"))
             }
             Task {
                 let result = await work.result
@@ -178,7 +178,7 @@ final class DevToolsPage: Sendable {
             return false
         }
         if let error = reply["error"] {
-            throw HarnessError("DevTools \(method) failed: \(error.jsonString)")
+            throw TestSetupError("DevTools \(method) failed: \(error.jsonString)")
         }
         return reply["result"] ?? .object([])
     }
@@ -188,7 +188,7 @@ final class DevToolsPage: Sendable {
         let result = try await call(
             "Runtime.evaluate", ["expression": .string(expression), "returnByValue": true, "awaitPromise": true])
         if let exception = result["exceptionDetails"] {
-            throw HarnessError("page script failed: \(exception.jsonString.prefix(1000))")
+            throw TestSetupError("page script failed: \(exception.jsonString.prefix(1000))")
         }
         return result["result"]?["value"] ?? .null
     }
@@ -199,7 +199,7 @@ final class DevToolsPage: Sendable {
         try await call("Page.navigate", ["url": .string(url)])
         let deadline = ContinuousClock.now + .seconds(20)
         while !events.dropFirst(before).contains(where: { $0["method"] == "Page.loadEventFired" }) {
-            if ContinuousClock.now > deadline { throw HarnessError("\(url) did not load within 20 s") }
+            if ContinuousClock.now > deadline { throw TestSetupError("\(url) did not load within 20 s") }
             try await call("Runtime.evaluate", ["expression": "0"])
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -216,7 +216,7 @@ final class DevToolsPage: Sendable {
             if condition(last) { return last }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw HarnessError("timed out after \(timeout) s waiting for \(what); last seen: \(last.jsonString.prefix(1500))")
+        throw TestSetupError("timed out after \(timeout) s waiting for \(what); last seen: \(last.jsonString.prefix(1500))")
     }
 
     /// Script errors the page reported: uncaught exceptions and `console.error` calls.

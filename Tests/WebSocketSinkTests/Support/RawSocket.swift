@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -21,7 +22,7 @@ final class RawSocket: @unchecked Sendable {
         #else
         descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #endif
-        guard descriptor >= 0 else { throw HarnessError("socket() failed: errno \(errno)") }
+        guard descriptor >= 0 else { throw TestSetupError("socket() failed: errno \(errno)") }
         if var size = receiveBuffer {
             setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
@@ -37,7 +38,7 @@ final class RawSocket: @unchecked Sendable {
             guard bound == 0 else {
                 let error = errno
                 close(descriptor)
-                throw HarnessError("bind to \(sourceAddress) failed: errno \(error)")
+                throw TestSetupError("bind to \(sourceAddress) failed: errno \(error)")
             }
         }
         var address = sockaddr_in()
@@ -50,7 +51,7 @@ final class RawSocket: @unchecked Sendable {
         guard connected == 0 else {
             let error = errno
             close(descriptor)
-            throw HarnessError("connect to port \(port) failed: errno \(error)")
+            throw TestSetupError("connect to port \(port) failed: errno \(error)")
         }
     }
 
@@ -60,7 +61,7 @@ final class RawSocket: @unchecked Sendable {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Foundation.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard sent > 0 else { throw HarnessError("send failed: errno \(errno)") }
+            guard sent > 0 else { throw TestSetupError("send failed: errno \(errno)") }
             offset += sent
         }
     }

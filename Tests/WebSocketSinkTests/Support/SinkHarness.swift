@@ -65,7 +65,7 @@ struct SinkHarness {
             if let error = failure.withLock({ $0 }) { throw error }
             if ContinuousClock.now > deadline {
                 task.cancel()
-                throw HarnessError("the sink did not start listening within 10 s")
+                throw TestSetupError("the sink did not start listening within 10 s")
             }
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -91,11 +91,6 @@ func withSinkHarness<Value>(
 ) async throws -> Value {
     let harness = try await SinkHarness.start(config, sources: sources, rate: rate, id: id, clock: clock, logger: logger)
     return try await using(harness, stop: { try await $0.stop() }, body)
-}
-
-struct HarnessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Declares catalogue variables on a hub and publishes frames with predictable values.

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdWSClient
@@ -27,7 +28,8 @@ final class TestClient: Sendable {
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
         while true {
             guard let text = await inbox.next(until: deadline) else {
-                throw HarnessError(inbox.isFinished ? "the connection closed while waiting for a message" : "no matching message within \(timeout) s")
+                throw TestSetupError(
+                    inbox.isFinished ? "the connection closed while waiting for a message" : "no matching message within \(timeout) s")
             }
             let value = try parseJSON(text)
             if predicate(value) { return value }
@@ -87,13 +89,13 @@ final class TestClient: Sendable {
                 // The reader ends with the server's close reply; don't wait forever for a broken one.
                 group.addTask {
                     try await Task.sleep(for: .seconds(5))
-                    throw HarnessError("the server did not answer the close within 5 s")
+                    throw TestSetupError("the server did not answer the close within 5 s")
                 }
                 try await group.next()
                 group.cancelAll()
             }
         }
-        guard let outcome = result.withLock({ $0 }) else { throw HarnessError("the client handler did not run") }
+        guard let outcome = result.withLock({ $0 }) else { throw TestSetupError("the client handler did not run") }
         return (try outcome.get(), close)
     }
 }

@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Foundation
 import Testing
 
@@ -87,11 +88,11 @@ final class WireClient {
         let deadline = Date().addingTimeInterval(5)
         while received.firstRange(of: [13, 10, 13, 10]) == nil, !ended, Date() < deadline { await fill() }
         guard let end = received.firstRange(of: [13, 10, 13, 10]) else {
-            throw HarnessError("no HTTP response head: \(String(decoding: received, as: UTF8.self))")
+            throw TestSetupError("no HTTP response head: \(String(decoding: received, as: UTF8.self))")
         }
         let head = String(decoding: received[..<end.lowerBound], as: UTF8.self)
         received.removeSubrange(..<end.upperBound)
-        guard RawSocket.status(of: head) == 101 else { throw HarnessError("upgrade refused: \(head)") }
+        guard RawSocket.status(of: head) == 101 else { throw TestSetupError("upgrade refused: \(head)") }
     }
 
     /// Sends bytes; false when the server has already closed the connection.
