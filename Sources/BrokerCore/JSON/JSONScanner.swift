@@ -16,8 +16,8 @@ struct JSONNumberToken {
 /// a second), so the scanner lets the caller locate values and skip them (validating as it goes),
 /// compare keys as raw bytes, and decode numbers straight into a frame row; `parseValue` builds a
 /// `JSONValue` (keeping key order) for the rare lines that need one. It never reads outside its
-/// buffer and bounds nesting, so garbage cannot crash it. (`JSONValue(parsing:)` is the simpler
-/// reader for whole messages from network peers.)
+/// buffer and bounds nesting, so garbage cannot crash it. `JSONValue(parsing:)` reads whole
+/// messages from network peers with it.
 struct JSONScanner {
     let bytes: UnsafeRawBufferPointer
     private(set) var index = 0
@@ -208,24 +208,25 @@ struct JSONScanner {
 
     // MARK: - Values
 
-    /// Parses the next value into a tree, keeping object keys in order.
-    mutating func parseValue() throws -> JSONValue {
-        try parseValue(depth: 0)
+    /// Parses the next value into a tree, keeping object keys in order; nesting deeper than
+    /// `maxDepth` is refused.
+    mutating func parseValue(maxDepth: Int = JSONScanner.maxDepth) throws -> JSONValue {
+        try parseValue(depth: 0, maxDepth: maxDepth)
     }
 
-    private mutating func parseValue(depth: Int) throws -> JSONValue {
-        guard depth < Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth)") }
+    private mutating func parseValue(depth: Int, maxDepth: Int) throws -> JSONValue {
+        guard depth < maxDepth else { throw error("nesting deeper than \(maxDepth)") }
         guard let next = peek() else { throw error("unexpected end (expected a value)") }
         switch next {
         case UInt8(ascii: "{"):
             var members: [(String, JSONValue)] = []
             try forEachMember { scanner, key in
-                members.append((scanner.string(key), try scanner.parseValue(depth: depth + 1)))
+                members.append((scanner.string(key), try scanner.parseValue(depth: depth + 1, maxDepth: maxDepth)))
             }
             return .object(members)
         case UInt8(ascii: "["):
             var items: [JSONValue] = []
-            try forEachElement { scanner, _ in items.append(try scanner.parseValue(depth: depth + 1)) }
+            try forEachElement { scanner, _ in items.append(try scanner.parseValue(depth: depth + 1, maxDepth: maxDepth)) }
             return .array(items)
         case UInt8(ascii: "\""): return .string(string(try scanString()))
         case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"): return try scanLiteral()
