@@ -29,7 +29,8 @@ It prints a report (and writes it as JSON with --json) and exits 1 when a check 
     frames the source published then, times its share by rate);
   - the broker logged more than 100 lines at warning level or above (a log flood);
   - an unmasked frame (with the upgrade request, right after the 101, or mid-session) was not
-    answered with a close frame 1002 (RFC 6455 5.1), or no such client ran;
+    answered with a close frame 1002 (RFC 6455 5.1), or no such client ran (one caught by the
+    final SIGTERM may get the shutdown's 1001, or the connection's end, instead);
   - with TLS: a plain upgrade on the TLS port was not answered with HTTP 400, or none was sent.
 Only the broker process this script started is ever signalled, by its PID.
 """
@@ -178,6 +179,18 @@ async def close_code(reader, timeout=5):
         return "eof"
     except asyncio.TimeoutError:
         return f"open after {timeout} s ({frames} frames)"
+
+
+async def send_frame(writer, frame):
+    """Writes a frame; a connection the server has already closed is not an error here, since what
+    the server said before closing (a close frame with its code) is still there to read. Over TLS
+    this happens whenever the broker closes first (a 1001 at shutdown): Python's TLS transport
+    answers the server's close_notify by closing the connection at once, and a later write fails."""
+    try:
+        writer.write(frame)
+        await writer.drain()
+    except ConnectionError:
+        pass
 
 
 def close_writer(writer, abort=False):
@@ -357,6 +370,8 @@ class Soak:
                 outcome = await asyncio.wait_for(action(local, rng), 20)
             except (OSError, asyncio.IncompleteReadError, websockets.ConnectionClosed, websockets.InvalidHandshake) as error:
                 outcome = f"connection ended ({type(error).__name__})"
+                if not self.running():
+                    outcome += " at shutdown"  # the broker is closing every connection: not this action's answer
             except asyncio.TimeoutError:
                 outcome = "no answer within 20 s"
             self.stats.add(f"garbage {name}: {outcome}")
@@ -436,8 +451,7 @@ class Soak:
     async def raw_frame_then_close_code(self, local, frame):
         reader, writer = await self.raw_upgraded(local)
         try:
-            writer.write(frame)
-            await writer.drain()
+            await send_frame(writer, frame)
             code = await close_code(reader)
             return f"closed {code}" if isinstance(code, int) else code
         finally:
@@ -470,20 +484,19 @@ class Soak:
                 if status != 101:
                     return f"{when}: upgrade answered {status}"
             else:
-                writer.write(frame)
-                await writer.drain()
+                await send_frame(writer, frame)
             if when == "mid-session":
                 await asyncio.sleep(rng.uniform(0, 0.3))
-                writer.write(frame)
-                await writer.drain()
+                await send_frame(writer, frame)
             code = await close_code(reader)
             return self.unmasked_outcome(when, f"closed {code}" if isinstance(code, int) else code)
         finally:
             close_writer(writer)
 
     def unmasked_outcome(self, when, outcome):
-        """A 1001 (going away) once the run is over is the broker's shutdown, not an answer."""
-        if outcome == "closed 1001" and not self.running():
+        """A 1001 (going away), or the connection ending, once the run is over is the broker's
+        shutdown, not an answer."""
+        if outcome in ("closed 1001", "eof") and not self.running():
             return f"{when}: {outcome} at shutdown"
         return f"{when}: {outcome}"
 
