@@ -32,10 +32,11 @@ private let hubs: [SourceHub] = {
 }()
 private let fanout = Fanout(
     sinkID: "ws", hubs: hubs, variables: registry, sinkRate: 60, clock: SystemClock(), logger: renderingLogger, metrics: BrokerMetrics())
+/// Two named tokens (`token` and one `tokens` entry), so inputs reach which-token matching too.
 private let admission = AdmissionPolicy(
-    path: "/", token: Array("s3cret".utf8), maxClients: 4, slots: ConnectionSlots(),
-    throttle: ConnectionThrottle(rate: 1_000_000), clock: SystemClock(), requestHeadTimeout: 10, metrics: fanout.metrics,
-    logger: renderingLogger)
+    path: "/", tokens: AccessTokens([("default", "s3cret"), ("phone", "p4ss word")]), maxClients: 4, slots: ConnectionSlots(),
+    maxClientsPerAddress: 2, addressSlots: AddressSlots(), throttle: ConnectionThrottle(rate: 1_000_000), clock: SystemClock(),
+    requestHeadTimeout: 10, metrics: fanout.metrics, logger: renderingLogger)
 
 /// Fuzzes what a WebSocket client controls: the upgrade request (path, `?token=` query, headers,
 /// judged by the sink's admission policy) and the text commands (the sink's parser, the did-you-mean
@@ -58,7 +59,9 @@ public func fuzzWebSocket(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         guard !name.isEmpty, name.utf8.allSatisfy(isHeaderNameByte) else { continue }
         headers.add(name: String(name), value: String(line[line.index(after: colon)...]))
     }
-    if case .admit = admission.verdict(uri: lines.first ?? "", headers: headers, address: "127.0.0.1") { admission.slots.release() }
+    let uri = lines.first ?? ""
+    if case .admit = admission.verdict(uri: uri, headers: headers, address: "127.0.0.1") { admission.release(address: "127.0.0.1") }
+    _ = admission.tokens.name(uri: uri, authorization: headers["authorization"])
 
     var request = SubscriptionRequest()
     for line in lines {
