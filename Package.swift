@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "IRacingSource", targets: ["IRacingSource"]),
         .library(name: "InSimSource", targets: ["InSimSource"]),
         .library(name: "WebSocketSink", targets: ["WebSocketSink"]),
+        .library(name: "MQTTClient", targets: ["MQTTClient"]),
+        .library(name: "MQTTSource", targets: ["MQTTSource"]),
         .library(name: "BuiltinPlugins", targets: ["BuiltinPlugins"]),
         .library(name: "MockSource", targets: ["MockSource"]),
         .library(name: "ReplaySource", targets: ["ReplaySource"]),

@@ -39,6 +39,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
         .executableTarget(
+            name: "FuzzMQTT",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "MQTTClient", package: "telemetry-broker"),
+                .product(name: "MQTTSource", package: "telemetry-broker"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
+        .executableTarget(
             name: "FuzzConfig",
             dependencies: ["FuzzSupport", .product(name: "BuiltinPlugins", package: "telemetry-broker")]),
     ]

@@ -252,6 +252,47 @@ WEBSOCKET_SEEDS = {
 }
 
 
+# --- MQTT ----------------------------------------------------------------------------------------
+
+def mqtt_length(n):
+    """MQTT's remaining length: seven bits a byte, least significant first."""
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def mqtt_publish(topic, payload, qos=0, retain=False, packet_id=1):
+    topic = topic.encode("utf-8")
+    body = struct.pack(">H", len(topic)) + topic + (struct.pack(">H", packet_id) if qos else b"") + payload.encode("utf-8")
+    return bytes([0x30 | (qos << 1) | (1 if retain else 0)]) + mqtt_length(len(body)) + body
+
+
+def synthetic_mqtt():
+    """What a server sends the mqtt source (topic prefix `t`, as the fuzz target subscribes): the
+    SUBACK, then a remote sink's retained declarations, status and session info, frames, an event, a
+    last will, a ping answer."""
+    declarations = ('{"type":"vars","source":"car","data":[{"name":"Speed","type":"float","count":1,"unit":"m/s","desc":"","min":0.0,'
+                    '"max":100.0,"sources":["car"]},{"name":"Gear","type":"int","count":1},{"name":"Pos","type":"float","count":3},'
+                    '{"name":"Pit","type":"bool","count":1},{"name":"Name","type":"string","count":1}]}')
+    status = '{"type":"status","connected":true,"sources":{"car":{"connected":true,"type":"mock","seed":1}}}'
+    will = '{"type":"status","connected":false,"sources":{"car":{"connected":false,"type":"mock","reason":"broker connection lost"}}}'
+    frame = '{"type":"telemetry","source":"car","seq":%d,"data":{"Speed":%s,"Gear":3,"Pos":[0.5,null,1],"Pit":false,"Name":"box"}}'
+    stream = bytes([0x90, 0x07, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x80])
+    stream += mqtt_publish("t/car/declarations", declarations, retain=True)
+    stream += mqtt_publish("t/car/status", status, retain=True)
+    stream += mqtt_publish("t/car/sessionInfo", '{"type":"sessionInfo","source":"car","data":{"WeekendInfo":{"TrackName":"x"}}}', retain=True)
+    stream += mqtt_publish("t/car/telemetry", frame % (1, "42.5"))
+    stream += mqtt_publish("t/car/telemetry", frame % (2, "1e400"), qos=1, packet_id=9)
+    stream += mqtt_publish("t/car/event", '{"type":"event","source":"car","name":"lap","data":{"Lap":2}}')
+    stream += mqtt_publish("t/car/status", will, retain=True)
+    stream += bytes([0xD0, 0x00])
+    garbage = mqtt_publish("t/x/telemetry", '{"type":"telemetry",') + mqtt_publish("t/taken/status", status) + mqtt_publish("t/a/b/event", "[]")
+    return {"remote-sink.bin": stream, "garbage.bin": bytes([0x90, 0x03, 0x00, 0x01, 0x01]) + garbage}
+
+
 # --- main --------------------------------------------------------------------------------------
 
 def main():
@@ -267,6 +308,8 @@ def main():
         write(f"{out}/FuzzWebSocket", name, text.encode("utf-8"))
     for name, text in CONFIG_SEEDS.items():
         write(f"{out}/FuzzConfig", name, text.encode("utf-8"))
+    for name, data in synthetic_mqtt().items():
+        write(f"{out}/FuzzMQTT", name, data)
     if not shared or not os.path.isdir(shared):
         print(f"seeds.py: no shared data at {shared}: synthetic seeds only", file=sys.stderr)
         return

@@ -6,7 +6,8 @@
 # Targets: FuzzInSim (InSim TCP framer, decoder, session model, UDP datagrams, OutGauge),
 # FuzzIRSDK (irsdk header/variables/rows, .ibt files, live-map polls), FuzzSessionInfo (session-info
 # YAML repair + parse), FuzzConfig (the config loader with every built-in plugin), FuzzWebSocket (the
-# WebSocket sink's upgrade admission, command parser and subscriptions).
+# WebSocket sink's upgrade admission, command parser and subscriptions), FuzzMQTT (the MQTT client's
+# decoder and connection state, the mqtt source's restoring of remote sources).
 #
 # Everything lives in .build-fuzz/ (git-ignored): the build, the seeds (rebuilt each run from
 # Fuzz/seeds.py and ../shared/data when present), the corpora (kept between runs, so later runs
@@ -20,13 +21,14 @@ shift || true
 root=$(cd "$(dirname "$0")/.." && pwd)
 scratch=$root/.build-fuzz
 shared=${FUZZ_SHARED_DATA:-$root/../shared/data}
-all_targets=(FuzzInSim FuzzIRSDK FuzzSessionInfo FuzzConfig FuzzWebSocket)
+all_targets=(FuzzInSim FuzzIRSDK FuzzSessionInfo FuzzConfig FuzzWebSocket FuzzMQTT)
 targets=("${@:-${all_targets[@]}}")
 
 # Largest input per target: a few dozen packets; a compact irsdk file; a session-info text (the real
 # ones are 10 to 15 KB; larger ones only slow the fuzzer down, the parser is linear); a config; a
-# few WebSocket messages of up to max_message_bytes (4096).
-declare -A max_len=([FuzzInSim]=4096 [FuzzIRSDK]=262144 [FuzzSessionInfo]=16384 [FuzzConfig]=8192 [FuzzWebSocket]=8192)
+# few WebSocket messages of up to max_message_bytes (4096); a few MQTT packets (the target's publish
+# limit is 512 bytes, so longer ones are skipped).
+declare -A max_len=([FuzzInSim]=4096 [FuzzIRSDK]=262144 [FuzzSessionInfo]=16384 [FuzzConfig]=8192 [FuzzWebSocket]=8192 [FuzzMQTT]=8192)
 
 echo "fuzz: building (debug, -O, -sanitize=fuzzer,address) into $scratch"
 # -O: the unoptimised build runs 3x fewer inputs per second; bounds checks stay on at -O.
