@@ -4,8 +4,8 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
-import TLSClient
 import Synchronization
+import TLSClient
 
 /// One TCP (or TLS) connection to the MQTT server: the socket, what the server has told us on it,
 /// and the QoS 1 messages awaiting their PUBACK (`Pending` is what the owner keeps for each; a

@@ -29,8 +29,8 @@ public struct WebSocketUpstreamConfig: PluginConfig, Equatable {
     }
 
     public init(
-        url: String, tls: TLSClientOptions? = nil, token: String? = nil, source: String? = nil, variables: VariableSelection = .all, rate: Double? = nil,
-        maxMessageBytes: Int = 4 << 20, reconnect: Reconnect = Reconnect()
+        url: String, tls: TLSClientOptions? = nil, token: String? = nil, source: String? = nil, variables: VariableSelection = .all,
+        rate: Double? = nil, maxMessageBytes: Int = 4 << 20, reconnect: Reconnect = Reconnect()
     ) {
         self.url = url
         self.tls = tls

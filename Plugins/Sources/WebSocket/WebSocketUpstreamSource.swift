@@ -119,8 +119,9 @@ public struct WebSocketUpstreamSource: Source {
             hub.setStatus(status)
         }
         do {
-            let close = try await WebSocketClient.connect(url: config.url, configuration: configuration, tlsConfiguration: tls, logger: clientLogger) {
-                inbound, outbound, _ in
+            let close = try await WebSocketClient.connect(
+                url: config.url, configuration: configuration, tlsConfiguration: tls, logger: clientLogger
+            ) { inbound, outbound, _ in
                 opened.store(true, ordering: .relaxed)
                 if tls != nil, config.tls?.insecureSkipVerify == true {
                     context.logger.warning(
