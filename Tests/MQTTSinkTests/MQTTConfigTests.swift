@@ -2,6 +2,7 @@ import BrokerCore
 import BrokerTestSupport
 import MQTTClient
 import MockSource
+import TLSClient
 import Testing
 
 @testable import MQTTSink
@@ -145,7 +146,7 @@ struct MQTTTLSConfigTests {
             "url: mqtts://127.0.0.1:8883\ntls: {ca: ca.pem, cert: client.pem, key: client.key, insecure_skip_verify: false}", in: certificates)
         #expect(errors.isEmpty, "\(errors)")
         let tls = try #require(config?.tls)
-        #expect(tls == MQTTTLSOptions(ca: "ca.pem", cert: "client.pem", key: "client.key"))
+        #expect(tls == TLSClientOptions(ca: "ca.pem", cert: "client.pem", key: "client.key"))
         // At run time the same paths resolve against the context's config folder.
         let context = PluginContext(logger: LogCapture().logger, registry: VariableRegistry(), configDirectory: certificates.folder.path)
         #expect(try MQTTSink(id: "mqtt", config: try #require(config), context: context).tls != nil)
@@ -184,7 +185,7 @@ struct MQTTTLSConfigTests {
     }
 
     @Test func aFileGoneByStartIsOneLineNamingIt() throws {
-        let config = MQTTConfig(server: MQTTServerAddress(host: "h", port: 8883, usesTLS: true), tls: MQTTTLSOptions(ca: "/nonexistent/ca.pem"))
+        let config = MQTTConfig(server: MQTTServerAddress(host: "h", port: 8883, usesTLS: true), tls: TLSClientOptions(ca: "/nonexistent/ca.pem"))
         let context = PluginContext(logger: LogCapture().logger, registry: VariableRegistry())
         #expect(throws: PluginError.self) { try MQTTSink(id: "up", config: config, context: context) }
         do {

@@ -20,10 +20,12 @@ import WebSocketSource
         let broker: Broker
         let task: Task<Void, any Error>
 
-        static func start(_ text: String) throws -> RunningBroker {
+        /// Logs at `TEST_LOG_LEVEL` (default error) unless given `logger`.
+        static func start(_ text: String, logger: Logger? = nil) throws -> RunningBroker {
             let config = try ConfigLoader(catalog: catalog).load(text: text, file: "federation-test.yaml")
-            var logger = Logger(label: "federation-test")
-            logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+            var defaultLogger = Logger(label: "federation-test")
+            defaultLogger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+            let logger = logger ?? defaultLogger
             let broker = try Broker(config: config, logger: logger)
             return RunningBroker(broker: broker, task: Task { try await broker.run(handleSignals: false) })
         }
@@ -37,8 +39,8 @@ import WebSocketSource
     }
 
     /// Runs a broker built from `text` for `body`, and stops it on every way out of `body`.
-    func withRunningBroker<Value>(_ text: String, _ body: (RunningBroker) async throws -> Value) async throws -> Value {
-        try await using(try RunningBroker.start(text), stop: { try await $0.stop() }, body)
+    func withRunningBroker<Value>(_ text: String, logger: Logger? = nil, _ body: (RunningBroker) async throws -> Value) async throws -> Value {
+        try await using(try RunningBroker.start(text, logger: logger), stop: { try await $0.stop() }, body)
     }
 
     static func upstreamBroker(port: Int, rate: Double = 10) -> String {
