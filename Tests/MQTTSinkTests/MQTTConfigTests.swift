@@ -19,14 +19,7 @@ import Testing
     }
 
     func errors(_ sinkKeys: String, environment: [String: String] = [:]) -> [String] {
-        do {
-            _ = try load(sinkKeys, environment: environment)
-            return []
-        } catch let errors as ConfigErrors {
-            return errors.errors.map(\.description)
-        } catch {
-            return ["\(error)"]
-        }
+        return configErrors { try load(sinkKeys, environment: environment) }
     }
 
     @Test func defaults() throws {
@@ -130,12 +123,9 @@ struct MQTTTLSConfigTests {
         let path = certificates.path("config.yaml")
         let text = "sources:\n  - type: mock\nsinks:\n  - type: mqtt\n" + sinkKeys.split(separator: "\n").map { "    \($0)\n" }.joined()
         try text.write(toFile: path, atomically: true, encoding: .utf8)
-        do {
-            let loaded = try ConfigLoader(catalog: MQTTConfigTests.catalog).load(file: path)
-            return (loaded.sinks.first?.config as? MQTTConfig, [])
-        } catch let errors as ConfigErrors {
-            return (nil, errors.errors.map(\.description))
-        }
+        var loaded: BrokerConfig?
+        let errors = configErrors { loaded = try ConfigLoader(catalog: MQTTConfigTests.catalog).load(file: path) }
+        return (loaded?.sinks.first?.config as? MQTTConfig, errors)
     }
 
     @Test func relativePathsAreReadFromTheConfigsFolder() async throws {

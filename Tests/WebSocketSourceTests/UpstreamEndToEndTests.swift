@@ -77,6 +77,19 @@ import WebSocketSource
         Dictionary(uniqueKeysWithValues: frame.layout.fields.indices.map { (frame.layout.fields[$0].name, frame.value(ofField: $0)) })
     }
 
+    /// How many of A's frames C was seen holding with equal values, looking every 10 ms until five
+    /// matched or 4 s passed (the mock publishes at 10 Hz, so between two of its frames C holds the same one).
+    static func framesMatching(_ hubA: SourceHub, _ hubC: SourceHub) async throws -> Int {
+        var equalFrames = Set<UInt64>()
+        for _ in 0..<400 where equalFrames.count < 5 {
+            if let frameA = hubA.latestFrame, let frameC = hubC.latestFrame, values(of: frameA) == values(of: frameC) {
+                equalFrames.insert(frameA.seq)
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return equalFrames.count
+    }
+
     @Test("broker C republishes broker A's mock (seed 1): same declarations, values, session info, events, status; A gone and back")
     func brokerToBroker() async throws {
         let port = try freeLoopbackPort()
@@ -95,15 +108,8 @@ import WebSocketSource
                 #expect(layoutC.fields.map(\.count) == layoutA.fields.map(\.count))
                 #expect(c.broker.registry.entries().first { $0.info.name == "Speed" }?.providers == ["car12"])
 
-                // Values: the mock publishes at 10 Hz, so between two of its frames C holds the same one.
-                var equalFrames = Set<UInt64>()
-                for _ in 0..<400 where equalFrames.count < 5 {
-                    if let frameA = hubA.latestFrame, let frameC = hubC.latestFrame, Self.values(of: frameA) == Self.values(of: frameC) {
-                        equalFrames.insert(frameA.seq)
-                    }
-                    try await Task.sleep(for: .milliseconds(10))
-                }
-                #expect(equalFrames.count >= 5, "C's frames never matched A's (\(equalFrames.count) matched)")
+                let matched = try await Self.framesMatching(hubA, hubC)
+                #expect(matched >= 5, "C's frames never matched A's (\(matched) matched)")
                 let sample = try #require(hubC.latestFrame)
                 #expect(Self.values(of: sample).count > 300)
 

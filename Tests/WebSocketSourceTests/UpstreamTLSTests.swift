@@ -42,15 +42,8 @@ extension UpstreamEndToEndTests {
                 let layoutC = try #require(hubC.latestFrame?.layout)
                 #expect(layoutC.fields.map(\.name) == layoutA.fields.map(\.name))
 
-                // The mock publishes at 10 Hz, so between two of its frames C holds the same one.
-                var equalFrames = Set<UInt64>()
-                for _ in 0..<400 where equalFrames.count < 5 {
-                    if let frameA = hubA.latestFrame, let frameC = hubC.latestFrame, Self.values(of: frameA) == Self.values(of: frameC) {
-                        equalFrames.insert(frameA.seq)
-                    }
-                    try await Task.sleep(for: .milliseconds(10))
-                }
-                #expect(equalFrames.count >= 5, "C's frames never matched A's (\(equalFrames.count) matched)")
+                let matched = try await Self.framesMatching(hubA, hubC)
+                #expect(matched >= 5, "C's frames never matched A's (\(matched) matched)")
                 #expect(hubC.sessionInfo?.data == hubA.sessionInfo?.data)
             }
             // By name: the server name `localhost` is sent and checked against the certificate's DNS entry.
@@ -128,12 +121,9 @@ struct UpstreamTLSConfigTests {
         let path = certificates.path("config.yaml")
         let text = "sources:\n  - type: websocket\n" + sourceKeys.split(separator: "\n").map { "    \($0)\n" }.joined() + "sinks: []\n"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
-        do {
-            let loaded = try ConfigLoader(catalog: UpstreamEndToEndTests.catalog).load(file: path)
-            return (loaded.sources.first?.config as? WebSocketUpstreamConfig, [])
-        } catch let errors as ConfigErrors {
-            return (nil, errors.errors.map(\.description))
-        }
+        var loaded: BrokerConfig?
+        let errors = configErrors { loaded = try ConfigLoader(catalog: UpstreamEndToEndTests.catalog).load(file: path) }
+        return (loaded?.sources.first?.config as? WebSocketUpstreamConfig, errors)
     }
 
     @Test func relativePathsAreReadFromTheConfigsFolder() async throws {
