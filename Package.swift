@@ -74,11 +74,17 @@ let package = Package(
             ],
             path: "Plugins/Shared/UDPSupport"),
         .target(name: "OutGaugeProtocol", dependencies: ["BrokerCore"], path: "Plugins/Shared/OutGauge"),
+        // The `tls:` key of TLS clients (files checked at load, the NIOSSL client context) and their
+        // failures in words: the MQTT client's and the upstream `websocket` source's.
+        .target(
+            name: "TLSClient",
+            dependencies: ["BrokerCore", .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            path: "Plugins/Shared/TLSClient"),
         // The MQTT 3.1.1 client (codec, connection over TCP or TLS, reconnects) of the MQTT sink and source.
         .target(
             name: "MQTTClient",
             dependencies: [
-                "BrokerCore",
+                "BrokerCore", "TLSClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -119,10 +125,12 @@ let package = Package(
         .target(
             name: "WebSocketSource",
             dependencies: [
-                "BrokerCore",
+                "BrokerCore", "TLSClient",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Plugins/Sources/WebSocket", exclude: ["README.md"], resources: [.embedInCode("sample.yaml")]),
         .target(
@@ -141,7 +149,7 @@ let package = Package(
         .target(
             name: "MQTTSource",
             dependencies: [
-                "BrokerCore", "MQTTClient",
+                "BrokerCore", "MQTTClient", "TLSClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -185,7 +193,7 @@ let package = Package(
         .target(
             name: "MQTTSink",
             dependencies: [
-                "BrokerCore", "MQTTClient", .product(name: "CoreMetrics", package: "swift-metrics"),
+                "BrokerCore", "MQTTClient", "TLSClient", .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -283,14 +291,14 @@ let package = Package(
         .testTarget(
             name: "MQTTSinkTests",
             dependencies: [
-                "MQTTSink", "MQTTClient", "MockSource", "BrokerTestSupport",
+                "MQTTSink", "MQTTClient", "TLSClient", "MockSource", "BrokerTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(
             name: "MQTTSourceTests",
             dependencies: [
-                "MQTTSource", "MQTTClient", "MQTTSink", "MockSource", "BrokerTestSupport",
+                "MQTTSource", "MQTTClient", "MQTTSink", "TLSClient", "MockSource", "BrokerTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -298,7 +306,7 @@ let package = Package(
         .testTarget(
             name: "WebSocketSourceTests",
             dependencies: [
-                "WebSocketSource", "WebSocketSink", "MockSource", "BrokerTestSupport",
+                "WebSocketSource", "WebSocketSink", "TLSClient", "MockSource", "BrokerTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ]),

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTestSupport
 import Foundation
 import Testing
 
@@ -32,14 +33,7 @@ struct ConfigAndModeTests {
     /// The errors loading `sourceLines` gives, as `FILE:LINE:COLUMN: message` lines.
     func errors(_ sourceLines: String) -> [String] {
         let text = "sources:\n  - type: iracing\n\(sourceLines)sinks:\n  - type: stdout\n"
-        do {
-            _ = try loader.load(text: text, file: "test.yaml")
-            return []
-        } catch let errors as ConfigErrors {
-            return errors.errors.map(\.description)
-        } catch {
-            return ["\(error)"]
-        }
+        return configErrors { try loader.load(text: text, file: "test.yaml") }
     }
 
     @Test("defaults and every key")

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTestSupport
 import InSimSource
 import Testing
 
@@ -28,14 +29,7 @@ struct InSimConfigTests {
     }
 
     private func errors(_ sourceKeys: String) -> [String] {
-        do {
-            _ = try loader.load(text: "sources:\n  - type: insim\n\(sourceKeys)sinks:\n  - type: stdout\n", file: "test.yaml")
-            return []
-        } catch let errors as ConfigErrors {
-            return errors.errors.map(\.description)
-        } catch {
-            return ["\(error)"]
-        }
+        return configErrors { try loader.load(text: "sources:\n  - type: insim\n\(sourceKeys)sinks:\n  - type: stdout\n", file: "test.yaml") }
     }
 
     @Test func defaults() throws {

@@ -2,6 +2,7 @@ import BrokerCore
 import BrokerTestSupport
 import MQTTClient
 import MockSource
+import TLSClient
 import Testing
 
 @testable import MQTTSink
@@ -18,14 +19,7 @@ import Testing
     }
 
     func errors(_ sinkKeys: String, environment: [String: String] = [:]) -> [String] {
-        do {
-            _ = try load(sinkKeys, environment: environment)
-            return []
-        } catch let errors as ConfigErrors {
-            return errors.errors.map(\.description)
-        } catch {
-            return ["\(error)"]
-        }
+        return configErrors { try load(sinkKeys, environment: environment) }
     }
 
     @Test func defaults() throws {
@@ -129,12 +123,9 @@ struct MQTTTLSConfigTests {
         let path = certificates.path("config.yaml")
         let text = "sources:\n  - type: mock\nsinks:\n  - type: mqtt\n" + sinkKeys.split(separator: "\n").map { "    \($0)\n" }.joined()
         try text.write(toFile: path, atomically: true, encoding: .utf8)
-        do {
-            let loaded = try ConfigLoader(catalog: MQTTConfigTests.catalog).load(file: path)
-            return (loaded.sinks.first?.config as? MQTTConfig, [])
-        } catch let errors as ConfigErrors {
-            return (nil, errors.errors.map(\.description))
-        }
+        var loaded: BrokerConfig?
+        let errors = configErrors { loaded = try ConfigLoader(catalog: MQTTConfigTests.catalog).load(file: path) }
+        return (loaded?.sinks.first?.config as? MQTTConfig, errors)
     }
 
     @Test func relativePathsAreReadFromTheConfigsFolder() async throws {
@@ -145,7 +136,7 @@ struct MQTTTLSConfigTests {
             "url: mqtts://127.0.0.1:8883\ntls: {ca: ca.pem, cert: client.pem, key: client.key, insecure_skip_verify: false}", in: certificates)
         #expect(errors.isEmpty, "\(errors)")
         let tls = try #require(config?.tls)
-        #expect(tls == MQTTTLSOptions(ca: "ca.pem", cert: "client.pem", key: "client.key"))
+        #expect(tls == TLSClientOptions(ca: "ca.pem", cert: "client.pem", key: "client.key"))
         // At run time the same paths resolve against the context's config folder.
         let context = PluginContext(logger: LogCapture().logger, registry: VariableRegistry(), configDirectory: certificates.folder.path)
         #expect(try MQTTSink(id: "mqtt", config: try #require(config), context: context).tls != nil)
@@ -184,7 +175,7 @@ struct MQTTTLSConfigTests {
     }
 
     @Test func aFileGoneByStartIsOneLineNamingIt() throws {
-        let config = MQTTConfig(server: MQTTServerAddress(host: "h", port: 8883, usesTLS: true), tls: MQTTTLSOptions(ca: "/nonexistent/ca.pem"))
+        let config = MQTTConfig(server: MQTTServerAddress(host: "h", port: 8883, usesTLS: true), tls: TLSClientOptions(ca: "/nonexistent/ca.pem"))
         let context = PluginContext(logger: LogCapture().logger, registry: VariableRegistry())
         #expect(throws: PluginError.self) { try MQTTSink(id: "up", config: config, context: context) }
         do {

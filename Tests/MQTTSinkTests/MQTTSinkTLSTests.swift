@@ -2,6 +2,7 @@ import BrokerCore
 import BrokerTestSupport
 import Foundation
 import MQTTClient
+import TLSClient
 import Testing
 
 @testable import MQTTSink
@@ -50,7 +51,7 @@ struct MQTTSinkTLSTests {
         let subscriber = try await setup.mosquitto.subscribe("telemetry/car/#", tls: setup.trusting)
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = try run(setup.config("tls") { $0.tls = MQTTTLSOptions(ca: setup.certificates.ca.cert) }, hub: car, registry: registry)
+        let run = try run(setup.config("tls") { $0.tls = TLSClientOptions(ca: setup.certificates.ca.cert) }, hub: car, registry: registry)
         car.start()
         let received = try await subscriber.waitUntil(timeout: 10) { $0.filter { $0.topic == "telemetry/car/telemetry" }.count >= 5 }
         #expect(received.filter { $0.topic == "telemetry/car/telemetry" }.count >= 5, "no telemetry over TLS: \(setup.mosquitto.log)")
@@ -68,7 +69,7 @@ struct MQTTSinkTLSTests {
         defer { stranger.remove() }
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = try run(setup.config("wrongca") { $0.tls = MQTTTLSOptions(ca: stranger.ca.cert) }, hub: car, registry: registry)
+        let run = try run(setup.config("wrongca") { $0.tls = TLSClientOptions(ca: stranger.ca.cert) }, hub: car, registry: registry)
         car.start()
         func attempts() -> Int { setup.mosquitto.log.components(separatedBy: "New connection from 127.0.0.1:").count - 1 }
         let retried = await waitUntil(timeout: 10) { attempts() >= 3 }
@@ -89,7 +90,7 @@ struct MQTTSinkTLSTests {
         defer { setup.remove() }
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
-        let run = try run(setup.config("hostname") { $0.tls = MQTTTLSOptions(ca: setup.certificates.ca.cert) }, hub: car, registry: registry)
+        let run = try run(setup.config("hostname") { $0.tls = TLSClientOptions(ca: setup.certificates.ca.cert) }, hub: car, registry: registry)
         car.start()
         let warned = await waitUntil(timeout: 10) { !run.logs.messages(atLeast: .warning).isEmpty }
         #expect(warned)
@@ -110,7 +111,7 @@ struct MQTTSinkTLSTests {
         let registry = VariableRegistry()
         let car = DrivenHub(registry: registry)
         let run = try run(
-            setup.config("insecure") { $0.tls = MQTTTLSOptions(ca: stranger.ca.cert, insecureSkipVerify: true) }, hub: car, registry: registry)
+            setup.config("insecure") { $0.tls = TLSClientOptions(ca: stranger.ca.cert, insecureSkipVerify: true) }, hub: car, registry: registry)
         car.start()
         #expect(try await run.waitForStats { $0.connected && $0.published >= 3 }, "\(run.logs.messages)")
         run.session("car")?.abortConnection()
@@ -132,7 +133,7 @@ struct MQTTSinkTLSTests {
         // Without a certificate: refused, one line, retried.
         let anonymousCar = DrivenHub(registry: registry)
         let anonymous = try run(
-            setup.config("nocert") { $0.tls = MQTTTLSOptions(ca: setup.certificates.ca.cert) }, hub: anonymousCar, registry: registry)
+            setup.config("nocert") { $0.tls = TLSClientOptions(ca: setup.certificates.ca.cert) }, hub: anonymousCar, registry: registry)
         anonymousCar.start()
         let refused = await waitUntil(timeout: 10) { !anonymous.logs.messages(atLeast: .warning).isEmpty }
         #expect(refused)
@@ -146,7 +147,7 @@ struct MQTTSinkTLSTests {
         // With one: telemetry flows.
         let car = DrivenHub(registry: registry)
         let run = try run(
-            setup.config("cert") { $0.tls = MQTTTLSOptions(ca: setup.certificates.ca.cert, cert: client.cert, key: client.key) }, hub: car,
+            setup.config("cert") { $0.tls = TLSClientOptions(ca: setup.certificates.ca.cert, cert: client.cert, key: client.key) }, hub: car,
             registry: registry)
         car.start()
         let received = try await subscriber.waitUntil(timeout: 10) { $0.count >= 3 }

@@ -16,14 +16,7 @@ import Testing
     }
 
     func errors(_ keys: String) -> [String] {
-        do {
-            _ = try load(keys)
-            return []
-        } catch let errors as ConfigErrors {
-            return errors.errors.map(\.description)
-        } catch {
-            return ["\(error)"]
-        }
+        return configErrors { try load(keys) }
     }
 
     @Test func defaults() throws {

@@ -2,6 +2,7 @@ import BrokerCore
 import BrokerTestSupport
 import Foundation
 import MQTTClient
+import TLSClient
 import Testing
 
 @testable import MQTTSource
@@ -200,7 +201,7 @@ struct MQTTSourceMosquittoTests {
         let run = try SourceRun(
             config: sourceConfig(port: tlsPort) {
                 $0.server.usesTLS = true
-                $0.tls = MQTTTLSOptions(ca: certificates.ca.cert)
+                $0.tls = TLSClientOptions(ca: certificates.ca.cert)
             })
         #expect(await waitUntil(timeout: 10) { (run.hub("alpha")?.latestFrame?.seq ?? 0) >= 3 }, "\(run.logs.messages)")
         #expect(run.detail("server") == .string("mqtts://127.0.0.1:\(tlsPort)"))
@@ -211,7 +212,7 @@ struct MQTTSourceMosquittoTests {
         let refused = try SourceRun(
             config: sourceConfig(port: tlsPort) {
                 $0.server.usesTLS = true
-                $0.tls = MQTTTLSOptions(ca: stranger.ca.cert)
+                $0.tls = TLSClientOptions(ca: stranger.ca.cert)
             })
         #expect(await waitUntil(timeout: 10) { mosquitto.log.components(separatedBy: "New connection from 127.0.0.1:").count - 1 >= 5 })
         let warnings = refused.logs.messages(atLeast: .warning)

@@ -239,14 +239,7 @@ struct OutGaugeSourceConfigTests {
     }
 
     private func errors(_ keys: String) -> [String] {
-        do {
-            _ = try loader.load(text: "sources:\n  - type: outgauge\n\(keys)sinks:\n  - type: stdout\n", file: "test.yaml")
-            return []
-        } catch let errors as ConfigErrors {
-            return errors.errors.map(\.description)
-        } catch {
-            return ["\(error)"]
-        }
+        return configErrors { try loader.load(text: "sources:\n  - type: outgauge\n\(keys)sinks:\n  - type: stdout\n", file: "test.yaml") }
     }
 
     @Test func defaultsAndValues() throws {

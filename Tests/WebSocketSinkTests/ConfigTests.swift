@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTestSupport
 import MockSource
 import Testing
 
@@ -17,14 +18,7 @@ struct ConfigTests {
     }
 
     static func errors(_ sinkLines: String) -> [String] {
-        do {
-            _ = try load(sinkLines)
-            return []
-        } catch let errors as ConfigErrors {
-            return errors.errors.map(\.description)
-        } catch {
-            return ["\(error)"]
-        }
+        return configErrors { try load(sinkLines) }
     }
 
     @Test("every key has its documented default")

@@ -20,10 +20,12 @@ import WebSocketSource
         let broker: Broker
         let task: Task<Void, any Error>
 
-        static func start(_ text: String) throws -> RunningBroker {
+        /// Logs at `TEST_LOG_LEVEL` (default error) unless given `logger`.
+        static func start(_ text: String, logger: Logger? = nil) throws -> RunningBroker {
             let config = try ConfigLoader(catalog: catalog).load(text: text, file: "federation-test.yaml")
-            var logger = Logger(label: "federation-test")
-            logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+            var defaultLogger = Logger(label: "federation-test")
+            defaultLogger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+            let logger = logger ?? defaultLogger
             let broker = try Broker(config: config, logger: logger)
             return RunningBroker(broker: broker, task: Task { try await broker.run(handleSignals: false) })
         }
@@ -37,8 +39,8 @@ import WebSocketSource
     }
 
     /// Runs a broker built from `text` for `body`, and stops it on every way out of `body`.
-    func withRunningBroker<Value>(_ text: String, _ body: (RunningBroker) async throws -> Value) async throws -> Value {
-        try await using(try RunningBroker.start(text), stop: { try await $0.stop() }, body)
+    func withRunningBroker<Value>(_ text: String, logger: Logger? = nil, _ body: (RunningBroker) async throws -> Value) async throws -> Value {
+        try await using(try RunningBroker.start(text, logger: logger), stop: { try await $0.stop() }, body)
     }
 
     static func upstreamBroker(port: Int, rate: Double = 10) -> String {
@@ -75,6 +77,19 @@ import WebSocketSource
         Dictionary(uniqueKeysWithValues: frame.layout.fields.indices.map { (frame.layout.fields[$0].name, frame.value(ofField: $0)) })
     }
 
+    /// How many of A's frames C was seen holding with equal values, looking every 10 ms until five
+    /// matched or 4 s passed (the mock publishes at 10 Hz, so between two of its frames C holds the same one).
+    static func framesMatching(_ hubA: SourceHub, _ hubC: SourceHub) async throws -> Int {
+        var equalFrames = Set<UInt64>()
+        for _ in 0..<400 where equalFrames.count < 5 {
+            if let frameA = hubA.latestFrame, let frameC = hubC.latestFrame, values(of: frameA) == values(of: frameC) {
+                equalFrames.insert(frameA.seq)
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return equalFrames.count
+    }
+
     @Test("broker C republishes broker A's mock (seed 1): same declarations, values, session info, events, status; A gone and back")
     func brokerToBroker() async throws {
         let port = try freeLoopbackPort()
@@ -93,15 +108,8 @@ import WebSocketSource
                 #expect(layoutC.fields.map(\.count) == layoutA.fields.map(\.count))
                 #expect(c.broker.registry.entries().first { $0.info.name == "Speed" }?.providers == ["car12"])
 
-                // Values: the mock publishes at 10 Hz, so between two of its frames C holds the same one.
-                var equalFrames = Set<UInt64>()
-                for _ in 0..<400 where equalFrames.count < 5 {
-                    if let frameA = hubA.latestFrame, let frameC = hubC.latestFrame, Self.values(of: frameA) == Self.values(of: frameC) {
-                        equalFrames.insert(frameA.seq)
-                    }
-                    try await Task.sleep(for: .milliseconds(10))
-                }
-                #expect(equalFrames.count >= 5, "C's frames never matched A's (\(equalFrames.count) matched)")
+                let matched = try await Self.framesMatching(hubA, hubC)
+                #expect(matched >= 5, "C's frames never matched A's (\(matched) matched)")
                 let sample = try #require(hubC.latestFrame)
                 #expect(Self.values(of: sample).count > 300)
 

@@ -5,6 +5,7 @@ import NIOPosix
 import NIOSSL
 import NIOTLS
 import Synchronization
+import TLSClient
 
 /// One TCP (or TLS) connection to the MQTT server: the socket, what the server has told us on it,
 /// and the QoS 1 messages awaiting their PUBACK (`Pending` is what the owner keeps for each; a
@@ -444,49 +445,9 @@ public func describeConnectionError(_ error: any Error) -> String {
         return "\(error)"
     case ChannelError.connectTimeout:
         return "no answer within \(MQTTConnectionDefaults.connectTimeout.nanoseconds / 1_000_000_000) s"
-    case let error as NIOSSLError:
-        return describeTLSError(error)
-    case let error as BoringSSLError:
-        return describeTLSError(error)
-    case let error as NIOSSLExtraError where error == .failedToValidateHostname:
-        return "TLS handshake failed: the server's certificate is not valid for this host name or address (check url)"
     default:
-        return "\(error)"
+        return describeTLSFailure(error, plainScheme: "mqtt") ?? "\(error)"
     }
-}
-
-/// A TLS failure in words, with BoringSSL's reason code for searching.
-private func describeTLSError(_ error: NIOSSLError) -> String {
-    switch error {
-    case .uncleanShutdown:
-        return "the server closed the connection"
-    case let .handshakeFailed(underlying):
-        return describeTLSError(underlying)
-    default:
-        return "TLS error: \(error)"
-    }
-}
-
-/// BoringSSL's errors (a failed handshake, an alert the server sent) by their reason code.
-private func describeTLSError(_ error: BoringSSLError) -> String {
-    let text = "\(error)"
-    let reason =
-        text.range(of: #"OPENSSL_internal:[A-Z0-9_]+"#, options: .regularExpression).map {
-            String(text[$0].dropFirst("OPENSSL_internal:".count))
-        } ?? text
-    let meaning: String
-    switch reason {
-    case "CERTIFICATE_VERIFY_FAILED":
-        meaning = "the server's certificate is not trusted (not signed by tls.ca or the system's roots, or expired)"
-    case "WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST":
-        meaning = "the server does not speak TLS on this port (a plain mqtt:// port?)"
-    case "TLSV1_ALERT_CERTIFICATE_REQUIRED", "TLSV1_ALERT_UNKNOWN_CA", "SSLV3_ALERT_BAD_CERTIFICATE", "SSLV3_ALERT_HANDSHAKE_FAILURE",
-        "TLSV1_ALERT_ACCESS_DENIED", "SSLV3_ALERT_CERTIFICATE_UNKNOWN":
-        meaning = "the server refused the connection's certificate (it wants a client certificate it trusts: tls.cert and tls.key)"
-    default:
-        meaning = "TLS error"
-    }
-    return "TLS handshake failed: \(meaning) (\(reason))"
 }
 
 /// Awaits `future`, but throws `CancellationError` at once when the task is cancelled; a value

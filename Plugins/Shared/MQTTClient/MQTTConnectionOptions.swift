@@ -1,5 +1,6 @@
 import BrokerCore
 import Foundation
+import TLSClient
 
 /// The keys every MQTT plugin has for reaching its server: `url`, `client_id`, `username`,
 /// `password` and `tls`, decoded and checked the same way for the sink and the source.
@@ -9,14 +10,14 @@ public struct MQTTConnectionOptions: Sendable, Equatable {
     public var username: String?
     public var password: String?
     /// Only with an `mqtts://` url.
-    public var tls: MQTTTLSOptions?
+    public var tls: TLSClientOptions?
 
     enum CodingKeys: String, CodingKey {
         case url, username, password, tls
         case clientID = "client_id"
     }
 
-    public init(server: MQTTServerAddress, clientID: String, username: String? = nil, password: String? = nil, tls: MQTTTLSOptions? = nil) {
+    public init(server: MQTTServerAddress, clientID: String, username: String? = nil, password: String? = nil, tls: TLSClientOptions? = nil) {
         self.server = server
         self.clientID = clientID
         self.username = username
@@ -46,7 +47,7 @@ public struct MQTTConnectionOptions: Sendable, Equatable {
         if password != nil && username == nil {
             try c.reportOrThrow("password needs a username (MQTT 3.1.1 sends no password without one)", key: .password)
         }
-        tls = try c.decodeIfPresent(MQTTTLSOptions.self, forKey: .tls)
+        tls = try c.decodeIfPresent(TLSClientOptions.self, forKey: .tls)
         if tls != nil && !server.usesTLS {
             try c.reportOrThrow("tls applies to mqtts:// urls only (the url is \(server))", key: .tls)
         }

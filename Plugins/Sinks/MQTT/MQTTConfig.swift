@@ -1,12 +1,13 @@
 import BrokerCore
 import MQTTClient
+import TLSClient
 
 /// The MQTT sink's settings (keys and defaults in the plugin's README).
 public struct MQTTConfig: PluginConfig {
     /// Where the MQTT server is, from `url` (`mqtt://host:1883`, `mqtts://host:8883`).
     public var server: MQTTServerAddress
     /// CAs, client certificate and verification for an `mqtts://` server.
-    public var tls: MQTTTLSOptions?
+    public var tls: TLSClientOptions?
     /// Sent as-is with one source; with several, each source's session adds `-<source id>`.
     public var clientID: String
     public var username: String?
@@ -38,7 +39,7 @@ public struct MQTTConfig: PluginConfig {
     public static var defaultClientID: String { MQTTConnectionOptions.hostClientID }
 
     public init(
-        server: MQTTServerAddress = MQTTServerAddress(host: "127.0.0.1", port: 1883), tls: MQTTTLSOptions? = nil,
+        server: MQTTServerAddress = MQTTServerAddress(host: "127.0.0.1", port: 1883), tls: TLSClientOptions? = nil,
         clientID: String = MQTTConfig.defaultClientID,
         username: String? = nil, password: String? = nil, topicPrefix: String = "telemetry", qos: MQTTQoS = .atMostOnce,
         variables: VariableSelection = .all, keepAliveSeconds: Int = 30, retainStatus: Bool = true, perVariable: Bool = false,

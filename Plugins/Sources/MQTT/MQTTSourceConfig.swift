@@ -1,11 +1,12 @@
 import BrokerCore
 import MQTTClient
+import TLSClient
 
 /// The `mqtt` source's keys (defaults and meaning in the plugin's README).
 public struct MQTTSourceConfig: PluginConfig, Equatable {
     /// `url`, `tls`, `username`, `password`, `client_id` (nil: `broker-<host name>-<entry id>`).
     public var server: MQTTServerAddress
-    public var tls: MQTTTLSOptions?
+    public var tls: TLSClientOptions?
     public var clientID: String?
     public var username: String?
     public var password: String?
@@ -39,7 +40,7 @@ public struct MQTTSourceConfig: PluginConfig, Equatable {
     public static let everySource = "+"
 
     public init(
-        server: MQTTServerAddress, tls: MQTTTLSOptions? = nil, clientID: String? = nil, username: String? = nil, password: String? = nil,
+        server: MQTTServerAddress, tls: TLSClientOptions? = nil, clientID: String? = nil, username: String? = nil, password: String? = nil,
         topicPrefix: String = "telemetry", sources: [String] = [everySource], idPrefix: String = "", qos: MQTTQoS = .atMostOnce,
         reconnect: ReconnectDelay = ReconnectDelay(), maxSources: Int = 64, keepAliveSeconds: Int = 30, silenceSeconds: Double = 10
     ) {

@@ -2,7 +2,10 @@ import BrokerCore
 import HTTPTypes
 import HummingbirdWSClient
 import Logging
+import NIOCore
+import NIOSSL
 import Synchronization
+import TLSClient
 
 /// A source fed by another WebSocket server: an upstream broker's WebSocket sink, or the Python
 /// bridge on a sim PC. This broker then serves that telemetry to its own clients, MQTT,
@@ -11,7 +14,8 @@ import Synchronization
 /// It connects as a client, asks for status, declarations, session info, events and telemetry, and
 /// republishes them under its own id. A lost upstream is reported disconnected with the reason and
 /// retried with backoff; garbage is dropped and counted; an oversized message or a stream of
-/// garbage drops the connection, which is then retried.
+/// garbage drops the connection, which is then retried. A `wss://` upstream is reached over TLS,
+/// its certificate checked against `tls.ca` (or the system's roots) and the url's host.
 public struct WebSocketUpstreamSource: Source {
     public static let typeName = "websocket"
     public static let summary = "Another broker's WebSocket sink (or the Python bridge), republished here"
@@ -19,14 +23,41 @@ public struct WebSocketUpstreamSource: Source {
     /// The commented example in `sample.yaml` beside this file (embedded at build time; the README shows it).
     public static let sampleConfig = String(decoding: PackageResources.sample_yaml, as: UTF8.self)
 
+    /// What the server name in the TLS handshake says for a `wss://` url whose host is an IP
+    /// address. The client library always sends one, and an address is not allowed there (RFC 6066),
+    /// so it sends this reserved name (RFC 6761: `.invalid` never resolves, no certificate lists
+    /// it); the certificate is then checked against the address connected to, which it must list.
+    static let serverNameForIPAddress = "ip-address.invalid"
+
+    /// How long a closing TLS connection waits for the upstream's `close_notify` (NIOSSL's default
+    /// is 5 s): a broker stopping must not wait on its upstream.
+    static let tlsShutdownTimeout = TimeAmount.milliseconds(200)
+
     let id: String
     let config: WebSocketUpstreamConfig
     let context: PluginContext
+    /// The TLS set-up of a `wss://` upstream (nil for `ws://`), its files checked when the source
+    /// is made; the client library makes its context from it at every connect.
+    let tls: TLSConfiguration?
 
-    public init(id: String, config: WebSocketUpstreamConfig, context: PluginContext) {
+    /// Throws a one-line `PluginError` naming the file when a TLS file cannot be used.
+    public init(id: String, config: WebSocketUpstreamConfig, context: PluginContext) throws {
         self.id = id
         self.config = config
         self.context = context
+        guard config.usesTLS else {
+            tls = nil
+            return
+        }
+        let options = config.tls ?? TLSClientOptions()
+        do {
+            _ = try options.makeContext(resolvingPathsWith: context.resolvePath)
+            var configuration = try options.makeConfiguration(resolvingPathsWith: context.resolvePath)
+            configuration.shutdownTimeout = Self.tlsShutdownTimeout
+            tls = configuration
+        } catch {
+            throw PluginError("websocket source '\(id)': \(error.description)")
+        }
     }
 
     /// How one connection ended, for the status and the backoff.
@@ -72,9 +103,10 @@ public struct WebSocketUpstreamSource: Source {
         var headers = HTTPFields()
         if let token = config.token { headers[.authorization] = "Bearer \(token)" }
         let maxBytes = config.maxMessageBytes
-        let configuration = WebSocketClientConfiguration(
+        var configuration = WebSocketClientConfiguration(
             maxFrameSize: maxBytes, additionalHeaders: headers, closeTimeout: .seconds(2), autoPing: .enabled(timePeriod: .seconds(10)),
             validateUTF8: true)
+        if tls != nil && config.hostIsIPAddress { configuration.sniHostname = Self.serverNameForIPAddress }
         var clientLogger = context.logger
         clientLogger.logLevel = max(clientLogger.logLevel, .warning)
         let opened = Atomic<Bool>(false)
@@ -87,9 +119,15 @@ public struct WebSocketUpstreamSource: Source {
             hub.setStatus(status)
         }
         do {
-            let close = try await WebSocketClient.connect(url: config.url, configuration: configuration, logger: clientLogger) {
-                inbound, outbound, _ in
+            let close = try await WebSocketClient.connect(
+                url: config.url, configuration: configuration, tlsConfiguration: tls, logger: clientLogger
+            ) { inbound, outbound, _ in
                 opened.store(true, ordering: .relaxed)
+                if tls != nil, config.tls?.insecureSkipVerify == true {
+                    context.logger.warning(
+                        "websocket source '\(id)': TLS certificate verification is off (insecure_skip_verify): anyone on the path to \(config.displayURL) can read and alter this connection"
+                    )
+                }
                 session.state.withLock { $0.connectionOpened() }
                 publishStatus()
                 for command in commands { try await outbound.write(.text(command)) }
@@ -167,6 +205,7 @@ public struct WebSocketUpstreamSource: Source {
 
     /// One line for an error connecting or reading.
     private func describe(_ error: any Error) -> String {
+        if let failure = describeTLSFailure(error, plainScheme: "ws") { return failure }
         let text = "\(error)"
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
         if let clientError = error as? WebSocketClientError, clientError == .webSocketUpgradeFailed {

@@ -2,13 +2,14 @@ import BrokerCore
 import Foundation
 import NIOSSL
 
-/// The `tls:` key of an `mqtts://` connection: which CAs to trust (else the system's roots), an
-/// optional client certificate, and the escape hatch that turns verification off.
+/// The `tls:` key of a TLS client connection (the MQTT sink and source on `mqtts://`, the
+/// `websocket` source on `wss://`): which CAs to trust (else the system's roots), an optional
+/// client certificate, and the escape hatch that turns verification off.
 ///
 /// Paths are relative to the config file's folder. When a config file is loaded, every file is
 /// read and checked then (present, readable, PEM, key matching the certificate), so a mistake is
 /// reported with its line and column like any other config error instead of at the first connect.
-public struct MQTTTLSOptions: Decodable, Sendable, Equatable {
+public struct TLSClientOptions: Decodable, Sendable, Equatable {
     /// PEM file of the CA certificate(s) the server's certificate must chain to.
     public var ca: String?
     /// PEM client certificate (with any intermediates after it), for servers that require one.
@@ -67,6 +68,20 @@ public struct MQTTTLSOptions: Decodable, Sendable, Equatable {
     /// The TLS client context: the CAs (or the system's roots), hostname verification on unless
     /// `insecure_skip_verify`, the client certificate when given. Throws one line naming the file.
     public func makeContext(resolvingPathsWith resolve: (String) -> String) throws(PluginError) -> NIOSSLContext {
+        let configuration = try makeConfiguration(resolvingPathsWith: resolve)
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            if cert != nil, let key {
+                throw PluginError("TLS key file \(resolve(key)) does not match the client certificate \(resolve(cert ?? "")) (\(error))")
+            }
+            throw PluginError("TLS set-up failed (\(error))")
+        }
+    }
+
+    /// The configuration `makeContext` builds its context from, for clients that make their own
+    /// context per connection (the WebSocket client library does). Throws one line naming the file.
+    public func makeConfiguration(resolvingPathsWith resolve: (String) -> String) throws(PluginError) -> TLSConfiguration {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateVerification = insecureSkipVerify ? .none : .fullVerification
         if let ca {
@@ -86,14 +101,7 @@ public struct MQTTTLSOptions: Decodable, Sendable, Equatable {
                 throw PluginError("TLS client certificate \(certPath) or key \(keyPath) cannot be used (\(error))")
             }
         }
-        do {
-            return try NIOSSLContext(configuration: configuration)
-        } catch {
-            if cert != nil, let key {
-                throw PluginError("TLS key file \(resolve(key)) does not match the client certificate \(resolve(cert ?? "")) (\(error))")
-            }
-            throw PluginError("TLS set-up failed (\(error))")
-        }
+        return configuration
     }
 
     /// Why `path` is not a readable PEM file with at least one certificate, or nil.
@@ -124,26 +132,5 @@ public struct MQTTTLSOptions: Decodable, Sendable, Equatable {
     static func folder(of file: String) -> String {
         guard let slash = file.lastIndex(of: "/") else { return "." }
         return slash == file.startIndex ? "/" : String(file[..<slash])
-    }
-}
-
-/// What a session needs for TLS at run time: the context, and whether verification is off (to
-/// warn at every connect).
-public struct MQTTTLSClient: Sendable {
-    public let context: NIOSSLContext
-    public let skipsVerification: Bool
-
-    public init(context: NIOSSLContext, skipsVerification: Bool) {
-        self.context = context
-        self.skipsVerification = skipsVerification
-    }
-
-    /// The client for `server` per `options` (nil for a plain `mqtt://` server), with paths
-    /// resolved against the config's folder.
-    public static func make(for server: MQTTServerAddress, options: MQTTTLSOptions?, context: PluginContext) throws(PluginError) -> MQTTTLSClient? {
-        guard server.usesTLS else { return nil }
-        let options = options ?? MQTTTLSOptions()
-        let sslContext = try options.makeContext(resolvingPathsWith: context.resolvePath)
-        return MQTTTLSClient(context: sslContext, skipsVerification: options.insecureSkipVerify)
     }
 }
