@@ -85,6 +85,27 @@ struct MQTTSourceMosquittoTests {
         _ = await run.stop()
     }
 
+    @Test func theWildcardTakesIDsOfSeveralLevelsAndSkipsPerVariableTopics() async throws {
+        let mosquitto = try Mosquitto()
+        // A relaying broker's sink publishes the ids it relays (`team1/alpha`) on several levels.
+        let remote = RemoteBroker(sourceIDs: ["team1/alpha", "beta"])
+        remote.startPublishing()
+        try remote.startSink(port: mosquitto.port, clientID: "remote-\(UUID().uuidString.prefix(6))") { $0.perVariable = true }
+        let run = try SourceRun(config: sourceConfig(port: mosquitto.port))
+        defer { Task { _ = await run.stop() } }
+        #expect(
+            await waitUntil(timeout: 10) { (run.hub("team1/alpha")?.latestFrame?.seq ?? 0) >= 5 && (run.hub("beta")?.latestFrame?.seq ?? 0) >= 5 },
+            "\(run.directory.hubs.map(\.id)) \(run.logs.messages)")
+        #expect(run.directory.hubs.map(\.id).sorted() == ["beta", "team", "team1/alpha"])
+        #expect(run.hub("team1/alpha")?.layout?.fields.count == 5)
+        #expect(run.hub("team1/alpha")?.status.connected == true)
+        // The per-variable values crossed too (the sink publishes them with each frame): not dropped,
+        // not warned about. The entry's status, with its drop counts, is refreshed every second.
+        try await Task.sleep(for: .milliseconds(1200))
+        #expect(run.detail("dropped") == .object([]), "\(String(describing: run.detail("dropped")))")
+        #expect(run.logs.messages(atLeast: .warning).isEmpty, "\(run.logs.messages(atLeast: .warning))")
+    }
+
     @Test func aRemoteBrokerThatStopsIsDisconnectedHereWithItsReason() async throws {
         let mosquitto = try Mosquitto()
         let remote = RemoteBroker(sourceIDs: ["alpha"])

@@ -244,6 +244,17 @@ enum SinkPayloads {
         #expect(relay.remotes.localIDs.isEmpty && relay.logs.warnings.isEmpty)
     }
 
+    @Test func theSinksPerVariableTopicsAreIgnoredQuietly() {
+        let relay = RelayUnderTest()
+        relay.send("telemetry/mock/declarations", SinkPayloads.declarations)
+        relay.send("telemetry/mock/vars/Speed", "42.5")
+        relay.send("telemetry/car12/mock/vars/Gear", "3")
+        #expect(relay.remotes.drops.total == 0 && relay.logs.warnings.isEmpty, "\(relay.logs.warnings)")
+        #expect(relay.remotes.localIDs == ["mock"], "no source is made of a per-variable topic")
+        relay.send("telemetry/mock/Speed", "42.5")
+        #expect(relay.remotes.drops.count("unexpected topic") == 1, "a topic that is neither is still counted")
+    }
+
     @Test func remoteIDsSpanningLevelsAreParsedFromTheTopic() throws {
         #expect(RemoteTopic("telemetry/car12/mock/telemetry", prefix: "telemetry") == RemoteTopic(remoteID: "car12/mock", kind: .telemetry))
         #expect(RemoteTopic("league/race1/mock/status", prefix: "league/race1") == RemoteTopic(remoteID: "mock", kind: .status))
@@ -251,5 +262,8 @@ enum SinkPayloads {
         #expect(RemoteTopic("telemetry/mock", prefix: "telemetry") == nil)
         #expect(RemoteTopic("telemetry//telemetry", prefix: "telemetry") == nil)
         #expect(RemoteTopic("telemetryx/mock/telemetry", prefix: "telemetry") == nil)
+        #expect(RemoteTopic.isPerVariableValue("telemetry/car12/mock/vars/Speed", prefix: "telemetry"))
+        #expect(!RemoteTopic.isPerVariableValue("telemetry/vars/Speed", prefix: "telemetry"), "a source named vars")
+        #expect(!RemoteTopic.isPerVariableValue("elsewhere/mock/vars/Speed", prefix: "telemetry"))
     }
 }

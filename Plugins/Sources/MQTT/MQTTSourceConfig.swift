@@ -89,11 +89,14 @@ public struct MQTTSourceConfig: PluginConfig, Equatable {
     /// Whether every remote source under the prefix is taken.
     var takesEverySource: Bool { sources.contains(Self.everySource) }
 
-    /// The topic filters to subscribe: per remote id (or `+`), each kind of message the sink
-    /// publishes, declarations first so their retained copies arrive before the first frames.
+    /// The topic filters to subscribe. Every source: everything under the prefix (`<prefix>/#`),
+    /// since a relayed id spans several topic levels (`car12/mock`) and `+` matches only one; the
+    /// server sends the retained declarations and status as it takes the subscription, before any
+    /// new frame. Named ids: each kind of message the sink publishes, declarations first so their
+    /// retained copies arrive before the first frames.
     var topicFilters: [String] {
-        let ids = takesEverySource ? [Self.everySource] : sources
-        return ids.flatMap { id in RemoteTopic.Kind.allCases.map { "\(topicPrefix)/\(id)/\($0.rawValue)" } }
+        if takesEverySource { return ["\(topicPrefix)/#"] }
+        return sources.flatMap { id in RemoteTopic.Kind.allCases.map { "\(topicPrefix)/\(id)/\($0.rawValue)" } }
     }
 }
 
@@ -118,5 +121,13 @@ extension RemoteTopic {
         guard MQTTTopics.sourceIDProblem(id) == nil else { return nil }
         remoteID = id
         self.kind = kind
+    }
+
+    /// Whether `topic` is one of the sink's per-variable topics (`<prefix>/<id>/vars/<Name>`,
+    /// `per_variable: true`): under `<prefix>/#` they arrive too, and are not this source's to use.
+    static func isPerVariableValue(_ topic: String, prefix: String) -> Bool {
+        guard topic.hasPrefix(prefix + "/") else { return false }
+        let levels = topic.dropFirst(prefix.count + 1).split(separator: "/", omittingEmptySubsequences: false)
+        return levels.count >= 3 && levels[levels.count - 2] == "vars"
     }
 }

@@ -147,6 +147,7 @@ final class RemoteSources: Sendable {
             // An empty retained message is how a topic's retained copy is deleted: nothing to take.
             guard !publish.payload.isEmpty else { return }
             guard let topic = RemoteTopic(publish.topic, prefix: settings.topicPrefix) else {
+                if RemoteTopic.isPerVariableValue(publish.topic, prefix: settings.topicPrefix) { return }
                 return drops.record("unexpected topic", detail: String(publish.topic.prefix(120)))
             }
             handle(publish.payload, on: topic)
