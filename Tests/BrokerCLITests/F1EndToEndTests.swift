@@ -37,12 +37,9 @@ import Testing
             let status = await broker.wait(timeout: 5)
             #expect(status == 0, "\(broker.stderr)")
 
-            let objects = try broker.stdout.split(separator: "\n").map {
-                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not a JSON object: \($0)")
-            }
-            let sources = objects.filter { $0["type"] as? String == "status" }.compactMap {
-                ($0["sources"] as? [String: Any])?["f1"] as? [String: Any]
-            }
+            let stdout = try StdoutLines(broker.stdout)
+            let objects = stdout.objects
+            let sources = stdout.statuses(of: "f1")
             let connected = try #require(sources.first { $0["connected"] as? Bool == true }, "never connected: \(broker.stdout.prefix(2000))")
             #expect(connected["game"] as? String == "F1 24")
             #expect(connected["packet_format"] as? Int == 2024)

@@ -38,12 +38,9 @@ import Testing
             let status = await broker.wait(timeout: 5)
             #expect(status == 0, "\(broker.stderr)")
 
-            let objects = try broker.stdout.split(separator: "\n").map {
-                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not a JSON object: \($0)")
-            }
-            let entries = objects.filter { $0["type"] as? String == "status" }.compactMap {
-                ($0["sources"] as? [String: Any])?["fm"] as? [String: Any]
-            }
+            let stdout = try StdoutLines(broker.stdout)
+            let objects = stdout.objects
+            let entries = stdout.statuses(of: "fm")
             let connected = try #require(entries.first { $0["connected"] as? Bool == true }, "never connected: \(entries)")
             #expect(connected["type"] as? String == "forza")
             #expect(connected["format"] as? String == "fm2023_dash")

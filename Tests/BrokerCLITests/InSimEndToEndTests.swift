@@ -44,13 +44,9 @@ import Testing
             await host.stop()
             #expect(status == 0, "\(broker.stderr)")
 
-            let objects = try broker.stdout.split(separator: "\n").map {
-                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not a JSON object: \($0)")
-            }
-            let statuses = objects.filter { $0["type"] as? String == "status" }
-            let connected = statuses.compactMap { ($0["sources"] as? [String: Any])?["lfs"] as? [String: Any] }.filter {
-                $0["connected"] as? Bool == true
-            }
+            let stdout = try StdoutLines(broker.stdout)
+            let objects = stdout.objects
+            let connected = stdout.statuses(of: "lfs").filter { $0["connected"] as? Bool == true }
             #expect(connected.first?["type"] as? String == "insim")
             #expect(connected.first?["lfs_version"] as? String == "0.7F")
 
