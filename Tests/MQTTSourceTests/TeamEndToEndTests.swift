@@ -83,8 +83,13 @@ struct TeamEndToEndTests {
 
         // Frames: each one C served equals one A or B published, in the order they published them.
         for (remote, local) in [("car12", "league/car12"), ("car7", "league/car7")] {
-            let sent = published.messages.filter { $0.topic == "team/\(remote)/telemetry" }.compactMap { WebSocketWatcher.data(of: $0.payload) }
             let served = client.telemetry(of: local)
+            // mosquitto_sub may get a frame after C has served it: read what it saw once it has the last one served.
+            func sentFrames() -> [[String: JSONValue]] {
+                published.messages.filter { $0.topic == "team/\(remote)/telemetry" }.compactMap { WebSocketWatcher.data(of: $0.payload) }
+            }
+            _ = await waitUntil(timeout: 5) { served.last.map { sentFrames().contains($0) } ?? true }
+            let sent = sentFrames()
             var position = -1
             var matched = 0
             for data in served {
