@@ -68,12 +68,15 @@ public struct WebSocketSink: Sink {
                 let broadcaster = SourceBroadcaster(index: index, hub: hub, fanout: fanout)
                 group.addTask { await broadcaster.run() }
             }
-            let sourcesChanged = input.sourcesChanged()
-            group.addTask { await Self.serveAddedSources(input: input, fanout: fanout, changes: sourcesChanged) }
-            // Until cancelled (or the server stops): close clients that stopped draining.
+            // Until cancelled (or the server stops): close clients that stopped draining, and serve
+            // the sources the broker adds while running (relayed by another source).
             let interval = min(0.25, config.drainTimeout / 4)
             while !Task.isCancelled, !server.hasFailed {
                 fanout.evictStalledClients(timeout: config.drainTimeout)
+                for (index, hub) in fanout.adopt(input.sources) {
+                    let broadcaster = SourceBroadcaster(index: index, hub: hub, fanout: fanout)
+                    group.addTask { await broadcaster.run() }
+                }
                 try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
             }
             group.cancelAll()
@@ -86,22 +89,6 @@ public struct WebSocketSink: Sink {
             return await server.stop(logger: logger)
         }.value
         if let failure { throw PluginError("websocket sink '\(id)': the server stopped: \(failure)") }
-    }
-
-    /// Serves each source the broker adds while the sink runs (relayed by another source) as it
-    /// appears, with a broadcaster of its own; `changes` was subscribed before the sink's first
-    /// sources were taken, so none added in between is missed. Ends when cancelled.
-    private static func serveAddedSources(input: SinkInput, fanout: Fanout, changes: AsyncStream<Void>) async {
-        await withTaskGroup(of: Void.self) { broadcasters in
-            var iterator = changes.makeAsyncIterator()
-            repeat {
-                for (index, hub) in fanout.adopt(input.sources) {
-                    let broadcaster = SourceBroadcaster(index: index, hub: hub, fanout: fanout)
-                    broadcasters.addTask { await broadcaster.run() }
-                }
-            } while await iterator.next() != nil
-            broadcasters.cancelAll()
-        }
     }
 
     // MARK: - Server
